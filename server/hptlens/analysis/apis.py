@@ -1,0 +1,195 @@
+"""Detector for calls into HPO libraries, driven by the catalog."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from tree_sitter import Node, QueryCursor
+
+from hptlens.analysis.catalog import PYTHON_APIS, SCHEDULER_KEYWORDS, Api, last_name
+from hptlens.analysis.pyfile import Hit, PyFile, name_from_context, query
+from hptlens.analysis.spaces import call_arguments, dimensions, literal, number, space_from_call, text
+from hptlens.report import FindingKind, Hyperparameter
+
+
+@dataclass(frozen=True)
+class _Row:
+    api: Api
+    pattern: re.Pattern[str] | None
+    receiver: re.Pattern[str] | None
+
+
+def _compile(call: str) -> re.Pattern[str]:
+    escaped = re.escape(call).replace(r"\.\*\*\.", r"\.(?:[\w.]*\.)?")
+    return re.compile(escaped + r"\Z")
+
+
+@cache
+def _index() -> dict[str, list[_Row]]:
+    """Catalog rows by the name their call ends with; qualified rows before bare methods."""
+    table: dict[str, list[_Row]] = {}
+    for api in PYTHON_APIS:
+        generic = api.call.startswith(".")
+        row = _Row(api, None if generic else _compile(api.call),
+                   re.compile(api.receiver) if api.receiver else None)
+        table.setdefault(last_name(api.call), []).append(row)
+    for rows in table.values():
+        rows.sort(key=lambda r: r.pattern is None)
+    return table
+
+
+@cache
+def _calls_query_source() -> str:
+    names = "|".join(sorted(re.escape(n) for n in _index()))
+    return (
+        "(call function: [(identifier) @name (attribute attribute: (identifier) @name)]"
+        f' (#match? @name "^({names})$")) @call'
+    )
+
+
+@cache
+def _refs() -> dict[str, Api]:
+    return {api.call: api for api in PYTHON_APIS if api.ref}
+
+
+def match_call(py: PyFile, call: Node) -> Api | None:
+    function = call.child_by_field_name("function")
+    if function is None:
+        return None
+    qualified = py.qualify(function)
+    rows = _index().get(qualified.rsplit(".", 1)[-1], ())
+    for row in rows:
+        if row.pattern is not None:
+            if row.pattern.match(qualified):
+                return row.api
+        elif function.type == "attribute" and _generic_matches(py, row, function):
+            return row.api
+    return None
+
+
+def _generic_matches(py: PyFile, row: _Row, function: Node) -> bool:
+    receiver = function.child_by_field_name("object")
+    if receiver is None or receiver.type not in ("identifier", "attribute"):
+        return False
+    root = text(receiver).split(".")[0]
+    if root in py.aliases:
+        return False  # a module: the qualified rows decide
+    name = text(receiver).rsplit(".", 1)[-1]
+    if row.receiver is not None and not row.receiver.search(name):
+        return False
+    return not row.api.requires or py.imports_any(row.api.requires)
+
+
+def _candidate_calls(py: PyFile) -> list[Node]:
+    """Calls whose name could be a catalog API: by the name written, or by an import alias
+    (`from ray.tune.schedulers import PopulationBasedTraining as PBT`)."""
+    calls = [m["call"][0] for _, m in QueryCursor(query(_calls_query_source())).matches(py.root)]
+    index = _index()
+    renamed = sorted(alias for alias, full in py.aliases.items()
+                     if alias not in index and full.rsplit(".", 1)[-1] in index)
+    if renamed:
+        names = "|".join(re.escape(a) for a in renamed)
+        source = f'(call function: (identifier) @name (#match? @name "^({names})$")) @call'
+        calls += [m["call"][0] for _, m in QueryCursor(query(source)).matches(py.root)]
+    return calls
+
+
+def detect_api_calls(py: PyFile) -> list[Hit]:
+    hits: list[Hit] = []
+    seen: set[int] = set()
+    for call in _candidate_calls(py):
+        if call.id in seen:
+            continue
+        seen.add(call.id)
+        api = match_call(py, call)
+        if api is not None:
+            hits += _hits_for(py, api, call)
+    return hits
+
+
+def is_space_call(py: PyFile, node: Node) -> bool:
+    api = match_call(py, node) if node.type == "call" else None
+    return api is not None and api.kind == FindingKind.SEARCH_SPACE and api.space is not None
+
+
+def _hits_for(py: PyFile, api: Api, call: Node) -> list[Hit]:
+    short = api.call.rsplit(".", 1)[-1].replace("()", "")
+    hits: list[Hit] = []
+    if api.space is not None:
+        name, space = space_from_call(api.space, call, py.resolve, py.qualify)
+        name = name or name_from_context(call)
+        if name and name.startswith("attr_") and api.library == "DEAP":
+            name = name[len("attr_"):]
+        if api.library == "DEAP" and space.distribution is None:
+            return []  # toolbox.register of an operator (mate, mutate), not a sampled attribute
+        hits.append(Hit(api.kind, api.category, api.library, call, f"{api.library} search space",
+                        method=api.method, api=api.call, confidence=0.95,
+                        hyperparameters=[Hyperparameter(name=name or "?", space=space)]))
+    dims_found = False
+    for arg in _space_args(api, call):
+        for dim in dimensions(api.space_shape or "grid", arg, py.resolve, lambda n: is_space_call(py, n),
+                              py.qualify):
+            dims_found = True
+            hits.append(Hit(FindingKind.SEARCH_SPACE, api.category, api.library, dim.node,
+                            f"{api.library} search space", method=api.method, api=api.call, confidence=0.9,
+                            hyperparameters=[Hyperparameter(name=dim.name or "?", space=dim.space)]))
+    if api.space is None and (api.kind != FindingKind.SEARCH_SPACE or not dims_found):
+        role = {FindingKind.SEARCH_RUN: "search", FindingKind.SCHEDULER: "scheduler"}.get(api.kind, "search space")
+        hits.append(Hit(api.kind, api.category, api.library, call, f"{api.library} {role}: {short}",
+                        method=api.method, api=api.call, confidence=0.8 if api.call.startswith(".") else 0.95,
+                        budget=_budget(py, api, call)))
+    if api.kind == FindingKind.SEARCH_RUN:
+        hits += _referenced_schedulers(py, api, call)
+    return hits
+
+
+def _space_args(api: Api, call: Node) -> list[Node]:
+    positional, keywords = call_arguments(call)
+    found: list[Node] = []
+    for where in api.space_arg:
+        if where.startswith("#"):
+            index = int(where[1:])
+            if index < len(positional):
+                found.append(positional[index])
+                break
+        elif where in keywords:
+            found.append(keywords[where])
+            break
+    return found
+
+
+def _budget(py: PyFile, api: Api, call: Node) -> str | None:
+    _, keywords = call_arguments(call)
+    for entry in api.budget:
+        key, _, unit = entry.partition(":")
+        if key in keywords:
+            value = number(literal(py.resolve(keywords[key])))
+            if value is not None:
+                return f"{value:g} {unit}"
+            return f"{text(keywords[key])} {unit}"
+    return None
+
+
+def _referenced_schedulers(py: PyFile, run: Api, call: Node) -> list[Hit]:
+    """Schedulers named without a call: hyperopt's `algo=tpe.suggest` (also inside `a if c else b`),
+    FLAML's `scheduler="asha"`."""
+    _, keywords = call_arguments(call)
+    hits: list[Hit] = []
+    for keyword, value in keywords.items():
+        options = [value]
+        if value.type == "conditional_expression":
+            options = [c for c in value.named_children if c.type in ("attribute", "identifier")]
+        for option in options:
+            api = _refs().get(py.qualify(option)) if option.type in ("attribute", "identifier") else None
+            if api is not None:
+                hits.append(Hit(api.kind, api.category, api.library, option,
+                                f"{api.library} algorithm: {text(option)}", method=api.method, api=api.call,
+                                confidence=0.95))
+        named = literal(value)
+        if keyword in SCHEDULER_KEYWORDS and isinstance(named, str) and named:
+            hits.append(Hit(FindingKind.SCHEDULER, run.category, run.library, value,
+                            f"{run.library} scheduler: {named}", method=named, api=f"{run.call}({keyword}=)",
+                            confidence=0.85))
+    return hits

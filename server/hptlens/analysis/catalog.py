@@ -1,0 +1,489 @@
+"""The catalog: the HPO APIs hptlens recognises, as data.
+
+Each `Api` row says how a call is matched, what finding it makes and how to read
+its search space and budget. Adding a library is adding rows (and a fixture), not
+a code path.
+
+Matching (`call`):
+- a qualified name after import resolution, e.g. ``optuna.create_study``; ``**`` stands
+  for any middle part (``ray.**.PopulationBasedTraining`` matches
+  ``ray.tune.schedulers.pbt.PopulationBasedTraining`` and ``ray.tune.PopulationBasedTraining``);
+- a method on an object made by another call, e.g. ``optuna.create_study().optimize``;
+- a bare method ``.suggest_float``, for receivers whose origin is unknown (a function
+  parameter): it matches when the file imports one of `requires` (if given) and the
+  receiver's name matches `receiver` (if given).
+
+Space specs (`space`): ``"TYPE[+FLAG...]: ROLE, ROLE, ..."`` names the positional
+arguments; keywords are read through `KEYWORD_ROLES`. Types: float, int,
+categorical, grid, normal, auto (a bounds tuple or a choices list, decided by the
+value), sampler (a `random.*` callable followed by its arguments). Flags: log (always
+log scale), explog (bounds are natural logs, as in hyperopt), bool (choices True/False).
+
+`space_arg` names where a dict- or list-shaped space is passed (keyword, or ``#N`` for
+the N-th positional argument) and `space_shape` how to read it (see spaces.py).
+`budget` lists ``keyword:unit`` pairs that state the search budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hptlens.report import Criterion, FindingKind
+
+SPACE = FindingKind.SEARCH_SPACE
+RUN = FindingKind.SEARCH_RUN
+SCHED = FindingKind.SCHEDULER
+
+AUTO = Criterion.AUTO_TUNING
+LIB = Criterion.AUTO_HAND_TUNING
+
+
+@dataclass(frozen=True)
+class Api:
+    library: str
+    call: str
+    kind: FindingKind
+    category: Criterion = LIB
+    method: str | None = None
+    space: str | None = None
+    space_arg: tuple[str, ...] = ()
+    space_shape: str | None = None
+    budget: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    receiver: str | None = None
+    ref: bool = False
+    """Also matched when passed uncalled as an argument (hyperopt's ``algo=tpe.suggest``)."""
+
+
+KEYWORD_ROLES: dict[str, str] = {
+    "name": "name", "label": "name",
+    "low": "low", "lower": "low", "min_value": "low", "a": "low",
+    "high": "high", "upper": "high", "max_value": "high", "b": "high",
+    "log": "log", "step": "step", "q": "step",
+    "choices": "choices", "categories": "choices", "values": "choices", "options": "choices",
+    "sequence": "choices", "items": "choices",
+    "bounds": "bounds", "prior": "prior", "sampling": "prior",
+    "mu": "mu", "mean": "mu", "sigma": "sigma", "sd": "sigma",
+}
+
+# Names that are hyperparameters in RL/ML code; loop variables and keywords are
+# compared with these (see loops.py). Seeds, envs, episodes, steps are deliberately absent.
+HYPERPARAMETER_NAMES: frozenset[str] = frozenset(
+    """
+    lr learning_rate lr_actor lr_critic actor_lr critic_lr policy_lr value_lr q_lr alpha_lr
+    gamma discount discount_factor tau polyak alpha beta beta1 beta2 lam lmbda gae_lambda lambda_
+    ent_coef entropy_coef entropy_coeff ent_coeff vf_coef vf_loss_coeff value_coef
+    clip_range clip_range_vf clip_param clip_coef vf_clip_param max_grad_norm grad_clip
+    batch_size minibatch_size mini_batch_size sgd_minibatch_size train_batch_size num_minibatches
+    buffer_size replay_buffer_size memory_size n_steps num_steps n_epochs num_epochs update_epochs
+    num_sgd_iter learning_starts train_freq gradient_steps target_update_interval
+    target_update_freq target_network_frequency exploration_fraction exploration_final_eps
+    exploration_initial_eps epsilon eps eps_decay epsilon_decay epsilon_min eps_min eps_end
+    hidden_size hidden_sizes hidden_dim hidden_units n_units units n_layers num_layers net_arch
+    layers layer_size dropout weight_decay momentum temperature kl_coef kl_target target_kl
+    noise_std noise_sigma action_noise sigma ortho_init activation_fn activation use_sde
+    sde_sample_freq n_envs num_envs policy_kwargs normalize_advantage n_critics
+    max_depth n_estimators min_samples_leaf min_samples_split c kernel
+    """.split()
+)
+
+# Names of iterables that hold several values of one hyperparameter (`for lr in lrs`).
+PLURAL_SUFFIXES = ("s", "_values", "_list", "_grid", "_candidates", "_options")
+
+# Loop variables that are never tuned hyperparameters, whatever flows from them.
+NOT_HYPERPARAMETERS: frozenset[str] = frozenset(
+    """
+    seed seeds env env_id env_name envs environment episode episodes ep step steps t timestep
+    epoch iteration it i j k n idx index run runs trial trials checkpoint ckpt path file fname
+    filename dataset data batch sample action state obs observation reward wrapper agent model
+    algo algorithm game task level split fold
+    """.split()
+)
+
+RANDOM_SAMPLERS: frozenset[str] = frozenset(
+    """
+    random.uniform random.randint random.choice random.random random.sample random.randrange
+    random.gauss random.lognormvariate random.loguniform random.expovariate random.betavariate
+    numpy.random.uniform numpy.random.randint numpy.random.choice numpy.random.random
+    numpy.random.rand numpy.random.normal numpy.random.lognormal numpy.random.loguniform
+    torch.rand torch.randint
+    """.split()
+)
+# Methods of a random generator object (np.random.default_rng(), random.Random()).
+RANDOM_METHODS: frozenset[str] = frozenset(
+    "uniform integers randint choice random normal lognormal loguniform rand".split()
+)
+RANDOM_RECEIVERS = r"^(rng|random_state|np_random|rs|generator|gen|random)$"
+
+VALUE_GENERATORS: frozenset[str] = frozenset(
+    """
+    numpy.linspace numpy.logspace numpy.geomspace numpy.arange torch.linspace torch.logspace
+    torch.arange itertools.product range
+    """.split()
+)
+
+NEVERGRAD_OPTIMIZERS = (
+    "NGOpt", "NGOptRL", "NgIohTuned", "OnePlusOne", "CMA", "DiagonalCMA", "TwoPointsDE", "DE", "PSO",
+    "TBPSA", "RandomSearch", "ScrHammersleySearch", "Portfolio", "BO", "Cobyla",
+)
+
+SMAC_FACADES = {
+    "HyperparameterOptimizationFacade": "SMAC (random forest BO)", "BlackBoxFacade": "SMAC (GP BO)",
+    "MultiFidelityFacade": "SMAC (Hyperband)", "HyperbandFacade": "SMAC (Hyperband)",
+    "AlgorithmConfigurationFacade": "SMAC (algorithm configuration)", "RandomFacade": "random search",
+}
+
+# Keywords of a search call that name its scheduler or algorithm with a string (FLAML's scheduler="asha").
+SCHEDULER_KEYWORDS = ("scheduler", "search_alg", "sampler", "algo", "method")
+
+# Hand-written evolutionary search: a loop calling these on a population is a GA.
+GENETIC_OPERATORS = r"(crossover|mutat|breed|recombin|reproduc)"
+
+
+def _optuna() -> list[Api]:
+    rows = [
+        Api("Optuna", "optuna.create_study", RUN, method="TPE", budget=("n_trials:trials",)),
+        Api("Optuna", "optuna.create_study().optimize", RUN, budget=("n_trials:trials", "timeout:s timeout")),
+        Api("Optuna", ".optimize", RUN, requires=("optuna",), receiver=r"study",
+            budget=("n_trials:trials", "timeout:s timeout")),
+        Api("Optuna", "optuna.load_study", RUN),
+        Api("Optuna", "optuna.**.TPESampler", SCHED, method="TPE"),
+        Api("Optuna", "optuna.**.CmaEsSampler", SCHED, AUTO, method="CMA-ES"),
+        Api("Optuna", "optuna.**.RandomSampler", SCHED, method="random search"),
+        Api("Optuna", "optuna.**.GridSampler", SCHED, method="grid search", space_arg=("search_space", "#0"),
+            space_shape="grid"),
+        Api("Optuna", "optuna.**.NSGAIISampler", SCHED, AUTO, method="NSGA-II"),
+        Api("Optuna", "optuna.**.NSGAIIISampler", SCHED, AUTO, method="NSGA-III"),
+        Api("Optuna", "optuna.**.QMCSampler", SCHED, method="quasi-Monte Carlo"),
+        Api("Optuna", "optuna.**.GPSampler", SCHED, AUTO, method="Bayesian optimisation (GP)"),
+        Api("Optuna", "optuna.**.BruteForceSampler", SCHED, method="brute force"),
+        Api("Optuna", "optuna.**.MedianPruner", SCHED, method="median pruning"),
+        Api("Optuna", "optuna.**.PercentilePruner", SCHED, method="percentile pruning"),
+        Api("Optuna", "optuna.**.HyperbandPruner", SCHED, AUTO, method="Hyperband"),
+        Api("Optuna", "optuna.**.SuccessiveHalvingPruner", SCHED, AUTO, method="successive halving"),
+        Api("Optuna", "optuna.**.ThresholdPruner", SCHED, method="threshold pruning"),
+        Api("Optuna", "optuna.**.PatientPruner", SCHED, method="patient pruning"),
+        Api("Optuna", "optuna.**.WilcoxonPruner", SCHED, method="Wilcoxon pruning"),
+        Api("Optuna", "optuna.**.FloatDistribution", SPACE, space="float: low, high"),
+        Api("Optuna", "optuna.**.IntDistribution", SPACE, space="int: low, high"),
+        Api("Optuna", "optuna.**.CategoricalDistribution", SPACE, space="categorical: choices"),
+    ]
+    suggest = {
+        "suggest_float": "float: name, low, high",
+        "suggest_int": "int: name, low, high",
+        "suggest_categorical": "categorical: name, choices",
+        "suggest_uniform": "float: name, low, high",
+        "suggest_loguniform": "float+log: name, low, high",
+        "suggest_discrete_uniform": "float: name, low, high, step",
+    }
+    for method, spec in suggest.items():
+        rows.append(Api("Optuna", f".{method}", SPACE, space=spec, receiver=r"trial"))
+    return rows
+
+
+def _hyperopt() -> list[Api]:
+    hp = {
+        "uniform": "float: name, low, high",
+        "quniform": "float: name, low, high, step",
+        "loguniform": "float+explog: name, low, high",
+        "qloguniform": "float+explog: name, low, high, step",
+        "normal": "normal: name, mu, sigma",
+        "qnormal": "normal: name, mu, sigma, step",
+        "lognormal": "normal+log: name, mu, sigma",
+        "qlognormal": "normal+log: name, mu, sigma, step",
+        "randint": "int: name, high",
+        "uniformint": "int: name, low, high",
+        "choice": "categorical: name, choices",
+        "pchoice": "categorical: name, choices",
+    }
+    rows = [Api("hyperopt", f"hyperopt.hp.{fn}", SPACE, space=spec) for fn, spec in hp.items()]
+    rows += [
+        Api("hyperopt", "hyperopt.fmin", RUN, budget=("max_evals:evaluations",)),
+        Api("hyperopt", "hyperopt.Trials", RUN),
+        Api("hyperopt", "hyperopt.tpe.suggest", SCHED, method="TPE", ref=True),
+        Api("hyperopt", "hyperopt.rand.suggest", SCHED, method="random search", ref=True),
+        Api("hyperopt", "hyperopt.atpe.suggest", SCHED, method="adaptive TPE", ref=True),
+        Api("hyperopt", "hyperopt.anneal.suggest", SCHED, method="simulated annealing", ref=True),
+    ]
+    return rows
+
+
+_TUNE_SPACES = {
+    "uniform": "float: low, high",
+    "quniform": "float: low, high, step",
+    "loguniform": "float+log: low, high",
+    "qloguniform": "float+log: low, high, step",
+    "randn": "normal: mu, sigma",
+    "qrandn": "normal: mu, sigma, step",
+    "randint": "int: low, high",
+    "qrandint": "int: low, high, step",
+    "lograndint": "int+log: low, high",
+    "qlograndint": "int+log: low, high, step",
+    "choice": "categorical: choices",
+    "grid_search": "grid: choices",
+    "sample_from": "categorical: choices",
+}
+
+
+def _ray() -> list[Api]:
+    rows = [Api("Ray Tune", f"ray.tune.{fn}", SPACE, space=spec) for fn, spec in _TUNE_SPACES.items()]
+    budget = ("num_samples:samples",)
+    rows += [
+        Api("Ray Tune", "ray.tune.Tuner", RUN),
+        Api("Ray Tune", "ray.tune.Tuner().fit", RUN),
+        Api("Ray Tune", ".fit", RUN, requires=("ray.tune",), receiver=r"tuner"),
+        Api("Ray Tune", "ray.tune.TuneConfig", SCHED, budget=budget),
+        Api("Ray Tune", "ray.tune.run", RUN, budget=budget),
+        Api("Ray Tune", "ray.tune.run_experiments", RUN),
+        Api("Ray Tune", "ray.**.PopulationBasedTraining", SCHED, AUTO, method="PBT",
+            space_arg=("hyperparam_mutations",), space_shape="mutations"),
+        Api("Ray Tune", "ray.**.PopulationBasedTrainingReplay", SCHED, AUTO, method="PBT replay"),
+        Api("Ray Tune", "ray.**.PB2", SCHED, AUTO, method="PB2",
+            space_arg=("hyperparam_bounds",), space_shape="bounds"),
+        Api("Ray Tune", "ray.**.ASHAScheduler", SCHED, AUTO, method="ASHA"),
+        Api("Ray Tune", "ray.**.AsyncHyperBandScheduler", SCHED, AUTO, method="ASHA"),
+        Api("Ray Tune", "ray.**.HyperBandScheduler", SCHED, AUTO, method="Hyperband"),
+        Api("Ray Tune", "ray.**.HyperBandForBOHB", SCHED, AUTO, method="BOHB"),
+        Api("Ray Tune", "ray.**.MedianStoppingRule", SCHED, method="median stopping"),
+        Api("Ray Tune", "ray.**.TuneBOHB", SCHED, AUTO, method="BOHB"),
+        Api("Ray Tune", "ray.**.OptunaSearch", SCHED, method="Optuna TPE"),
+        Api("Ray Tune", "ray.**.HyperOptSearch", SCHED, method="hyperopt TPE"),
+        Api("Ray Tune", "ray.**.BayesOptSearch", SCHED, AUTO, method="Bayesian optimisation"),
+        Api("Ray Tune", "ray.**.AxSearch", SCHED, AUTO, method="Bayesian optimisation (Ax)"),
+        Api("Ray Tune", "ray.**.NevergradSearch", SCHED, method="nevergrad"),
+        Api("Ray Tune", "ray.**.HEBOSearch", SCHED, AUTO, method="Bayesian optimisation (HEBO)"),
+        Api("Ray Tune", "ray.**.BasicVariantGenerator", SCHED, method="grid/random search"),
+    ]
+    return rows
+
+
+def _configspace_and_dehb() -> list[Api]:
+    cs = "ConfigSpace"
+    return [
+        Api(cs, "ConfigSpace.**.UniformFloatHyperparameter", SPACE, space="float: name, low, high"),
+        Api(cs, "ConfigSpace.**.UniformIntegerHyperparameter", SPACE, space="int: name, low, high"),
+        Api(cs, "ConfigSpace.**.NormalFloatHyperparameter", SPACE, space="normal: name, mu, sigma"),
+        Api(cs, "ConfigSpace.**.NormalIntegerHyperparameter", SPACE, space="normal: name, mu, sigma"),
+        Api(cs, "ConfigSpace.**.BetaFloatHyperparameter", SPACE, space="float: name"),
+        Api(cs, "ConfigSpace.**.CategoricalHyperparameter", SPACE, space="categorical: name, choices"),
+        Api(cs, "ConfigSpace.**.OrdinalHyperparameter", SPACE, space="categorical: name, choices"),
+        Api(cs, "ConfigSpace.Float", SPACE, space="float: name, bounds"),
+        Api(cs, "ConfigSpace.Integer", SPACE, space="int: name, bounds"),
+        Api(cs, "ConfigSpace.Categorical", SPACE, space="categorical: name, choices"),
+        Api(cs, "ConfigSpace.Normal", SPACE, space="normal: mu, sigma"),
+        Api(cs, "ConfigSpace.ConfigurationSpace", SPACE, space_arg=("space", "#0"), space_shape="domain"),
+        Api("DEHB", "dehb.DEHB", RUN, AUTO, method="DEHB"),
+        Api("DEHB", "dehb.DEHB().run", RUN, AUTO, method="DEHB",
+            budget=("fevals:function evaluations", "brackets:brackets", "total_cost:s budget")),
+        Api("DEHB", ".run", RUN, AUTO, method="DEHB", requires=("dehb",), receiver=r"dehb",
+            budget=("fevals:function evaluations", "brackets:brackets", "total_cost:s budget")),
+    ]
+
+
+def _sklearn_skopt() -> list[Api]:
+    sk, so = "scikit-learn", "scikit-optimize"
+    fit_budget = ("n_iter:iterations",)
+    return [
+        Api(sk, "sklearn.**.GridSearchCV", RUN, method="grid search", space_arg=("param_grid", "#1"),
+            space_shape="grid"),
+        Api(sk, "sklearn.**.RandomizedSearchCV", RUN, method="random search",
+            space_arg=("param_distributions", "#1"), space_shape="grid", budget=fit_budget),
+        Api(sk, "sklearn.**.HalvingGridSearchCV", RUN, AUTO, method="successive halving (grid)",
+            space_arg=("param_grid", "#1"), space_shape="grid"),
+        Api(sk, "sklearn.**.HalvingRandomSearchCV", RUN, AUTO, method="successive halving (random)",
+            space_arg=("param_distributions", "#1"), space_shape="grid"),
+        Api(sk, "sklearn.**.ParameterGrid", RUN, method="grid search", space_arg=("param_grid", "#0"),
+            space_shape="grid"),
+        Api(sk, "sklearn.**.ParameterSampler", RUN, method="random search",
+            space_arg=("param_distributions", "#0"), space_shape="grid", budget=("n_iter:samples",)),
+        Api(sk, "sklearn.**.GridSearchCV().fit", RUN),
+        Api(sk, "sklearn.**.RandomizedSearchCV().fit", RUN),
+        Api(sk, "sklearn.**.HalvingGridSearchCV().fit", RUN),
+        Api(sk, "sklearn.**.HalvingRandomSearchCV().fit", RUN),
+        Api(so, "skopt.**.Real", SPACE, space="float: low, high, prior"),
+        Api(so, "skopt.**.Integer", SPACE, space="int: low, high, prior"),
+        Api(so, "skopt.**.Categorical", SPACE, space="categorical: choices"),
+        Api(so, "skopt.gp_minimize", RUN, AUTO, method="Bayesian optimisation (GP)",
+            space_arg=("dimensions", "#1"), space_shape="domain", budget=("n_calls:calls",)),
+        Api(so, "skopt.forest_minimize", RUN, AUTO, method="Bayesian optimisation (random forest)",
+            space_arg=("dimensions", "#1"), space_shape="domain", budget=("n_calls:calls",)),
+        Api(so, "skopt.gbrt_minimize", RUN, AUTO, method="Bayesian optimisation (GBRT)",
+            space_arg=("dimensions", "#1"), space_shape="domain", budget=("n_calls:calls",)),
+        Api(so, "skopt.dummy_minimize", RUN, method="random search",
+            space_arg=("dimensions", "#1"), space_shape="domain", budget=("n_calls:calls",)),
+        Api(so, "skopt.BayesSearchCV", RUN, AUTO, method="Bayesian optimisation",
+            space_arg=("search_spaces", "#1"), space_shape="domain", budget=fit_budget),
+        Api(so, "skopt.BayesSearchCV().fit", RUN),
+        Api(so, "skopt.Optimizer", RUN, AUTO, method="Bayesian optimisation",
+            space_arg=("dimensions", "#0"), space_shape="domain"),
+    ]
+
+
+def _bayesian_and_bandits() -> list[Api]:
+    return [
+        Api("bayes_opt", "bayes_opt.BayesianOptimization", RUN, AUTO, method="Bayesian optimisation",
+            space_arg=("pbounds",), space_shape="domain"),
+        Api("bayes_opt", "bayes_opt.BayesianOptimization().maximize", RUN, AUTO,
+            budget=("n_iter:iterations",)),
+        Api("bayes_opt", ".maximize", RUN, AUTO, requires=("bayes_opt",), receiver=r"opt|bo|optimizer",
+            budget=("n_iter:iterations",)),
+        Api("bayes_opt", "bayes_opt.BayesianOptimization().suggest", RUN, AUTO),
+        Api("bayes_opt", "bayes_opt.UtilityFunction", SCHED, AUTO, method="acquisition function"),
+        Api("bayes_opt", "bayes_opt.**.UpperConfidenceBound", SCHED, AUTO, method="upper confidence bound"),
+        Api("bayes_opt", "bayes_opt.**.ExpectedImprovement", SCHED, AUTO, method="expected improvement"),
+        Api("bayes_opt", "bayes_opt.**.ProbabilityOfImprovement", SCHED, AUTO,
+            method="probability of improvement"),
+        Api("BoTorch", "botorch.**.SingleTaskGP", SCHED, AUTO, method="Bayesian optimisation (GP)"),
+        Api("BoTorch", "botorch.**.MixedSingleTaskGP", SCHED, AUTO, method="Bayesian optimisation (GP)"),
+        Api("BoTorch", "botorch.**.ExpectedImprovement", SCHED, AUTO, method="expected improvement"),
+        Api("BoTorch", "botorch.**.LogExpectedImprovement", SCHED, AUTO, method="expected improvement"),
+        Api("BoTorch", "botorch.**.qExpectedImprovement", SCHED, AUTO, method="expected improvement"),
+        Api("BoTorch", "botorch.**.qLogExpectedImprovement", SCHED, AUTO, method="expected improvement"),
+        Api("BoTorch", "botorch.**.qNoisyExpectedImprovement", SCHED, AUTO, method="expected improvement"),
+        Api("BoTorch", "botorch.**.UpperConfidenceBound", SCHED, AUTO, method="upper confidence bound"),
+        Api("BoTorch", "botorch.**.qUpperConfidenceBound", SCHED, AUTO, method="upper confidence bound"),
+        Api("BoTorch", "botorch.**.ProbabilityOfImprovement", SCHED, AUTO, method="probability of improvement"),
+        Api("BoTorch", "botorch.**.optimize_acqf", RUN, AUTO, method="Bayesian optimisation",
+            space_arg=("bounds",), space_shape="box"),
+        Api("Ax", "ax.**.AxClient", RUN, AUTO, method="Bayesian optimisation (Ax)"),
+        Api("Ax", "ax.**.AxClient().create_experiment", RUN, AUTO, space_arg=("parameters",),
+            space_shape="ax"),
+        Api("Ax", ".create_experiment", RUN, AUTO, requires=("ax",), receiver=r"ax|client",
+            space_arg=("parameters",), space_shape="ax"),
+        Api("Ax", "ax.**.AxClient().get_next_trial", RUN, AUTO),
+        Api("Ax", ".get_next_trial", RUN, AUTO, requires=("ax",), receiver=r"ax|client"),
+        Api("Ax", "ax.**.managed_loop.optimize", RUN, AUTO, method="Bayesian optimisation (Ax)",
+            space_arg=("parameters",), space_shape="ax", budget=("total_trials:trials",)),
+        Api("Ax", "ax.optimize", RUN, AUTO, method="Bayesian optimisation (Ax)",
+            space_arg=("parameters",), space_shape="ax", budget=("total_trials:trials",)),
+        Api("Ax", "ax.**.Client().configure_experiment", RUN, AUTO, space_arg=("parameters",), space_shape="ax"),
+        Api("Ax", "ax.**.RangeParameterConfig", SPACE, AUTO, space="float: name, bounds"),
+        Api("Ax", "ax.**.ChoiceParameterConfig", SPACE, AUTO, space="categorical: name, choices"),
+    ]
+
+
+def _tuners() -> list[Api]:
+    kt = "keras-tuner"
+    req = ("keras_tuner", "kerastuner")
+    rows = [
+        Api(kt, ".Float", SPACE, space="float: name, low, high, step, prior", receiver=r"^hp$"),
+        Api(kt, ".Int", SPACE, space="int: name, low, high, step, prior", receiver=r"^hp$"),
+        Api(kt, ".Choice", SPACE, space="categorical: name, choices", receiver=r"^hp$"),
+        Api(kt, ".Boolean", SPACE, space="categorical+bool: name", receiver=r"^hp$"),
+        Api(kt, ".search", RUN, requires=req, receiver=r"tuner", budget=("epochs:epochs",)),
+    ]
+    for module in ("keras_tuner", "kerastuner"):
+        rows += [
+            Api(kt, f"{module}.**.Hyperband", RUN, AUTO, method="Hyperband", budget=("max_epochs:max epochs",)),
+            Api(kt, f"{module}.**.RandomSearch", RUN, method="random search", budget=("max_trials:trials",)),
+            Api(kt, f"{module}.**.BayesianOptimization", RUN, AUTO, method="Bayesian optimisation",
+                budget=("max_trials:trials",)),
+            Api(kt, f"{module}.**.GridSearch", RUN, method="grid search", budget=("max_trials:trials",)),
+            Api(kt, f"{module}.**.Hyperband().search", RUN),
+            Api(kt, f"{module}.**.RandomSearch().search", RUN),
+            Api(kt, f"{module}.**.BayesianOptimization().search", RUN),
+            Api(kt, f"{module}.**.GridSearch().search", RUN),
+        ]
+    return rows
+
+
+def _evolutionary() -> list[Api]:
+    ng = "nevergrad"
+    rows = [
+        Api(ng, "nevergrad.p.Log", SPACE, space="float+log: low, high"),
+        Api(ng, "nevergrad.p.Scalar", SPACE, space="float: low, high"),
+        Api(ng, "nevergrad.p.Choice", SPACE, space="categorical: choices"),
+        Api(ng, "nevergrad.p.TransitionChoice", SPACE, space="categorical: choices"),
+        Api(ng, ".minimize", RUN, AUTO, requires=("nevergrad",), receiver=r"opt"),
+        Api(ng, ".ask", RUN, AUTO, requires=("nevergrad",), receiver=r"opt"),
+    ]
+    for name in NEVERGRAD_OPTIMIZERS:
+        method = "CMA-ES" if "CMA" in name else "evolutionary" if name in ("OnePlusOne", "TwoPointsDE", "DE", "PSO", "TBPSA") else name
+        rows += [
+            Api(ng, f"nevergrad.optimizers.{name}", RUN, AUTO, method=method, budget=("budget:evaluations",)),
+            Api(ng, f"nevergrad.optimizers.{name}().minimize", RUN, AUTO),
+            Api(ng, f"nevergrad.optimizers.{name}().ask", RUN, AUTO),
+        ]
+    rows += [
+        Api("DEAP", "deap.algorithms.eaSimple", RUN, AUTO, method="genetic algorithm",
+            budget=("ngen:generations",)),
+        Api("DEAP", "deap.algorithms.eaMuPlusLambda", RUN, AUTO, method="evolution strategy (mu+lambda)",
+            budget=("ngen:generations",)),
+        Api("DEAP", "deap.algorithms.eaMuCommaLambda", RUN, AUTO, method="evolution strategy (mu,lambda)",
+            budget=("ngen:generations",)),
+        Api("DEAP", "deap.algorithms.eaGenerateUpdate", RUN, AUTO, method="CMA-ES", budget=("ngen:generations",)),
+        Api("DEAP", "deap.base.Toolbox().register", SPACE, AUTO, space="sampler: name, sampler, low, high"),
+        Api("DEAP", ".register", SPACE, AUTO, space="sampler: name, sampler, low, high", requires=("deap",),
+            receiver=r"toolbox"),
+        Api("pygad", "pygad.GA", RUN, AUTO, method="genetic algorithm", space_arg=("gene_space",),
+            space_shape="genes", budget=("num_generations:generations",)),
+        Api("pygad", "pygad.GA().run", RUN, AUTO),
+        Api("pycma", "cma.CMAEvolutionStrategy", RUN, AUTO, method="CMA-ES"),
+        Api("pycma", "cma.CMAEvolutionStrategy().ask", RUN, AUTO),
+        Api("pycma", "cma.fmin", RUN, AUTO, method="CMA-ES"),
+        Api("pycma", "cma.fmin2", RUN, AUTO, method="CMA-ES"),
+        Api("pycma", ".ask", RUN, AUTO, requires=("cma",), receiver=r"^es$"),
+    ]
+    return rows
+
+
+def _others() -> list[Api]:
+    wb, dh = "Weights & Biases", "DeepHyper"
+    rows = [
+        Api(wb, "wandb.sweep", RUN, method="W&B sweep", space_arg=("sweep", "#0"), space_shape="wandb"),
+        Api(wb, "wandb.agent", RUN, budget=("count:runs",)),
+        Api(dh, "deephyper.**.HpProblem().add_hyperparameter", SPACE, space="auto: bounds, name"),
+        Api(dh, ".add_hyperparameter", SPACE, space="auto: bounds, name", requires=("deephyper",),
+            receiver=r"problem"),
+        Api(dh, "deephyper.**.CBO", RUN, AUTO, method="Bayesian optimisation (CBO)"),
+        Api(dh, "deephyper.**.AMBS", RUN, AUTO, method="Bayesian optimisation (AMBS)"),
+        Api(dh, "deephyper.**.RandomSearch", RUN, method="random search"),
+        Api(dh, "deephyper.**.RegularizedEvolution", RUN, AUTO, method="regularized evolution"),
+        Api(dh, "deephyper.**.CBO().search", RUN, AUTO, budget=("max_evals:evaluations",)),
+        Api(dh, ".search", RUN, AUTO, requires=("deephyper",), receiver=r"search|cbo",
+            budget=("max_evals:evaluations",)),
+        Api("FLAML", "flaml.tune.run", RUN, budget=("num_samples:samples",)),
+        Api("SMAC", ".optimize", RUN, AUTO, requires=("smac",), receiver=r"smac"),
+        Api("SMAC", ".ask", RUN, AUTO, requires=("smac",), receiver=r"smac"),
+        Api("SMAC", "smac.**.Hyperband", SCHED, AUTO, method="Hyperband"),
+        Api("SMAC", "smac.**.SuccessiveHalving", SCHED, AUTO, method="successive halving"),
+        Api("Syne Tune", "syne_tune.Tuner", RUN),
+        Api("Syne Tune", "syne_tune.Tuner().run", RUN),
+        Api("Syne Tune", "syne_tune.**.ASHA", SCHED, AUTO, method="ASHA"),
+        Api("Syne Tune", "syne_tune.**.HyperbandScheduler", SCHED, AUTO, method="Hyperband"),
+        Api("Syne Tune", "syne_tune.**.BayesianOptimization", SCHED, AUTO, method="Bayesian optimisation"),
+        Api("Syne Tune", "syne_tune.**.RandomSearch", SCHED, method="random search"),
+        Api("Syne Tune", "syne_tune.**.BOHB", SCHED, AUTO, method="BOHB"),
+        Api("Syne Tune", "syne_tune.**.PopulationBasedTraining", SCHED, AUTO, method="PBT"),
+        Api("Syne Tune", "syne_tune.**.FIFOScheduler", SCHED, method="FIFO"),
+    ]
+    for facade, method in SMAC_FACADES.items():
+        category = LIB if facade == "RandomFacade" else AUTO
+        rows += [
+            Api("SMAC", f"smac.**.{facade}", RUN, category, method=method),
+            Api("SMAC", f"smac.**.{facade}().optimize", RUN, category),
+            Api("SMAC", f"smac.**.{facade}().ask", RUN, category),
+        ]
+    syne = {"uniform": "float: low, high", "loguniform": "float+log: low, high", "randint": "int: low, high",
+            "lograndint": "int+log: low, high", "choice": "categorical: choices", "finrange": "grid: low, high",
+            "logfinrange": "grid+log: low, high"}
+    rows += [Api("Syne Tune", f"syne_tune.config_space.{fn}", SPACE, space=spec) for fn, spec in syne.items()]
+    rows += [Api("FLAML", f"flaml.tune.{fn}", SPACE, space=spec) for fn, spec in _TUNE_SPACES.items()]
+    return rows
+
+
+PYTHON_APIS: tuple[Api, ...] = tuple(
+    _optuna() + _hyperopt() + _ray() + _configspace_and_dehb() + _sklearn_skopt()
+    + _bayesian_and_bandits() + _tuners() + _evolutionary() + _others()
+)
+
+# Top-level modules whose import makes a file worth a closer look.
+LIBRARY_ROOTS: frozenset[str] = frozenset(
+    api.call.split(".")[0] for api in PYTHON_APIS if not api.call.startswith(".")
+) | frozenset(r.split(".")[0] for api in PYTHON_APIS for r in api.requires)
+
+
+def last_name(call: str) -> str:
+    """The name a call pattern ends with: what the detector looks candidates up by."""
+    tail = call.rsplit(".", 1)[-1]
+    return tail.removesuffix("()")

@@ -1,0 +1,539 @@
+"""Detector for hand-written tuning: grid loops, random search, hand-written genetic search.
+
+A loop is a search when it iterates over two or more hyperparameter values (a literal,
+a generator such as np.logspace, a product of those, a list of config dicts) and its
+variable is a hyperparameter: by name, or because it flows into a hyperparameter
+keyword or config key. Loops over seeds, environments, episodes and files are not.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import cache
+from typing import Any
+
+from tree_sitter import Node, QueryCursor
+
+from hptlens.analysis.apis import match_call
+from hptlens.analysis.catalog import (
+    GENETIC_OPERATORS,
+    HYPERPARAMETER_NAMES,
+    NOT_HYPERPARAMETERS,
+    PLURAL_SUFFIXES,
+    RANDOM_METHODS,
+    RANDOM_RECEIVERS,
+    RANDOM_SAMPLERS,
+    VALUE_GENERATORS,
+)
+from hptlens.analysis.pyfile import Hit, PyFile, enclosing, name_from_context, query, target_name
+from hptlens.analysis.spaces import NOT_LITERAL, call_arguments, choice_items, dict_pairs, literal, number, scalar, text
+from hptlens.report import Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
+
+HAND = "hand-written"
+_LOOPS = frozenset({"for_statement", "while_statement", "for_in_clause"})
+_COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension",
+                             "generator_expression"})
+_MAX_GENERATED = 1000
+_RANDOM_RECEIVER = re.compile(RANDOM_RECEIVERS)
+_GENETIC = re.compile(GENETIC_OPERATORS, re.IGNORECASE)
+
+_LOOP_QUERY = """
+(for_statement left: (_) @target right: (_) @iter) @loop
+(for_in_clause left: (_) @target right: (_) @iter) @loop
+"""
+_WHILE_QUERY = "(while_statement condition: (_) @cond) @loop"
+_FLOW_QUERY = """
+(keyword_argument name: (identifier) @key value: (_) @value) @flow
+(assignment left: [(attribute) (subscript)] @key right: (_) @value) @flow
+"""
+_GA_CALL_QUERY = "(call function: [(identifier) @name (attribute attribute: (identifier) @name)]) @call"
+
+
+def is_hyperparameter(name: str | None) -> bool:
+    if not name or name in NOT_HYPERPARAMETERS or name.startswith("_"):
+        return False
+    lowered = name.lower()
+    return lowered in HYPERPARAMETER_NAMES or lowered.rstrip("0123456789_") in HYPERPARAMETER_NAMES
+
+
+def _plural_of_hyperparameter(name: str) -> bool:
+    return any(name.endswith(s) and is_hyperparameter(name[: -len(s)]) for s in PLURAL_SUFFIXES)
+
+
+@cache
+def _random_query() -> str:
+    names = {s.rsplit(".", 1)[-1] for s in RANDOM_SAMPLERS} | set(RANDOM_METHODS)
+    alternatives = "|".join(sorted(names))
+    return (f'(call function: [(identifier) @name (attribute attribute: (identifier) @name)]'
+            f' (#match? @name "^({alternatives})$")) @call')
+
+
+class HandTuning:
+    def __init__(self, py: PyFile) -> None:
+        self.py = py
+        self.hits: list[Hit] = []
+        self._loop_hits: dict[int, Hit] = {}
+
+    def run(self) -> list[Hit]:
+        self._random_search()
+        self._grid_loops()
+        self._while_sweeps()
+        self._genetic()
+        return self.hits
+
+    # ---- grid loops -----------------------------------------------------------------
+
+    def _grid_loops(self) -> None:
+        for _, match in QueryCursor(query(_LOOP_QUERY)).matches(self.py.root):
+            loop, target, iterable = match["loop"][0], match["target"][0], match["iter"][0]
+            if loop.id not in self._loop_hits:
+                self._grid_loop(loop, target, iterable)
+
+    def _grid_loop(self, loop: Node, target: Node, iterable: Node) -> None:
+        names = _target_names(target)
+        if not names or all(n in NOT_HYPERPARAMETERS for n in names):
+            return
+        if iterable.type == "call" and text(iterable.child_by_field_name("function")) == "enumerate":
+            positional, _ = call_arguments(iterable)
+            if not positional:
+                return
+            iterable, names = positional[0], names[1:]
+        dims = self._iterated_values(iterable, names)
+        if dims is None:
+            self._inner_level(loop, iterable, names)
+            return
+        body = loop.child_by_field_name("body") if loop.type == "for_statement" else loop.parent
+        flows = self._flows(body, names) if body is not None else set()
+        tuned = [(n, v) for n, v in dims if n not in NOT_HYPERPARAMETERS and (is_hyperparameter(n) or n in flows)]
+        if not tuned:
+            return
+        counts = [len(v) for _, v in tuned if v is not None]
+        if counts and max(counts) < 2:
+            return  # a single value is a fixed setting, not a search
+        hps = [Hyperparameter(name=n, space=SearchSpace(type=SpaceType.GRID, values=v)) for n, v in tuned]
+        shown = ", ".join(n for n, _ in tuned)
+        size = f" ({math.prod(counts)} values)" if counts else ""
+        hit = Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND, loop,
+                  f"hand-written grid over {shown}{size}", method="grid search", hyperparameters=hps,
+                  confidence=0.85 if any(is_hyperparameter(n) for n, _ in tuned) else 0.75)
+        self._add_loop(loop, hit)
+
+    def _inner_level(self, loop: Node, iterable: Node, names: list[str]) -> None:
+        """`for value in values:` inside `for name, values in grid.items():` is the grid's inner level."""
+        if iterable.type != "identifier":
+            return
+        outer = _enclosing_loop(loop)
+        while outer is not None:
+            hit = self._loop_hits.get(outer.id)
+            target = outer.child_by_field_name("left")
+            if hit is not None and target is not None and text(iterable) in _target_names(target):
+                self._add_loop(loop, Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND, loop,
+                                         f"hand-written grid: each value of {text(iterable)}",
+                                         method=hit.method, confidence=0.75,
+                                         hyperparameters=list(hit.hyperparameters)))
+                return
+            outer = _enclosing_loop(outer)
+
+    def _iterated_values(self, iterable: Node, names: list[str]) -> list[tuple[str, list[Any] | None]] | None:
+        """(name, values) per loop variable, or None when the iterable is not a set of values."""
+        source = iterable
+        iterable = self.py.resolve(iterable)
+        defined_apart = source is not iterable and source.type in ("identifier", "attribute")
+        if iterable.type == "call":
+            dims = self._generated(iterable, names)
+        else:
+            dims = self._literal_values(iterable, names)
+        if dims is None and source.type in ("identifier", "attribute") and len(names) == 1:
+            if _plural_of_hyperparameter(text(source).rsplit(".", 1)[-1]) and is_hyperparameter(names[0]):
+                return [(names[0], None)]
+        if dims is not None and defined_apart:
+            self._values_definition(iterable, dims)
+        return dims
+
+    def _literal_values(self, node: Node, names: list[str]) -> list[tuple[str, list[Any] | None]] | None:
+        if node.type not in ("list", "tuple", "set"):
+            return None
+        value = literal(node)
+        items = choice_items(node, value)
+        if items is None or len(items) < 2:
+            return None
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            return _config_dicts(value, names)
+        if len(names) == 1:
+            if any(isinstance(v, (list, tuple, dict)) for v in (value if value is not NOT_LITERAL else [])):
+                return None
+            return [(names[0], items)]
+        if value is not NOT_LITERAL and all(isinstance(v, (list, tuple)) and len(v) == len(names) for v in value):
+            return [(n, [scalar(v[i]) for v in value]) for i, n in enumerate(names)]
+        return None
+
+    def _generated(self, call: Node, names: list[str]) -> list[tuple[str, list[Any] | None]] | None:
+        function = call.child_by_field_name("function")
+        qualified = self.py.qualify(function) if function is not None else ""
+        if qualified.endswith(".items") and function is not None and function.type == "attribute":
+            return self._dict_items(function.child_by_field_name("object"))
+        api = match_call(self.py, call)
+        if api is not None and api.kind == FindingKind.SEARCH_RUN:
+            return [(n, None) for n in names] if len(names) == 1 else None  # `for p in ParameterGrid(grid)`
+        if qualified not in VALUE_GENERATORS:
+            return None
+        positional, keywords = call_arguments(call)
+        if qualified == "itertools.product":
+            if len(positional) != len(names):
+                return None
+            dims: list[tuple[str, list[Any] | None]] = []
+            for name, arg in zip(names, positional):
+                resolved = self.py.resolve(arg)
+                values = self._values_of(resolved)
+                if resolved is not arg and values is not None:
+                    self._values_definition(resolved, [(name, values)])
+                dims.append((name, values))
+            return dims
+        if qualified == "range" and not all(is_hyperparameter(n) for n in names):
+            return None  # range() mostly counts steps; only an explicitly named hyperparameter counts
+        values = _generate(qualified, positional, keywords)
+        if values is None or len(names) != 1:
+            return None
+        return [(names[0], values)]
+
+    def _values_of(self, node: Node) -> list[Any] | None:
+        if node.type == "call":
+            function = node.child_by_field_name("function")
+            qualified = self.py.qualify(function) if function is not None else ""
+            if qualified in VALUE_GENERATORS and qualified != "itertools.product":
+                positional, keywords = call_arguments(node)
+                return _generate(qualified, positional, keywords)
+            return None
+        return choice_items(node)
+
+    def _dict_items(self, node: Node | None) -> list[tuple[str, list[Any] | None]] | None:
+        """`for name, values in grid.items()` over a hand-written {hyperparameter: [values]} dict."""
+        if node is None:
+            return None
+        resolved = self.py.resolve(node)
+        pairs = [(k, v, p) for k, v, p in dict_pairs(resolved) if is_hyperparameter(k)]
+        grid = [(k, choice_items(v), p) for k, v, p in pairs if v.type in ("list", "tuple")]
+        if len(grid) < 1 or not any(values and len(values) >= 2 for _, values, _ in grid):
+            return None
+        for key, values, pair in grid:
+            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, pair,
+                                 "hand-written grid values", method="grid search", confidence=0.8,
+                                 hyperparameters=[Hyperparameter(name=key, space=SearchSpace(
+                                     type=SpaceType.GRID, values=values))]))
+        return [(k, v) for k, v, _ in grid]
+
+    def _values_definition(self, value: Node, dims: list[tuple[str, list[Any] | None]]) -> None:
+        """`learning_rates = [...]` defined apart from its loop: the space itself."""
+        statement = value.parent
+        if statement is None or statement.type != "assignment":
+            return
+        hps = [Hyperparameter(name=n, space=SearchSpace(type=SpaceType.GRID, values=v)) for n, v in dims]
+        self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, statement,
+                             "hand-written grid values", method="grid search", hyperparameters=hps,
+                             confidence=0.8))
+
+    def _flows(self, body: Node, names: list[str]) -> set[str]:
+        """Loop variables passed on as a hyperparameter keyword or config key."""
+        wanted = set(names)
+        found: set[str] = set()
+        cursor = QueryCursor(query(_FLOW_QUERY))
+        cursor.set_byte_range(body.start_byte, body.end_byte)
+        for _, match in cursor.matches(body):
+            key, value = match["key"][0], match["value"][0]
+            key_name = text(key) if key.type == "identifier" else target_name(key)
+            if not is_hyperparameter(key_name):
+                continue
+            root = value
+            while root.type in ("subscript", "attribute"):
+                root = root.child_by_field_name("value") or root.child_by_field_name("object") or root
+                if root is value:
+                    break
+            if root.type == "identifier" and text(root) in wanted:
+                found.add(text(root))
+        return found
+
+    # ---- while sweeps -------------------------------------------------------------------
+
+    def _while_sweeps(self) -> None:
+        for _, match in QueryCursor(query(_WHILE_QUERY)).matches(self.py.root):
+            loop, condition = match["loop"][0], match["cond"][0]
+            body = loop.child_by_field_name("body")
+            if body is None or loop.id in self._loop_hits:
+                continue
+            names = [n for n in _identifiers(condition) if is_hyperparameter(n)]
+            stepped = [n for n in names if _is_stepped(body, n)]
+            if stepped:
+                hit = Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND, loop,
+                          f"hand-written sweep over {', '.join(stepped)}", method="grid search", confidence=0.75,
+                          hyperparameters=[Hyperparameter(name=n, space=SearchSpace(type=SpaceType.GRID))
+                                           for n in stepped])
+                self._add_loop(loop, hit)
+
+    # ---- random search ----------------------------------------------------------------
+
+    def _random_search(self) -> None:
+        for _, match in QueryCursor(query(_random_query())).matches(self.py.root):
+            call = match["call"][0]
+            if not self._is_random_call(call):
+                continue
+            bound = _binding(call)
+            if bound is None:
+                continue
+            name, statement = bound
+            if not is_hyperparameter(name):
+                continue
+            loop = self._trial_loop(statement)
+            if loop is None:
+                continue
+            space = _sampled_space(self.py, call)
+            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, statement,
+                                 "hand-written random sampling", method="random search", confidence=0.8,
+                                 hyperparameters=[Hyperparameter(name=name, space=space)]))
+            existing = self._loop_hits.get(loop.id)
+            if existing is None:
+                self._add_loop(loop, Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND, loop,
+                                         "hand-written random search", method="random search", confidence=0.8))
+                existing = self._loop_hits[loop.id]
+            if all(h.name != name for h in existing.hyperparameters):
+                existing.hyperparameters.append(Hyperparameter(name=name, space=space))
+
+    def _is_random_call(self, call: Node) -> bool:
+        function = call.child_by_field_name("function")
+        if function is None:
+            return False
+        qualified = self.py.qualify(function)
+        if qualified in RANDOM_SAMPLERS or qualified.startswith("numpy.random."):
+            return True
+        if function.type == "attribute":
+            receiver = text(function.child_by_field_name("object")).rsplit(".", 1)[-1]
+            method = text(function.child_by_field_name("attribute"))
+            origin = self.py.qualify(function.child_by_field_name("object"))
+            return method in RANDOM_METHODS and (
+                bool(_RANDOM_RECEIVER.search(receiver)) or "random" in origin or "default_rng" in origin)
+        return False
+
+    def _trial_loop(self, statement: Node) -> Node | None:
+        """The loop that repeats this sampling: around it, or around a call of its function."""
+        loop = _enclosing_loop(statement)
+        if loop is not None:
+            return loop
+        function = enclosing(statement, frozenset({"function_definition"}))
+        if function is None:
+            return None
+        name = text(function.child_by_field_name("name"))
+        for call in self._calls_named(name):
+            loop = _enclosing_loop(call)
+            if loop is not None:
+                return loop
+        return None
+
+    def _calls_named(self, name: str) -> list[Node]:
+        cursor = QueryCursor(query('(call function: (identifier) @f (#eq? @f "' + name + '")) @call'))
+        return [m["call"][0] for _, m in cursor.matches(self.py.root)]
+
+    # ---- hand-written genetic search --------------------------------------------------------
+
+    def _genetic(self) -> None:
+        sampled = any(h.method == "random search" for h in self.hits)
+        if not sampled:
+            return
+        operators: dict[str, Node] = {n: f for n, f in self.py.functions.items() if _GENETIC.search(n)}
+        if not operators:
+            return
+        for function in operators.values():
+            self._operator_lines(function)
+        for name in operators:
+            for call in self._calls_named(name):
+                loop = _outermost_loop(call)
+                if loop is None or enclosing(loop, frozenset({"function_definition"})) in operators.values():
+                    continue
+                hit = self._loop_hits.get(loop.id)
+                if hit is None:
+                    hit = Hit(FindingKind.HAND_LOOP, Criterion.AUTO_TUNING, HAND, loop,
+                              "hand-written genetic algorithm", method="genetic algorithm", confidence=0.8)
+                    self._add_loop(loop, hit)
+                else:
+                    hit.category, hit.method, hit.label = (Criterion.AUTO_TUNING, "genetic algorithm",
+                                                           "hand-written genetic algorithm")
+
+    def _operator_lines(self, function: Node) -> None:
+        """In crossover/mutation operators: the statements that make new hyperparameter values."""
+        cursor = QueryCursor(query(_random_query()))
+        cursor.set_byte_range(function.start_byte, function.end_byte)
+        done: set[int] = set()
+        for _, match in cursor.matches(function):
+            call = match["call"][0]
+            if not self._is_random_call(call):
+                continue
+            statement = _statement_of(call)
+            if statement is None or statement.id in done or statement.type not in (
+                    "assignment", "return_statement", "augmented_assignment"):
+                continue
+            done.add(statement.id)
+            name = target_name(statement.child_by_field_name("left")) if statement.type != "return_statement" \
+                else None
+            if statement.type != "return_statement" and not is_hyperparameter(name):
+                continue
+            hps = [Hyperparameter(name=name)] if name else []
+            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, statement,
+                                 "hand-written genetic operator", method="genetic algorithm", confidence=0.7,
+                                 hyperparameters=hps))
+
+    def _add_loop(self, loop: Node, hit: Hit) -> None:
+        self._loop_hits[loop.id] = hit
+        self.hits.append(hit)
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def _target_names(target: Node) -> list[str]:
+    if target.type == "identifier":
+        return [text(target)]
+    if target.type in ("tuple", "pattern_list", "tuple_pattern", "list_pattern", "list"):
+        names: list[str] = []
+        for child in target.named_children:
+            names += _target_names(child) if child.type != "identifier" else [text(child)]
+        return names
+    return []
+
+
+def _identifiers(node: Node) -> list[str]:
+    if node.type == "identifier":
+        return [text(node)]
+    out: list[str] = []
+    for child in node.named_children:
+        out += _identifiers(child)
+    return out
+
+
+def _is_stepped(body: Node, name: str) -> bool:
+    """`lr /= 10` or `lr = lr * 0.5` at the loop's own level."""
+    for statement in body.named_children:
+        node = statement.named_children[0] if statement.type == "expression_statement" and \
+            statement.named_child_count else statement
+        if node.type == "augmented_assignment" and text(node.child_by_field_name("left")) == name:
+            return True
+        if node.type == "assignment" and text(node.child_by_field_name("left")) == name:
+            right = node.child_by_field_name("right")
+            if right is not None and name in _identifiers(right):
+                return True
+    return False
+
+
+def _config_dicts(value: list[dict[Any, Any]], names: list[str]) -> list[tuple[str, list[Any] | None]] | None:
+    keys = [k for k in value[0] if isinstance(k, str) and is_hyperparameter(k)]
+    if not keys or len(names) != 1:
+        return None
+    return [(k, [scalar(d.get(k)) for d in value]) for k in keys]
+
+
+def _generate(qualified: str, positional: list[Node], keywords: dict[str, Node]) -> list[Any] | None:
+    """Values of np.linspace/logspace/geomspace/arange and range with literal arguments."""
+    args = [literal(n) for n in positional]
+    num = literal(keywords["num"]) if "num" in keywords else (args[2] if len(args) > 2 else 50)
+    if any(number(a) is None for a in args) or not args:
+        return None
+    short = qualified.rsplit(".", 1)[-1]
+    try:
+        if short in ("linspace", "logspace", "geomspace"):
+            if len(args) < 2 or not isinstance(num, int) or not 1 <= num <= _MAX_GENERATED:
+                return None
+            a, b = float(args[0]), float(args[1])
+            if short == "geomspace":
+                if a <= 0 or b <= 0:
+                    return None
+                a, b = math.log10(a), math.log10(b)
+            points = [a + (b - a) * i / (num - 1) if num > 1 else a for i in range(num)]
+            if short in ("logspace", "geomspace"):
+                points = [10.0**p for p in points]
+            return [float(f"{p:.6g}") for p in points]
+        if short in ("arange", "range"):
+            start, stop, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], args[2] if len(args) > 2 else 1)
+            if step == 0 or (stop - start) / step > _MAX_GENERATED:
+                return None
+            values = []
+            current = start
+            while (step > 0 and current < stop) or (step < 0 and current > stop):
+                values.append(float(f"{current:.6g}") if isinstance(current, float) else current)
+                current += step
+            return values
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    return None
+
+
+def _binding(call: Node) -> tuple[str | None, Node] | None:
+    """What a sampled value is bound to: (name, statement or pair)."""
+    node = call
+    for _ in range(6):
+        parent = node.parent
+        if parent is None:
+            return None
+        if parent.type == "assignment" and parent.child_by_field_name("right") == node:
+            return target_name(parent.child_by_field_name("left")), parent
+        if parent.type == "pair" and parent.child_by_field_name("value") == node:
+            return name_from_context(node), parent
+        if parent.type == "keyword_argument":
+            return text(parent.child_by_field_name("name")), parent
+        if parent.type not in ("binary_operator", "parenthesized_expression", "argument_list", "call",
+                               "unary_operator"):
+            return None
+        node = parent
+    return None
+
+
+def _sampled_space(py: PyFile, call: Node) -> SearchSpace:
+    qualified = py.qualify(call.child_by_field_name("function"))
+    short = qualified.rsplit(".", 1)[-1]
+    positional, _ = call_arguments(call)
+    if short in ("choice", "sample"):
+        return SearchSpace(type=SpaceType.CATEGORICAL, choices=choice_items(py.resolve(positional[0]))
+                           if positional else None, distribution=qualified)
+    nums = [number(literal(py.resolve(n))) for n in positional[:2]]
+    low = nums[0] if nums else None
+    high = nums[1] if len(nums) > 1 else None
+    exponent = call.parent is not None and call.parent.type == "binary_operator" and \
+        text(call.parent.child_by_field_name("operator")) == "**"
+    if exponent:
+        base = number(literal(call.parent.child_by_field_name("left")))
+        if base is not None and low is not None and high is not None:
+            low, high = base**low, base**high
+    kind = SpaceType.INT if short in ("randint", "integers", "randrange") else SpaceType.FLOAT
+    return SearchSpace(type=kind, low=low, high=high, log=exponent, distribution=qualified)
+
+
+def _statement_of(node: Node) -> Node | None:
+    while node.parent is not None and node.type not in (
+            "assignment", "augmented_assignment", "return_statement", "expression_statement", "block", "module"):
+        node = node.parent
+    return node
+
+
+def _enclosing_loop(node: Node) -> Node | None:
+    parent = node.parent
+    if node.type == "for_in_clause" and parent is not None:
+        parent = parent.parent  # step out of the clause's own comprehension
+    while parent is not None and parent.type not in ("function_definition", "class_definition"):
+        if parent.type in ("for_statement", "while_statement"):
+            return parent
+        if parent.type in _COMPREHENSIONS:
+            clause = next((c for c in parent.named_children if c.type == "for_in_clause"), None)
+            return clause or parent
+        parent = parent.parent
+    return None
+
+
+def _outermost_loop(node: Node) -> Node | None:
+    found = None
+    current = _enclosing_loop(node)
+    while current is not None:
+        found = current
+        current = _enclosing_loop(current)
+    return found
+
+
+def detect_hand_tuning(py: PyFile) -> list[Hit]:
+    return HandTuning(py).run()
+

@@ -1,0 +1,268 @@
+"""One parsed Python program and the facts detectors ask of it.
+
+Imports, aliases, assignments and name resolution are computed lazily, so a file
+without any tuning pays for little more than the parse and one query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+
+import tree_sitter_python
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+
+from hptlens.analysis.spaces import literal, text
+from hptlens.report import Criterion, FindingKind, Hyperparameter
+
+PY_LANGUAGE = Language(tree_sitter_python.language())
+
+_FUNCTION_TYPES = frozenset({"function_definition", "lambda"})
+_SCOPE_TYPES = frozenset({"function_definition", "class_definition", "module"})
+_MAX_RESOLVE_DEPTH = 4
+
+
+@cache
+def query(source: str) -> Query:
+    return Query(PY_LANGUAGE, source)
+
+
+def parse(source: bytes) -> Tree:
+    return Parser(PY_LANGUAGE).parse(source)
+
+
+@dataclass
+class Hit:
+    """A detector's raw finding, before it becomes a report `Finding`."""
+
+    kind: FindingKind
+    category: Criterion
+    library: str
+    node: Node
+    label: str
+    method: str | None = None
+    api: str | None = None
+    hyperparameters: list[Hyperparameter] = field(default_factory=list)
+    confidence: float = 0.9
+    budget: str | None = None
+
+
+class PyFile:
+    def __init__(self, source: bytes, tree: Tree) -> None:
+        self.source = source
+        self.tree = tree
+        self.root = tree.root_node
+
+    # ---- imports --------------------------------------------------------------------
+
+    @cached_property
+    def _imports(self) -> tuple[dict[str, str], list[str], set[str]]:
+        aliases: dict[str, str] = {}
+        stars: list[str] = []
+        modules: set[str] = set()
+        captures = QueryCursor(query("(import_statement) @i (import_from_statement) @f")).captures(self.root)
+        for node in captures.get("i", []):
+            for child in node.named_children:
+                if child.type == "dotted_name":
+                    full = text(child)
+                    modules.add(full)
+                    aliases.setdefault(full.split(".")[0], full.split(".")[0])
+                elif child.type == "aliased_import":
+                    full = text(child.child_by_field_name("name"))
+                    modules.add(full)
+                    aliases[text(child.child_by_field_name("alias"))] = full
+        for node in captures.get("f", []):
+            module_node = node.child_by_field_name("module_name")
+            module = text(module_node)
+            if module.startswith("."):
+                continue  # relative imports name project code, never an HPO library
+            modules.add(module)
+            for child in node.named_children:
+                if child == module_node:
+                    continue
+                if child.type == "wildcard_import":
+                    stars.append(module)
+                elif child.type == "dotted_name":
+                    name = text(child)
+                    aliases[name] = f"{module}.{name}"
+                    modules.add(f"{module}.{name}")
+                elif child.type == "aliased_import":
+                    name = text(child.child_by_field_name("name"))
+                    aliases[text(child.child_by_field_name("alias"))] = f"{module}.{name}"
+                    modules.add(f"{module}.{name}")
+        return aliases, stars, modules
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        return self._imports[0]
+
+    @property
+    def modules(self) -> set[str]:
+        return self._imports[2]
+
+    def imports_any(self, prefixes: tuple[str, ...]) -> bool:
+        return any(m == p or m.startswith(p + ".") for m in self.modules for p in prefixes)
+
+    # ---- assignments and resolution ---------------------------------------------------
+
+    @cached_property
+    def assignments(self) -> dict[str, list[Node]]:
+        """Target text -> assignment nodes, in source order (`x`, `self.x`, annotated too)."""
+        table: dict[str, list[Node]] = {}
+        cursor = QueryCursor(query("(assignment left: [(identifier) (attribute)] @lhs right: (_)) @a"))
+        for _, match in cursor.matches(self.root):
+            table.setdefault(text(match["lhs"][0]), []).append(match["a"][0])
+        return table
+
+    def assigned_value(self, name: str, before: Node) -> Node | None:
+        """The value last assigned to `name` before `before`, preferring the same scope;
+        `self.x` also finds a class-level `x = ...` (dataclass fields included)."""
+        candidates = self.assignments.get(name)
+        if not candidates and name.startswith("self.") and name.count(".") == 1:
+            return self._class_attribute(name[len("self."):], before)
+        if not candidates:
+            return None
+        scope = enclosing(before, _SCOPE_TYPES)
+        best: Node | None = None
+        for node in candidates:
+            if node.start_byte >= before.start_byte and best is not None:
+                break
+            same = enclosing(node, _SCOPE_TYPES) == scope
+            if best is None or same or node.start_byte < before.start_byte:
+                if best is None or node.start_byte < before.start_byte or same:
+                    best = node
+        if best is None:
+            return None
+        return best.child_by_field_name("right")
+
+    def _class_attribute(self, name: str, inside: Node) -> Node | None:
+        cls = enclosing(inside, frozenset({"class_definition"}))
+        body = cls.child_by_field_name("body") if cls is not None else None
+        if body is None:
+            return None
+        for node in self.assignments.get(name, []):
+            statement = node.parent
+            if statement is not None and statement.parent == body:
+                return _unwrap_field(node.child_by_field_name("right"))
+        return None
+
+    def resolve(self, node: Node, depth: int = 0) -> Node:
+        """Follow `x` (or `self.x`) to the literal/call last assigned to it."""
+        while node.type in ("identifier", "attribute") and depth < _MAX_RESOLVE_DEPTH:
+            value = self.assigned_value(text(node), node)
+            if value is None or value.type in ("identifier", "attribute") and text(value) == text(node):
+                return node
+            node, depth = value, depth + 1
+        return node
+
+    def qualify(self, node: Node, depth: int = 0) -> str:
+        """Dotted name of an expression with imports resolved: `tune.choice` -> `ray.tune.choice`;
+        a variable assigned from a call becomes `<callee>()`."""
+        if depth > _MAX_RESOLVE_DEPTH:
+            return text(node)
+        if node.type == "call":
+            return self.qualify(node.child_by_field_name("function"), depth + 1)
+        if node.type == "attribute":
+            value = self.assigned_value(text(node), node)
+            if value is not None and value.type == "call":
+                return f"{self.qualify(value, depth + 1)}()"  # `self.ga = pygad.GA(...)`
+            obj = node.child_by_field_name("object")
+            attr = text(node.child_by_field_name("attribute"))
+            if obj.type == "call":
+                return f"{self.qualify(obj, depth + 1)}().{attr}"
+            if obj.type in ("identifier", "attribute"):
+                base = self.qualify(obj, depth + 1)
+                return f"{base}.{attr}"
+            return f"?.{attr}"
+        if node.type == "identifier":
+            name = text(node)
+            if name in self.aliases:
+                return self.aliases[name]
+            value = self.assigned_value(name, node)
+            if value is not None and value.type == "call":
+                return f"{self.qualify(value, depth + 1)}()"
+            return name
+        return text(node)
+
+    # ---- structure ------------------------------------------------------------------
+
+    @cached_property
+    def functions(self) -> dict[str, Node]:
+        """Function name -> definition (the last one wins, as at run time)."""
+        table: dict[str, Node] = {}
+        cursor = QueryCursor(query("(function_definition name: (identifier) @n) @f"))
+        for _, match in cursor.matches(self.root):
+            table[text(match["n"][0])] = match["f"][0]
+        return table
+
+    def line_text(self, row: int) -> str:
+        return self.lines[row] if 0 <= row < len(self.lines) else ""
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.source.decode("utf-8", "replace").split("\n")
+
+
+def _unwrap_field(value: Node | None) -> Node | None:
+    """`field(default_factory=lambda: {...})` / `field(default=...)` -> the default expression."""
+    if value is None or value.type != "call" or not text(value.child_by_field_name("function")).endswith("field"):
+        return value
+    arguments = value.child_by_field_name("arguments")
+    for child in arguments.named_children if arguments is not None else []:
+        if child.type == "keyword_argument" and text(child.child_by_field_name("name")) in ("default",
+                                                                                           "default_factory"):
+            inner = child.child_by_field_name("value")
+            if inner is not None and inner.type == "lambda":
+                return inner.child_by_field_name("body")
+            return inner
+    return value
+
+
+def enclosing(node: Node, types: frozenset[str]) -> Node | None:
+    parent = node.parent
+    while parent is not None and parent.type not in types:
+        parent = parent.parent
+    return parent
+
+
+def enclosing_function(node: Node) -> Node | None:
+    return enclosing(node, frozenset({"function_definition"}))
+
+
+def name_from_context(node: Node) -> str | None:
+    """The name a value is bound to: dict key, keyword, assignment target, subscript key."""
+    parent = node.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        node, parent = parent, parent.parent
+    if parent is None:
+        return None
+    if parent.type == "pair":
+        key = literal(parent.child_by_field_name("key"))
+        return key if isinstance(key, str) else text(parent.child_by_field_name("key")) or None
+    if parent.type == "keyword_argument":
+        return text(parent.child_by_field_name("name")) or None
+    if parent.type == "assignment" and parent.child_by_field_name("right") == node:
+        return target_name(parent.child_by_field_name("left"))
+    return None
+
+
+def target_name(target: Node | None) -> str | None:
+    """`lr` -> lr, `self.lr` / `args.lr` -> lr, `cfg["lr"]` -> lr."""
+    if target is None:
+        return None
+    if target.type == "identifier":
+        return text(target)
+    if target.type == "attribute":
+        return text(target.child_by_field_name("attribute"))
+    if target.type == "subscript":
+        key = literal(target.child_by_field_name("subscript"))
+        return key if isinstance(key, str) else None
+    return None
+
+
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def identifiers_in(node: Node) -> set[str]:
+    return {m.decode() for m in _WORD.findall(node.text or b"")}

@@ -1,0 +1,370 @@
+"""The `hptlens` command: scan, eval, schema.
+
+Exit status: 0 when the command ran (whatever was found), 2 for usage errors (bad
+flags, a PATH that does not exist, an unreadable or invalid report or truth file, an
+output folder that does not exist), 1 for an unexpected failure while writing output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from hptlens import __version__
+from hptlens.report import FileReport, Report, build_report, report_json, report_schema
+from hptlens.settings import Settings
+from hptlens.truth import TruthError, truth_schema
+from hptlens.workspace import install_log_handler, load_settings, scan
+
+FORMATS = ("text", "json", "sarif", "legacy")
+REPORT_SCHEMA_FILE = "hpt-report.schema.json"
+TRUTH_SCHEMA_FILE = "ground-truth.schema.json"
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: reported on stderr, exit status 2."""
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hptlens",
+        description="Find hyperparameter tuning in RL/ML code and report it.",
+        epilog="Exit status: 0 when the command ran, whatever was found; 2 for usage errors.",
+    )
+    parser.add_argument("--version", action="version", version=f"hptlens {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_scan(commands)
+    _add_eval(commands)
+    _add_schema(commands)
+    return parser
+
+
+def _add_scan(commands: Any) -> None:
+    scan_parser = commands.add_parser(
+        "scan",
+        help="analyse files and folders",
+        description="Analyse files and folders for hyperparameter tuning.",
+        epilog="Exit status: 0 when the scan ran, whatever was found (files that cannot be read "
+        "get an entry in their report's errors); 2 for usage errors, such as a PATH that does "
+        "not exist (nothing is scanned then) or an -o folder that does not exist.",
+    )
+    scan_parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to scan")
+    scan_parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    scan_parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    scan_parser.add_argument("--verbose", action="store_true", help="text format: show every finding in detail")
+    scan_parser.add_argument(
+        "--jobs",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help="processes to use: 0 = automatic (default), 1 = serial",
+    )
+    _add_settings_flags(scan_parser)
+    scan_parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    scan_parser.set_defaults(handler=_run_scan)
+
+
+def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="gitignore-style pattern of paths to skip, added to [tool.hptlens] exclude (repeatable)",
+    )
+    parser.add_argument(
+        "--max-file-bytes", type=_positive, metavar="N", help="skip files larger than N bytes (a too-large error)"
+    )
+
+
+def _add_eval(commands: Any) -> None:
+    eval_parser = commands.add_parser(
+        "eval",
+        help="score an analysis against ground truth",
+        description="Score a fresh scan of PATHs, or saved reports, against ground truth. With no "
+        "PATH and no --report, the 'fixtures' folder beside the truth folder is scanned.",
+        epilog="Exit status: 0 when scored; 2 for a missing truth folder, an unreadable or invalid "
+        "report, or an invalid truth file.",
+    )
+    eval_parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to scan and score")
+    eval_parser.add_argument("--truth", required=True, metavar="DIR", help="the ground_truth folder")
+    eval_parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    eval_parser.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a saved report (hptlens JSON or the seed's legacy layout) to score; repeatable, "
+        "each labelled by its file name and scored side by side",
+    )
+    _add_settings_flags(eval_parser)
+    eval_parser.set_defaults(handler=_run_eval)
+
+
+def _add_schema(commands: Any) -> None:
+    schema_parser = commands.add_parser(
+        "schema", help="print the JSON Schema of the report", description="Print or write the JSON Schemas."
+    )
+    which = schema_parser.add_mutually_exclusive_group()
+    which.add_argument("--truth", action="store_true", help="print the ground-truth schema instead")
+    which.add_argument(
+        "--write",
+        metavar="DIR",
+        help=f"write both schemas to DIR/{REPORT_SCHEMA_FILE} and DIR/{TRUTH_SCHEMA_FILE}",
+    )
+    schema_parser.set_defaults(handler=_run_schema)
+
+
+def _non_negative(text: str) -> int:
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits for --help, --version and bad flags
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        print("hptlens: error: a command is required (scan, eval or schema)", file=sys.stderr)
+        return 2
+    install_log_handler(verbose=getattr(args, "verbose", False))
+    try:
+        return int(args.handler(args))
+    except UsageError as exc:
+        print(f"hptlens: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `hptlens scan . | head`: the reader left, nothing to report
+        _silence_stdout()
+        return 1
+    except KeyboardInterrupt:
+        print("hptlens: interrupted", file=sys.stderr)
+        return 130
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout at exit; point it at devnull so that flush cannot fail again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+# --------------------------------------------------------------------------- scan
+
+
+def _run_scan(args: argparse.Namespace) -> int:
+    _require_existing(args.paths)
+    output = Path(args.output) if args.output else None
+    if output is not None:
+        _require_writable(output)
+    settings = _settings(args, Path(args.paths[0]))
+    files = scan(args.paths, settings, jobs=args.jobs, progress=_progress_wanted(args))
+    report = build_report(files)
+    if output is None:
+        _write_report(report, args.format, args.verbose, sys.stdout)
+        return 0
+    try:
+        with open(output, "w", encoding="utf-8", newline="\n") as handle:
+            _write_report(report, args.format, args.verbose, handle)
+    except OSError as exc:
+        print(f"hptlens: error: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(_summary_line(report, args.format, output), file=sys.stderr)
+    return 0
+
+
+def _require_existing(paths: Sequence[str]) -> None:
+    # lexists: a broken symlink named explicitly is scanned and reported as unreadable.
+    missing = [path for path in paths if not os.path.lexists(path)]
+    if missing:
+        raise UsageError("no such file or directory: " + ", ".join(missing))
+
+
+def _require_writable(output: Path) -> None:
+    parent = output.parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {output}: folder {parent} does not exist")
+    if output.is_dir():
+        raise UsageError(f"cannot write {output}: it is a folder")
+
+
+def _settings(args: argparse.Namespace, start: Path) -> Settings:
+    settings, warnings = load_settings(start)
+    for warning in warnings:
+        print(f"hptlens: warning: {warning}", file=sys.stderr)
+    updates: dict[str, Any] = {}
+    if args.exclude:
+        updates["exclude"] = [*settings.exclude, *args.exclude]
+    if args.max_file_bytes is not None:
+        updates["max_file_bytes"] = args.max_file_bytes
+    return Settings.model_validate({**settings.model_dump(), **updates}) if updates else settings
+
+
+def _progress_wanted(args: argparse.Namespace) -> bool:
+    # scan() itself shows the bar only for more than workspace.PROGRESS_MIN_FILES files.
+    return not getattr(args, "no_progress", False) and _is_tty(sys.stderr)
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _write_report(report: Report, fmt: str, verbose: bool, stream: TextIO) -> None:
+    if fmt == "text":
+        from rich.console import Console
+
+        from hptlens.export.text import render_report
+
+        # A file gets plain text; a terminal gets colour (rich decides from the stream).
+        console = Console(file=stream) if stream is sys.stdout else Console(file=stream, no_color=True, width=120)
+        render_report(report, console, verbose=verbose)
+    elif fmt == "json":
+        stream.write(report_json(report))
+    else:
+        stream.write(_dumps(_export(report, fmt)))
+
+
+def _export(report: Report, fmt: str) -> dict[str, Any]:
+    if fmt == "sarif":
+        from hptlens.export.sarif import to_sarif
+
+        return to_sarif(report)
+    from hptlens.export.legacy import to_legacy
+
+    return to_legacy(report)
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def _summary_line(report: Report, fmt: str, output: Path) -> str:
+    summary = report.summary
+    return (
+        f"hptlens: wrote {fmt} report to {output}: {summary.files} files, "
+        f"{summary.files_with_tuning} with tuning, {summary.findings} findings, "
+        f"{summary.files_with_errors} with errors"
+    )
+
+
+# --------------------------------------------------------------------------- eval
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    truth_dir = Path(args.truth)
+    if not truth_dir.is_dir():
+        raise UsageError(f"truth folder not found: {truth_dir}")
+    analyses: dict[str, list[FileReport]] = {}
+    paths = list(args.paths)
+    if not paths and not args.report:
+        paths = [str(Path(os.path.abspath(truth_dir)).parent / "fixtures")]
+    if paths:
+        _require_existing(paths)
+        settings = _settings(args, Path(paths[0]))
+        analyses["hptlens"] = scan(paths, settings, progress=_progress_wanted(args))
+    for report_path in args.report:
+        analyses[_label(Path(report_path), analyses)] = load_report_files(Path(report_path))
+    return _print_evaluation(analyses, truth_dir, args.format)
+
+
+def _label(path: Path, taken: dict[str, Any]) -> str:
+    """The report's file stem, or its path when that stem is already used."""
+    return path.stem if path.stem not in taken else str(path)
+
+
+def _print_evaluation(analyses: dict[str, list[FileReport]], truth_dir: Path, fmt: str) -> int:
+    from hptlens.evaluate import EvaluationError, evaluate, render_text
+
+    try:
+        evaluation = evaluate(analyses, truth_dir)
+    except TruthError as exc:  # its message names the file
+        raise UsageError(f"invalid ground truth: {exc}") from exc
+    except EvaluationError as exc:  # e.g. one file reported twice
+        raise UsageError(f"cannot evaluate: {exc}") from exc
+    if fmt == "json":
+        sys.stdout.write(evaluation.model_dump_json(indent=2) + "\n")
+    else:
+        from rich.console import Console
+
+        render_text(evaluation, Console())
+    return 0
+
+
+def load_report_files(path: Path) -> list[FileReport]:
+    """The file reports of a saved report, in our JSON layout or the seed's legacy layout."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read report {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # bad JSON or bad UTF-8
+        raise UsageError(f"report {path} is not valid JSON: {exc}") from exc
+    from hptlens.evaluate import load_reports
+
+    try:
+        return load_reports(data)
+    except ValidationError as exc:  # our layout, but not valid
+        raise UsageError(f"report {path} is not a valid hptlens report: {_first_error(exc)}") from exc
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # the seed's layout, but not valid
+        raise UsageError(f"report {path} is not a valid report: {exc}") from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def _run_schema(args: argparse.Namespace) -> int:
+    if args.write:
+        folder = Path(args.write)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / REPORT_SCHEMA_FILE).write_text(_dumps(report_schema()), encoding="utf-8")
+            (folder / TRUTH_SCHEMA_FILE).write_text(_dumps(truth_schema()), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write schemas to {folder}: {exc.strerror or exc}") from exc
+        print(f"hptlens: wrote {folder / REPORT_SCHEMA_FILE} and {folder / TRUTH_SCHEMA_FILE}", file=sys.stderr)
+        return 0
+    sys.stdout.write(_dumps(truth_schema() if args.truth else report_schema()))
+    return 0
+
