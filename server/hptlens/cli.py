@@ -7,6 +7,11 @@ output folder that does not exist), 1 for an unexpected failure while writing ou
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
 import argparse
 import json
 import os
@@ -245,15 +250,23 @@ def _is_tty(stream: TextIO) -> bool:
         return False
 
 
+def _console(stream: TextIO) -> "Console":
+    """A terminal gets colour at its own width; a pipe or file gets plain text wide enough
+    that paths stay on one line (rich would otherwise assume 80 columns)."""
+    from rich.console import Console
+
+    if stream.isatty():
+        return Console(file=stream)
+    return Console(file=stream, no_color=True, width=160, soft_wrap=False)
+
+
 def _write_report(report: Report, fmt: str, verbose: bool, stream: TextIO) -> None:
     if fmt == "text":
         from rich.console import Console
 
         from hptlens.export.text import render_report
 
-        # A file gets plain text; a terminal gets colour (rich decides from the stream).
-        console = Console(file=stream) if stream is sys.stdout else Console(file=stream, no_color=True, width=120)
-        render_report(report, console, verbose=verbose)
+        render_report(report, _console(stream), verbose=verbose)
     elif fmt == "json":
         stream.write(report_json(report))
     else:
@@ -320,9 +333,7 @@ def _print_evaluation(analyses: dict[str, list[FileReport]], truth_dir: Path, fm
     if fmt == "json":
         sys.stdout.write(evaluation.model_dump_json(indent=2) + "\n")
     else:
-        from rich.console import Console
-
-        render_text(evaluation, Console())
+        render_text(evaluation, _console(sys.stdout))
     return 0
 
 

@@ -400,12 +400,16 @@ def _target_names(target: Node) -> list[str]:
 
 
 def _identifiers(node: Node) -> list[str]:
-    if node.type == "identifier":
-        return [text(node)]
-    out: list[str] = []
-    for child in node.named_children:
-        out += _identifiers(child)
-    return out
+    """Identifiers under `node`, iteratively: conditions can nest deeper than Python's stack."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier":
+            found.append(text(current))
+        else:
+            stack.extend(reversed(current.named_children))
+    return found
 
 
 def _is_stepped(body: Node, name: str) -> bool:

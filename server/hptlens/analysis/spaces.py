@@ -30,9 +30,13 @@ def text(node: Node | None) -> str:
     return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
 
 
-def literal(node: Node | None) -> Any:
-    """The value of a literal expression, or NOT_LITERAL."""
-    if node is None:
+_MAX_DEPTH = 40
+
+
+def literal(node: Node | None, depth: int = 0) -> Any:
+    """The value of a literal expression, or NOT_LITERAL (also past a nesting depth, so deeply
+    nested analysed code cannot exhaust the stack)."""
+    if node is None or depth > _MAX_DEPTH:
         return NOT_LITERAL
     kind = node.type
     if kind in _LITERAL_TYPES:
@@ -43,24 +47,24 @@ def literal(node: Node | None) -> Any:
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
                 pass
         if kind in ("list", "tuple", "set"):
-            items = [literal(child) for child in node.named_children if child.type != "comment"]
+            items = [literal(child, depth + 1) for child in node.named_children if child.type != "comment"]
             return NOT_LITERAL if any(v is NOT_LITERAL for v in items) else items
         if kind == "parenthesized_expression" and node.named_child_count == 1:
-            return literal(node.named_children[0])
+            return literal(node.named_children[0], depth + 1)
         if kind == "unary_operator":
-            value = literal(node.child_by_field_name("argument"))
+            value = literal(node.child_by_field_name("argument"), depth + 1)
             op = text(node.child_by_field_name("operator"))
             if isinstance(value, (int, float)) and op in ("-", "+"):
                 return -value if op == "-" else value
         return NOT_LITERAL
     if kind == "binary_operator":
-        return _arithmetic(node)
+        return _arithmetic(node, depth)
     return NOT_LITERAL
 
 
-def _arithmetic(node: Node) -> Any:
-    left = literal(node.child_by_field_name("left"))
-    right = literal(node.child_by_field_name("right"))
+def _arithmetic(node: Node, depth: int) -> Any:
+    left = literal(node.child_by_field_name("left"), depth + 1)
+    right = literal(node.child_by_field_name("right"), depth + 1)
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right)):
         return NOT_LITERAL
     op = text(node.child_by_field_name("operator"))

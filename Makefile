@@ -1,0 +1,31 @@
+# Set-up is part of every target: a fresh clone needs only `make scan` or `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: scan test eval bench schema clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+scan: $(STAMP)  ## scan the shipped fixtures and print the summary table
+	$(BIN)/hptlens scan fixtures
+
+test: $(STAMP)  ## run the whole test suite
+	$(BIN)/python -m pytest -q
+
+eval: $(STAMP)  ## score a fresh scan of fixtures/ against ground_truth/
+	$(BIN)/hptlens eval --truth ground_truth
+
+bench: $(STAMP)  ## scan throughput against the parse-only floor (not a test)
+	$(BIN)/python bench/bench_scan.py
+
+schema: $(STAMP)  ## regenerate schema/ from the pydantic models
+	$(BIN)/hptlens schema --write schema
+
+clean:
+	rm -rf $(VENV) build *.egg-info server/*.egg-info .pytest_cache

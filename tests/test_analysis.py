@@ -1,0 +1,290 @@
+"""The analysis core: accuracy on the fixtures, search spaces, precision rules, robustness."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from hptlens.analysis import analyze
+from hptlens.documents import Document
+from hptlens.evaluate import evaluate
+from hptlens.report import FileReport, report_json, report_schema
+from hptlens.settings import Settings
+from hptlens.truth import load_truth, truth_schema
+from hptlens.workspace import scan
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+TRUTH = ROOT / "ground_truth"
+TRUTH_FILES = sorted(TRUTH.rglob("*.json"))
+
+
+def run(source: str, path: str = "example.py", settings: Settings | None = None) -> FileReport:
+    return analyze(Document.from_text(path, source), settings)
+
+
+def space_of(report: FileReport, name: str) -> dict:
+    for finding in report.findings:
+        for hp in finding.hyperparameters:
+            if hp.name == name and hp.space is not None:
+                return hp.space.model_dump(exclude_defaults=True)
+    raise AssertionError(f"no search space for {name}: {[f.message for f in report.findings]}")
+
+
+# ---- accuracy over every fixture ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fixture_scan(monkeypatch_module: pytest.MonkeyPatch) -> list[FileReport]:
+    monkeypatch_module.chdir(ROOT)
+    return scan(["fixtures"], jobs=1)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def test_fixture_set_is_large_enough() -> None:
+    python = [p for p in TRUTH_FILES if p.parent.name == "python"]
+    negatives = [p for p in python if not load_truth(p).tuning_applied]
+    assert len(python) >= 35
+    assert len(negatives) >= 12
+
+
+def test_every_fixture_has_ground_truth() -> None:
+    for fixture in FIXTURES.rglob("*"):
+        if fixture.is_file() and fixture.suffix in {".py", ".ipynb", ".cpp", ".hpp", ".h", ".cc", ".yaml", ".yml"}:
+            truth = TRUTH / (str(fixture.relative_to(FIXTURES)) + ".json")
+            assert truth.is_file(), f"{fixture} has no ground truth at {truth}"
+
+
+def test_accuracy_figures(fixture_scan: list[FileReport]) -> None:
+    totals = evaluate({"static": fixture_scan}, TRUTH).analyses[0].totals
+    assert totals.missing_reports == 0
+    assert totals.verdict_accuracy == 1.0
+    assert totals.line_recall >= 0.95
+    assert totals.line_precision >= 0.90
+
+
+@pytest.mark.parametrize("truth_path", TRUTH_FILES, ids=lambda p: str(p.relative_to(TRUTH)))
+def test_fixture_verdict(truth_path: Path, fixture_scan: list[FileReport]) -> None:
+    truth = load_truth(truth_path)
+    wanted = "fixtures/" + str(truth_path.relative_to(TRUTH))[: -len(".json")]
+    report = next((r for r in fixture_scan if r.path == wanted), None)
+    assert report is not None, f"{wanted} was not scanned"
+    assert report.tuning_applied == truth.tuning_applied
+    if not truth.tuning_applied:
+        assert report.findings == []
+
+
+def test_scan_json_validates_against_committed_schema(fixture_scan: list[FileReport]) -> None:
+    from hptlens.report import build_report
+
+    schema = json.loads((ROOT / "schema" / "hpt-report.schema.json").read_text())
+    jsonschema.validate(json.loads(report_json(build_report(fixture_scan))), schema)
+
+
+def test_committed_schemas_are_current() -> None:
+    committed = json.loads((ROOT / "schema" / "hpt-report.schema.json").read_text())
+    assert committed == json.loads(json.dumps(report_schema())), "run `make schema` and commit schema/"
+    committed_truth = json.loads((ROOT / "schema" / "ground-truth.schema.json").read_text())
+    assert committed_truth == json.loads(json.dumps(truth_schema())), "run `make schema` and commit schema/"
+
+
+# ---- search spaces -----------------------------------------------------------------------------
+
+OPTUNA = '''
+import optuna as opt
+
+def objective(trial):
+    lr = trial.suggest_float("learning_rate", 1e-5, 1e-2, log=True)
+    n_steps = trial.suggest_int("n_steps", 64, 2048, step=64)
+    act = trial.suggest_categorical("activation", ["tanh", "relu"])
+    return lr
+
+study = opt.create_study(sampler=opt.samplers.TPESampler(), direction="maximize")
+study.optimize(objective, n_trials=100)
+'''
+
+
+def test_optuna_spaces_site_and_budget() -> None:
+    report = run(OPTUNA)
+    assert report.tuning_applied and report.libraries == ["Optuna"]
+    assert report.criteria.auto_hand_tuning
+    assert space_of(report, "learning_rate") == {"type": "float", "low": 1e-5, "high": 1e-2, "log": True,
+                                                  "distribution": "suggest_float"}
+    assert space_of(report, "n_steps")["step"] == 64
+    assert space_of(report, "activation")["choices"] == ["tanh", "relu"]
+    assert len(report.sites) == 1
+    site = report.sites[0]
+    assert site.summary == "Optuna (TPE), 3 hyperparameters, 100 trials"
+    assert {f.kind for f in report.findings} == {"search-space", "search-run", "scheduler"}
+    message = next(f.message for f in report.findings if f.hyperparameters and
+                   f.hyperparameters[0].name == "learning_rate")
+    assert message == "Optuna search space: learning_rate in [1e-05, 0.01], log"
+
+
+def test_hyperopt_log_bounds_are_converted() -> None:
+    report = run(
+        "import numpy as np\nfrom hyperopt import hp, fmin, tpe\n"
+        "space = {'lr': hp.loguniform('lr', np.log(1e-5), np.log(1e-2)), 'g': hp.choice('g', [0.9, 0.99])}\n"
+        "best = fmin(fn, space, algo=tpe.suggest, max_evals=50)\n"
+    )
+    assert space_of(report, "lr") == {"type": "float", "low": 1e-5, "high": 1e-2, "log": True,
+                                      "distribution": "loguniform"}
+    assert space_of(report, "g")["choices"] == [0.9, 0.99]
+    assert any(f.method == "TPE" for f in report.findings)
+    assert report.sites[0].budget == "50 evaluations"
+
+
+def test_ray_tune_names_come_from_dict_keys_and_keywords() -> None:
+    report = run(
+        "from ray import tune\nfrom ray.tune.schedulers import PopulationBasedTraining as PBT\n"
+        "pbt = PBT(hyperparam_mutations={'lr': [1e-3, 1e-4], 'clip': tune.uniform(0.1, 0.3)})\n"
+        "tuner = tune.Tuner('PPO', param_space={'gamma': tune.grid_search([0.95, 0.99])},\n"
+        "                   tune_config=tune.TuneConfig(scheduler=pbt, num_samples=4))\n"
+        "tuner.fit()\n"
+    )
+    assert space_of(report, "lr")["choices"] == [1e-3, 1e-4]
+    assert space_of(report, "clip") == {"type": "float", "low": 0.1, "high": 0.3, "distribution": "uniform"}
+    assert space_of(report, "gamma")["values"] == [0.95, 0.99]
+    assert report.criteria.auto_tuning
+    assert len(report.sites) == 1 and report.sites[0].method == "PBT"
+    assert report.rl_context.algorithms == ["PPO"]
+
+
+def test_sklearn_param_grid_resolved_through_a_variable() -> None:
+    report = run(
+        "from sklearn.model_selection import GridSearchCV\n"
+        "grid = {'C': [0.1, 1, 10], 'kernel': ['rbf', 'linear']}\n"
+        "search = GridSearchCV(model, grid, cv=3)\nsearch.fit(X, y)\n"
+    )
+    assert space_of(report, "C")["values"] == [0.1, 1, 10]
+    assert report.line_numbers == [2, 3, 4]
+
+
+def test_wandb_sweep_parameters() -> None:
+    report = run(
+        "import wandb\nsweep = {'method': 'bayes', 'parameters': {\n"
+        "    'lr': {'distribution': 'log_uniform_values', 'min': 1e-5, 'max': 1e-2},\n"
+        "    'batch_size': {'values': [32, 64]},\n    'epochs': {'value': 10}}}\n"
+        "sweep_id = wandb.sweep(sweep, project='p')\nwandb.agent(sweep_id, train, count=20)\n"
+    )
+    assert space_of(report, "lr")["log"] is True
+    assert space_of(report, "batch_size")["choices"] == [32, 64]
+    assert "epochs" not in report.hyperparameters  # a constant is not searched
+
+
+# ---- hand-written tuning and its look-alikes --------------------------------------------------
+
+
+def test_hand_grid_with_generated_values() -> None:
+    report = run(
+        "import numpy as np\nfrom stable_baselines3 import PPO\n"
+        "for lr in np.logspace(-5, -2, num=4):\n    PPO('MlpPolicy', env, learning_rate=lr).learn(1000)\n"
+    )
+    assert report.criteria.hand_tuning
+    assert space_of(report, "lr")["values"] == [1e-5, 1e-4, 1e-3, 1e-2]
+    assert report.sites[0].summary == "hand-written grid over lr (4 values)"
+
+
+def test_loop_variable_flowing_into_a_hyperparameter_keyword() -> None:
+    report = run("for v in [0.1, 0.2]:\n    model = PPO('MlpPolicy', env, clip_range=v)\n")
+    assert report.tuning_applied and report.line_numbers == [1]
+
+
+def test_random_search_in_a_trial_loop() -> None:
+    report = run(
+        "import random\nfor trial in range(20):\n    lr = 10 ** random.uniform(-5, -2)\n"
+        "    gamma = random.choice([0.95, 0.99])\n    train(lr, gamma)\n"
+    )
+    assert report.line_numbers == [2, 3, 4]
+    assert space_of(report, "lr") == {"type": "float", "low": 1e-5, "high": 1e-2, "log": True,
+                                      "distribution": "random.uniform"}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "for seed in [0, 1, 2]:\n    PPO('MlpPolicy', env, seed=seed, learning_rate=3e-4).learn(1000)\n",
+        "for env_id in ['CartPole-v1', 'Acrobot-v1']:\n    PPO('MlpPolicy', env_id).learn(1000)\n",
+        "for episode in range(500):\n    epsilon = max(0.01, epsilon * 0.995)\n",
+        "import argparse\np = argparse.ArgumentParser()\np.add_argument('--lr', type=float, default=3e-4)\n",
+        "import torch\nopt = torch.optim.Adam(model.parameters(), lr=3e-4)\n",
+        "def linear_schedule(v):\n    return lambda progress: progress * v\nPPO('MlpPolicy', env, learning_rate=linear_schedule(3e-4))\n",
+        "for lr in [3e-4]:\n    PPO('MlpPolicy', env, learning_rate=lr)\n",
+        "lr = 1e-3\nfor step in range(100):\n    lr = lr * 0.99\n",
+        "import random\nfor episode in range(10):\n    if random.random() < epsilon:\n        action = random.choice(actions)\n",
+    ],
+    ids=["seeds", "envs", "epsilon-decay", "argparse", "adam", "lr-schedule", "single-value", "decay-loop",
+         "epsilon-greedy"],
+)
+def test_not_tuning(source: str) -> None:
+    report = run(source)
+    assert report.findings == [], [f.message for f in report.findings]
+
+
+# ---- suppression and settings ------------------------------------------------------------------
+
+
+def test_suppression_comments() -> None:
+    source = "for lr in [1e-3, 1e-4]:  # hpt: ignore\n    train(lr)\nfor gamma in [0.9, 0.99]:\n    train(gamma)\n"
+    assert run(source).line_numbers == [3]
+    only_other_kind = "for lr in [1e-3, 1e-4]:  # hpt: ignore[search-space]\n    train(lr)\n"
+    assert run(only_other_kind).line_numbers == [1]
+    matching_kind = "for lr in [1e-3, 1e-4]:  # hpt: ignore[hand-loop]\n    train(lr)\n"
+    assert run(matching_kind).findings == []
+    whole_file = "# hpt: ignore-file\n" + source
+    assert run(whole_file).findings == []
+
+
+def test_enabled_kinds_setting() -> None:
+    report = run(OPTUNA, settings=Settings(enabled_kinds=["search-run"]))
+    assert {f.kind for f in report.findings} == {"search-run"}
+
+
+# ---- robustness ------------------------------------------------------------------------------------
+
+
+def test_syntax_error_keeps_the_intact_findings() -> None:
+    report = run(OPTUNA + "\ndef broken(:\n    pass\n")
+    assert report.tuning_applied
+    assert [e.code for e in report.errors] == ["syntax-error"]
+    assert report.errors[0].line == 13
+
+
+def test_deeply_nested_code_does_not_break_analysis() -> None:
+    deep_list = "[" * 3000 + "1" + "]" * 3000
+    deep_sum = " + ".join(["1"] * 5000)
+    deep_if = "".join("    " * i + f"if x{i}:\n" for i in range(200)) + "    " * 200 + "pass\n"
+    source = f"for lr in {deep_list}:\n    train(lr)\nlr = {deep_sum}\nwhile lr > {deep_sum}:\n    lr /= 2\n{deep_if}"
+    report = run(source)
+    assert not [e for e in report.errors if e.code == "internal-error"]
+
+
+def test_empty_and_blank_files() -> None:
+    assert run("").findings == [] and run("").errors == []
+    assert run("\n\n   \n").findings == []
+
+
+def test_analysed_code_is_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "executed"
+    source = f"import pathlib\npathlib.Path({str(marker)!r}).write_text('x')\nfor lr in [1e-3, 1e-4]:\n    train(lr)\n"
+    assert run(source).tuning_applied
+    assert not marker.exists()
+
+
+def test_columns_count_code_points() -> None:
+    report = run("x = '🚀 données'; lrs = [1e-3, 1e-4]\nfor lr in lrs:\n    train(lr)\n")
+    values = next(f for f in report.findings if f.kind == "search-space")
+    assert values.range.start.column == 18  # 'lrs' after 17 code points, though 22 bytes
+
+
+def test_reports_are_deterministic() -> None:
+    first = run(OPTUNA).model_dump_json()
+    assert all(run(OPTUNA).model_dump_json() == first for _ in range(3))
