@@ -8,10 +8,17 @@ from functools import cache
 
 from tree_sitter import Node, QueryCursor
 
-from hptlens.analysis.catalog import PYTHON_APIS, SCHEDULER_KEYWORDS, Api, last_name
+from hptlens.analysis.catalog import (
+    AUTO_HAND_LIBRARIES,
+    AUTO_METHOD_NAMES,
+    PYTHON_APIS,
+    SCHEDULER_KEYWORDS,
+    Api,
+    last_name,
+)
 from hptlens.analysis.pyfile import Hit, PyFile, name_from_context, query
-from hptlens.analysis.spaces import call_arguments, dimensions, literal, number, space_from_call, text
-from hptlens.report import FindingKind, Hyperparameter
+from hptlens.analysis.spaces import call_arguments, dict_pairs, dimensions, literal, number, space_from_call, text
+from hptlens.report import Criterion, FindingKind, Hyperparameter
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,8 @@ def _hits_for(py: PyFile, api: Api, call: Node) -> list[Hit]:
         for dim in dimensions(api.space_shape or "grid", arg, py.resolve, lambda n: is_space_call(py, n),
                               py.qualify):
             dims_found = True
-            hits.append(Hit(FindingKind.SEARCH_SPACE, api.category, api.library, dim.node,
+            category = Criterion.AUTO_HAND_TUNING if api.library in AUTO_HAND_LIBRARIES else api.category
+            hits.append(Hit(FindingKind.SEARCH_SPACE, category, api.library, dim.node,
                             f"{api.library} search space", method=api.method, api=api.call, confidence=0.9,
                             hyperparameters=[Hyperparameter(name=dim.name or "?", space=dim.space)]))
     if api.space is None and (api.kind != FindingKind.SEARCH_SPACE or not dims_found):
@@ -142,6 +150,28 @@ def _hits_for(py: PyFile, api: Api, call: Node) -> list[Hit]:
                         budget=_budget(py, api, call)))
     if api.kind == FindingKind.SEARCH_RUN:
         hits += _referenced_schedulers(py, api, call)
+    if api.space_shape == "wandb":
+        hits += _sweep_method(py, api, call)
+    return hits
+
+
+def _sweep_method(py: PyFile, api: Api, call: Node) -> list[Hit]:
+    """A W&B sweep's `method` (and `early_terminate` Hyperband) is its search method."""
+    hits: list[Hit] = []
+    for arg in _space_args(api, call):
+        for key, value, pair in dict_pairs(py.resolve(arg)):
+            value = py.resolve(value)
+            method = literal(value)
+            if key == "method" and isinstance(method, str):
+                category = Criterion.AUTO_TUNING if method.lower() in AUTO_METHOD_NAMES else api.category
+                hits.append(Hit(FindingKind.SCHEDULER, category, api.library, pair,
+                                f"{api.library} sweep method: {method}", method=f"{method} search", api=api.call))
+            elif key == "early_terminate":
+                kinds = [literal(v) for k, v, _ in dict_pairs(value) if k == "type"]
+                if "hyperband" in kinds:
+                    hits.append(Hit(FindingKind.SCHEDULER, Criterion.AUTO_TUNING, api.library, pair,
+                                    f"{api.library} early termination: hyperband", method="Hyperband",
+                                    api=api.call))
     return hits
 
 
@@ -189,7 +219,8 @@ def _referenced_schedulers(py: PyFile, run: Api, call: Node) -> list[Hit]:
                                 confidence=0.95))
         named = literal(value)
         if keyword in SCHEDULER_KEYWORDS and isinstance(named, str) and named:
-            hits.append(Hit(FindingKind.SCHEDULER, run.category, run.library, value,
+            category = Criterion.AUTO_TUNING if named.lower() in AUTO_METHOD_NAMES else run.category
+            hits.append(Hit(FindingKind.SCHEDULER, category, run.library, value,
                             f"{run.library} scheduler: {named}", method=named, api=f"{run.call}({keyword}=)",
                             confidence=0.85))
     return hits

@@ -135,6 +135,13 @@ SMAC_FACADES = {
 
 # Keywords of a search call that name its scheduler or algorithm with a string (FLAML's scheduler="asha").
 SCHEDULER_KEYWORDS = ("scheduler", "search_alg", "sampler", "algo", "method")
+# Such strings that name an HPO method driving the search (auto-tuning); others keep the call's criterion.
+AUTO_METHOD_NAMES = frozenset({"asha", "hyperband", "bohb", "pbt", "pb2", "bayes", "bayesopt", "cfo", "blendsearch",
+                               "cmaes", "dehb", "smac", "hebo"})
+# Libraries whose explicit search spaces make "auto/hand-tuning" even when their run is auto-tuning.
+AUTO_HAND_LIBRARIES = frozenset({"Optuna", "hyperopt", "Ray Tune", "scikit-learn", "scikit-optimize", "keras-tuner",
+                                 "nevergrad", "ConfigSpace", "Ax", "bayes_opt", "DeepHyper", "Weights & Biases",
+                                 "FLAML", "Syne Tune", "SMAC"})
 
 # Hand-written evolutionary search: a loop calling these on a population is a GA.
 GENETIC_OPERATORS = r"(crossover|mutat|breed|recombin|reproduc)"
@@ -430,7 +437,7 @@ def _evolutionary() -> list[Api]:
 def _others() -> list[Api]:
     wb, dh = "Weights & Biases", "DeepHyper"
     rows = [
-        Api(wb, "wandb.sweep", RUN, method="W&B sweep", space_arg=("sweep", "#0"), space_shape="wandb"),
+        Api(wb, "wandb.sweep", RUN, space_arg=("sweep", "#0"), space_shape="wandb"),
         Api(wb, "wandb.agent", RUN, budget=("count:runs",)),
         Api(dh, "deephyper.**.HpProblem().add_hyperparameter", SPACE, space="auto: bounds, name"),
         Api(dh, ".add_hyperparameter", SPACE, space="auto: bounds, name", requires=("deephyper",),

@@ -35,6 +35,8 @@ _LOOPS = frozenset({"for_statement", "while_statement", "for_in_clause"})
 _COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension",
                              "generator_expression"})
 _MAX_GENERATED = 1000
+SEARCH_OBJECT = "<search object>"
+"""Stands for the configurations a library yields (ParameterGrid) in place of a named variable."""
 _RANDOM_RECEIVER = re.compile(RANDOM_RECEIVERS)
 _GENETIC = re.compile(GENETIC_OPERATORS, re.IGNORECASE)
 
@@ -74,6 +76,8 @@ class HandTuning:
         self.py = py
         self.hits: list[Hit] = []
         self._loop_hits: dict[int, Hit] = {}
+        self._pending: list[Hit] = []
+        """Value definitions seen while reading a loop; kept only if the loop is a search."""
 
     def run(self) -> list[Hit]:
         self._random_search()
@@ -91,6 +95,7 @@ class HandTuning:
                 self._grid_loop(loop, target, iterable)
 
     def _grid_loop(self, loop: Node, target: Node, iterable: Node) -> None:
+        self._pending = []
         names = _target_names(target)
         if not names or all(n in NOT_HYPERPARAMETERS for n in names):
             return
@@ -105,6 +110,11 @@ class HandTuning:
             return
         body = loop.child_by_field_name("body") if loop.type == "for_statement" else loop.parent
         flows = self._flows(body, names) if body is not None else set()
+        if dims == [(SEARCH_OBJECT, None)]:
+            self._add_loop(loop, Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND, loop,
+                                     f"hand-written loop over {text(iterable)}", method="grid search",
+                                     confidence=0.9))
+            return
         tuned = [(n, v) for n, v in dims if n not in NOT_HYPERPARAMETERS and (is_hyperparameter(n) or n in flows)]
         if not tuned:
             return
@@ -118,6 +128,7 @@ class HandTuning:
                   f"hand-written grid over {shown}{size}", method="grid search", hyperparameters=hps,
                   confidence=0.85 if any(is_hyperparameter(n) for n, _ in tuned) else 0.75)
         self._add_loop(loop, hit)
+        self.hits += self._pending
 
     def _inner_level(self, loop: Node, iterable: Node, names: list[str]) -> None:
         """`for value in values:` inside `for name, values in grid.items():` is the grid's inner level."""
@@ -174,8 +185,8 @@ class HandTuning:
         if qualified.endswith(".items") and function is not None and function.type == "attribute":
             return self._dict_items(function.child_by_field_name("object"))
         api = match_call(self.py, call)
-        if api is not None and api.kind == FindingKind.SEARCH_RUN:
-            return [(n, None) for n in names] if len(names) == 1 else None  # `for p in ParameterGrid(grid)`
+        if api is not None and api.kind == FindingKind.SEARCH_RUN and api.space_arg:
+            return [(SEARCH_OBJECT, None)] if len(names) == 1 else None  # `for p in ParameterGrid(grid)`
         if qualified not in VALUE_GENERATORS:
             return None
         positional, keywords = call_arguments(call)
@@ -217,7 +228,7 @@ class HandTuning:
         if len(grid) < 1 or not any(values and len(values) >= 2 for _, values, _ in grid):
             return None
         for key, values, pair in grid:
-            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, pair,
+            self._pending.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, pair,
                                  "hand-written grid values", method="grid search", confidence=0.8,
                                  hyperparameters=[Hyperparameter(name=key, space=SearchSpace(
                                      type=SpaceType.GRID, values=values))]))
@@ -229,7 +240,7 @@ class HandTuning:
         if statement is None or statement.type != "assignment":
             return
         hps = [Hyperparameter(name=n, space=SearchSpace(type=SpaceType.GRID, values=v)) for n, v in dims]
-        self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, statement,
+        self._pending.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, statement,
                              "hand-written grid values", method="grid search", hyperparameters=hps,
                              confidence=0.8))
 

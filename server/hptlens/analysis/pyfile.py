@@ -233,8 +233,13 @@ def enclosing_function(node: Node) -> Node | None:
 def name_from_context(node: Node) -> str | None:
     """The name a value is bound to: dict key, keyword, assignment target, subscript key."""
     parent = node.parent
-    while parent is not None and parent.type == "parenthesized_expression":
-        node, parent = parent, parent.parent
+    while parent is not None and (
+        parent.type == "parenthesized_expression"
+        or parent.type == "attribute" and parent.parent is not None and parent.parent.type == "call"
+    ):
+        # `ng.p.Scalar(...).set_integer_casting()`: the chain's outer call carries the name
+        node = parent if parent.type == "parenthesized_expression" else parent.parent
+        parent = node.parent
     if parent is None:
         return None
     if parent.type == "pair":
