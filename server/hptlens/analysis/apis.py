@@ -17,8 +17,17 @@ from hptlens.analysis.catalog import (
     last_name,
 )
 from hptlens.analysis.pyfile import Hit, PyFile, name_from_context, query
-from hptlens.analysis.spaces import call_arguments, dict_pairs, dimensions, literal, number, space_from_call, text
-from hptlens.report import Criterion, FindingKind, Hyperparameter
+from hptlens.analysis.spaces import (
+    call_arguments,
+    choice_items,
+    dict_pairs,
+    dimensions,
+    literal,
+    number,
+    space_from_call,
+    text,
+)
+from hptlens.report import Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 
 @dataclass(frozen=True)
@@ -126,7 +135,7 @@ def _hits_for(py: PyFile, api: Api, call: Node) -> list[Hit]:
     hits: list[Hit] = []
     if api.space is not None:
         name, space = space_from_call(api.space, call, py.resolve, py.qualify)
-        name = name or name_from_context(call)
+        name = name or (None if _comprehension_table(py, call) is not None else name_from_context(call))
         if name and name.startswith("attr_") and api.library == "DEAP":
             name = name[len("attr_"):]
         if api.library == "DEAP" and space.distribution is None:
@@ -134,6 +143,7 @@ def _hits_for(py: PyFile, api: Api, call: Node) -> list[Hit]:
         hits.append(Hit(api.kind, api.category, api.library, call, f"{api.library} search space",
                         method=api.method, api=api.call, confidence=0.95,
                         hyperparameters=[Hyperparameter(name=name or "?", space=space)]))
+        hits += _comprehension_dimensions(py, api, call)
     dims_found = False
     for arg in _space_args(api, call):
         for dim in dimensions(api.space_shape or "grid", arg, py.resolve, lambda n: is_space_call(py, n),
@@ -172,6 +182,41 @@ def _sweep_method(py: PyFile, api: Api, call: Node) -> list[Hit]:
                     hits.append(Hit(FindingKind.SCHEDULER, Criterion.AUTO_TUNING, api.library, pair,
                                     f"{api.library} early termination: hyperband", method="Hyperband",
                                     api=api.call))
+    return hits
+
+
+def _comprehension_table(py: PyFile, call: Node) -> Node | None:
+    """The dict literal behind `{k: tune.grid_search(v) for k, v in TABLE.items()}`, if that is
+    where `call` sits."""
+    pair = call.parent
+    comprehension = pair.parent if pair is not None and pair.type == "pair" else None
+    if comprehension is None or comprehension.type != "dictionary_comprehension":
+        return None
+    clause = next((c for c in comprehension.named_children if c.type == "for_in_clause"), None)
+    iterable = clause.child_by_field_name("right") if clause is not None else None
+    function = iterable.child_by_field_name("function") if iterable is not None and iterable.type == "call" else None
+    if function is None or function.type != "attribute" or text(function.child_by_field_name("attribute")) != "items":
+        return None
+    table = py.resolve(function.child_by_field_name("object"))
+    return table if table.type == "dictionary" else None
+
+
+def _comprehension_dimensions(py: PyFile, api: Api, call: Node) -> list[Hit]:
+    """One dimension per entry of the table a space comprehension iterates over."""
+    table = _comprehension_table(py, call)
+    if table is None:
+        return []
+    hits = []
+    for key, value, pair in dict_pairs(table):
+        items = choice_items(py.resolve(value))
+        space = SearchSpace(type=SpaceType.GRID if "grid" in (api.space or "") else SpaceType.CATEGORICAL)
+        if space.type == SpaceType.GRID:
+            space.values = items
+        else:
+            space.choices = items
+        hits.append(Hit(FindingKind.SEARCH_SPACE, api.category, api.library, pair, f"{api.library} search space",
+                        method=api.method, api=api.call, confidence=0.85,
+                        hyperparameters=[Hyperparameter(name=key, space=space)]))
     return hits
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from tree_sitter import Node, QueryCursor
 
-from hptlens.analysis.apis import match_call
+from hptlens.analysis.apis import is_space_call, match_call
 from hptlens.analysis.catalog import (
     GENETIC_OPERATORS,
     HYPERPARAMETER_NAMES,
@@ -96,6 +96,8 @@ class HandTuning:
 
     def _grid_loop(self, loop: Node, target: Node, iterable: Node) -> None:
         self._pending = []
+        if loop.type == "for_in_clause" and self._builds_library_space(loop):
+            return  # `{k: tune.grid_search(v) for k, v in table.items()}`: the library detector's
         names = _target_names(target)
         if not names or all(n in NOT_HYPERPARAMETERS for n in names):
             return
@@ -129,6 +131,14 @@ class HandTuning:
                   confidence=0.85 if any(is_hyperparameter(n) for n, _ in tuned) else 0.75)
         self._add_loop(loop, hit)
         self.hits += self._pending
+
+    def _builds_library_space(self, clause: Node) -> bool:
+        comprehension = clause.parent
+        if comprehension is None:
+            return False
+        body = comprehension.child_by_field_name("body")
+        value = body.child_by_field_name("value") if body is not None and body.type == "pair" else body
+        return value is not None and value.type == "call" and is_space_call(self.py, value)
 
     def _inner_level(self, loop: Node, iterable: Node, names: list[str]) -> None:
         """`for value in values:` inside `for name, values in grid.items():` is the grid's inner level."""
