@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 from hptlens.analysis.catalog import (
     AUTO_HAND_LIBRARIES,
@@ -16,7 +16,7 @@ from hptlens.analysis.catalog import (
     Api,
     last_name,
 )
-from hptlens.analysis.pyfile import Hit, PyFile, name_from_context, query
+from hptlens.analysis.pyfile import Hit, PyFile, name_from_context
 from hptlens.analysis.spaces import (
     call_arguments,
     choice_items,
@@ -57,15 +57,6 @@ def _index() -> dict[str, list[_Row]]:
 
 
 @cache
-def _calls_query_source() -> str:
-    names = "|".join(sorted(re.escape(n) for n in _index()))
-    return (
-        "(call function: [(identifier) @name (attribute attribute: (identifier) @name)]"
-        f' (#match? @name "^({names})$")) @call'
-    )
-
-
-@cache
 def _refs() -> dict[str, Api]:
     return {api.call: api for api in PYTHON_APIS if api.ref}
 
@@ -101,14 +92,11 @@ def _generic_matches(py: PyFile, row: _Row, function: Node) -> bool:
 def _candidate_calls(py: PyFile) -> list[Node]:
     """Calls whose name could be a catalog API: by the name written, or by an import alias
     (`from ray.tune.schedulers import PopulationBasedTraining as PBT`)."""
-    calls = [m["call"][0] for _, m in QueryCursor(query(_calls_query_source())).matches(py.root)]
+    calls = list(py.candidates("catalog_call"))
     index = _index()
-    renamed = sorted(alias for alias, full in py.aliases.items()
-                     if alias not in index and full.rsplit(".", 1)[-1] in index)
-    if renamed:
-        names = "|".join(re.escape(a) for a in renamed)
-        source = f'(call function: (identifier) @name (#match? @name "^({names})$")) @call'
-        calls += [m["call"][0] for _, m in QueryCursor(query(source)).matches(py.root)]
+    for alias, full in py.aliases.items():
+        if alias not in index and full.rsplit(".", 1)[-1] in index:
+            calls += py.plain_calls.get(alias, [])
     return calls
 
 

@@ -83,7 +83,7 @@ HYPERPARAMETER_NAMES: frozenset[str] = frozenset(
     layers layer_size dropout weight_decay momentum temperature kl_coef kl_target target_kl
     noise_std noise_sigma action_noise sigma ortho_init activation_fn activation use_sde
     sde_sample_freq n_envs num_envs policy_kwargs normalize_advantage n_critics
-    max_depth n_estimators min_samples_leaf min_samples_split c kernel
+    max_depth n_estimators min_samples_leaf min_samples_split C kernel
     """.split()
 )
 

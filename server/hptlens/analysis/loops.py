@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-from functools import cache
 from typing import Any
 
 from tree_sitter import Node, QueryCursor
@@ -40,11 +39,6 @@ SEARCH_OBJECT = "<search object>"
 _RANDOM_RECEIVER = re.compile(RANDOM_RECEIVERS)
 _GENETIC = re.compile(GENETIC_OPERATORS, re.IGNORECASE)
 
-_LOOP_QUERY = """
-(for_statement left: (_) @target right: (_) @iter) @loop
-(for_in_clause left: (_) @target right: (_) @iter) @loop
-"""
-_WHILE_QUERY = "(while_statement condition: (_) @cond) @loop"
 _FLOW_QUERY = """
 (keyword_argument name: (identifier) @key value: (_) @value) @flow
 (assignment left: [(attribute) (subscript)] @key right: (_) @value) @flow
@@ -55,20 +49,16 @@ _GA_CALL_QUERY = "(call function: [(identifier) @name (attribute attribute: (ide
 def is_hyperparameter(name: str | None) -> bool:
     if not name or name in NOT_HYPERPARAMETERS or name.startswith("_"):
         return False
+    if name in HYPERPARAMETER_NAMES:
+        return True
+    if len(name) < 3:
+        return False  # short names (`c`, `lr` aside) match only as written: `c` is usually a character
     lowered = name.lower()
     return lowered in HYPERPARAMETER_NAMES or lowered.rstrip("0123456789_") in HYPERPARAMETER_NAMES
 
 
 def _plural_of_hyperparameter(name: str) -> bool:
     return any(name.endswith(s) and is_hyperparameter(name[: -len(s)]) for s in PLURAL_SUFFIXES)
-
-
-@cache
-def _random_query() -> str:
-    names = {s.rsplit(".", 1)[-1] for s in RANDOM_SAMPLERS} | set(RANDOM_METHODS)
-    alternatives = "|".join(sorted(names))
-    return (f'(call function: [(identifier) @name (attribute attribute: (identifier) @name)]'
-            f' (#match? @name "^({alternatives})$")) @call')
 
 
 class HandTuning:
@@ -89,9 +79,9 @@ class HandTuning:
     # ---- grid loops -----------------------------------------------------------------
 
     def _grid_loops(self) -> None:
-        for _, match in QueryCursor(query(_LOOP_QUERY)).matches(self.py.root):
-            loop, target, iterable = match["loop"][0], match["target"][0], match["iter"][0]
-            if loop.id not in self._loop_hits:
+        for loop in self.py.candidates("for"):
+            target, iterable = loop.child_by_field_name("left"), loop.child_by_field_name("right")
+            if target is not None and iterable is not None and loop.id not in self._loop_hits:
                 self._grid_loop(loop, target, iterable)
 
     def _grid_loop(self, loop: Node, target: Node, iterable: Node) -> None:
@@ -277,10 +267,9 @@ class HandTuning:
     # ---- while sweeps -------------------------------------------------------------------
 
     def _while_sweeps(self) -> None:
-        for _, match in QueryCursor(query(_WHILE_QUERY)).matches(self.py.root):
-            loop, condition = match["loop"][0], match["cond"][0]
-            body = loop.child_by_field_name("body")
-            if body is None or loop.id in self._loop_hits:
+        for loop in self.py.candidates("while"):
+            condition, body = loop.child_by_field_name("condition"), loop.child_by_field_name("body")
+            if condition is None or body is None or loop.id in self._loop_hits:
                 continue
             names = [n for n in _identifiers(condition) if is_hyperparameter(n)]
             stepped = [n for n in names if _is_stepped(body, n)]
@@ -294,8 +283,7 @@ class HandTuning:
     # ---- random search ----------------------------------------------------------------
 
     def _random_search(self) -> None:
-        for _, match in QueryCursor(query(_random_query())).matches(self.py.root):
-            call = match["call"][0]
+        for call in self.py.candidates("random_call"):
             if not self._is_random_call(call):
                 continue
             bound = _binding(call)
@@ -350,8 +338,7 @@ class HandTuning:
         return None
 
     def _calls_named(self, name: str) -> list[Node]:
-        cursor = QueryCursor(query('(call function: (identifier) @f (#eq? @f "' + name + '")) @call'))
-        return [m["call"][0] for _, m in cursor.matches(self.py.root)]
+        return self.py.plain_calls.get(name, [])
 
     # ---- hand-written genetic search --------------------------------------------------------
 
@@ -380,11 +367,10 @@ class HandTuning:
 
     def _operator_lines(self, function: Node) -> None:
         """In crossover/mutation operators: the statements that make new hyperparameter values."""
-        cursor = QueryCursor(query(_random_query()))
-        cursor.set_byte_range(function.start_byte, function.end_byte)
         done: set[int] = set()
-        for _, match in cursor.matches(function):
-            call = match["call"][0]
+        calls = [c for c in self.py.candidates("random_call")
+                 if function.start_byte <= c.start_byte and c.end_byte <= function.end_byte]
+        for call in calls:
             if not self._is_random_call(call):
                 continue
             statement = _statement_of(call)

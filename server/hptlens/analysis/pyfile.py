@@ -13,6 +13,7 @@ from functools import cache, cached_property
 import tree_sitter_python
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
+from hptlens.analysis.catalog import PYTHON_APIS, RANDOM_METHODS, RANDOM_SAMPLERS, last_name
 from hptlens.analysis.spaces import literal, text
 from hptlens.report import Criterion, FindingKind, Hyperparameter
 
@@ -25,7 +26,35 @@ _MAX_RESOLVE_DEPTH = 4
 
 @cache
 def query(source: str) -> Query:
+    """Compiled queries; only fixed query texts go through here, so the cache stays small."""
     return Query(PY_LANGUAGE, source)
+
+
+def _alternatives(names: set[str]) -> str:
+    return "|".join(sorted(re.escape(n) for n in names))
+
+
+@cache
+def _program_query() -> Query:
+    """Every candidate the detectors need, in one query: each query walks the whole tree,
+    so one walk instead of one per detector keeps analysis close to the parse's cost."""
+    catalog = {last_name(api.call) for api in PYTHON_APIS}
+    randoms = {s.rsplit(".", 1)[-1] for s in RANDOM_SAMPLERS} | set(RANDOM_METHODS)
+    return query(
+        f"""
+        (import_statement) @import
+        (import_from_statement) @import_from
+        (call function: [(identifier) @_n (attribute attribute: (identifier) @_n)]
+              (#match? @_n "^({_alternatives(catalog)})$")) @catalog_call
+        (call function: [(identifier) @_r (attribute attribute: (identifier) @_r)]
+              (#match? @_r "^({_alternatives(randoms)})$")) @random_call
+        (for_statement) @for
+        (for_in_clause) @for
+        (while_statement) @while
+        (assignment left: [(identifier) (attribute)] right: (_)) @assignment
+        (function_definition) @function
+        """
+    )
 
 
 def parse(source: bytes) -> Tree:
@@ -54,6 +83,23 @@ class PyFile:
         self.tree = tree
         self.root = tree.root_node
 
+    @cached_property
+    def nodes(self) -> dict[str, list[Node]]:
+        """Candidate nodes by kind (see `_program_query`), in source order."""
+        return QueryCursor(_program_query()).captures(self.root)
+
+    def candidates(self, kind: str) -> list[Node]:
+        return self.nodes.get(kind, [])
+
+    @cached_property
+    def plain_calls(self) -> dict[str, list[Node]]:
+        """Calls of a bare name, by that name: rarer questions (calls of a local function,
+        of an import alias) ask this, so it is only computed when asked."""
+        table: dict[str, list[Node]] = {}
+        for node in QueryCursor(query("(call function: (identifier) @f) @call")).captures(self.root).get("call", []):
+            table.setdefault(text(node.child_by_field_name("function")), []).append(node)
+        return table
+
     # ---- imports --------------------------------------------------------------------
 
     @cached_property
@@ -61,8 +107,7 @@ class PyFile:
         aliases: dict[str, str] = {}
         stars: list[str] = []
         modules: set[str] = set()
-        captures = QueryCursor(query("(import_statement) @i (import_from_statement) @f")).captures(self.root)
-        for node in captures.get("i", []):
+        for node in self.candidates("import"):
             for child in node.named_children:
                 if child.type == "dotted_name":
                     full = text(child)
@@ -72,7 +117,7 @@ class PyFile:
                     full = text(child.child_by_field_name("name"))
                     modules.add(full)
                     aliases[text(child.child_by_field_name("alias"))] = full
-        for node in captures.get("f", []):
+        for node in self.candidates("import_from"):
             module_node = node.child_by_field_name("module_name")
             module = text(module_node)
             if module.startswith("."):
@@ -110,9 +155,8 @@ class PyFile:
     def assignments(self) -> dict[str, list[Node]]:
         """Target text -> assignment nodes, in source order (`x`, `self.x`, annotated too)."""
         table: dict[str, list[Node]] = {}
-        cursor = QueryCursor(query("(assignment left: [(identifier) (attribute)] @lhs right: (_)) @a"))
-        for _, match in cursor.matches(self.root):
-            table.setdefault(text(match["lhs"][0]), []).append(match["a"][0])
+        for node in self.candidates("assignment"):
+            table.setdefault(text(node.child_by_field_name("left")), []).append(node)
         return table
 
     def assigned_value(self, name: str, before: Node) -> Node | None:
@@ -123,18 +167,16 @@ class PyFile:
             return self._class_attribute(name[len("self."):], before)
         if not candidates:
             return None
+        earlier = [n for n in candidates if n.start_byte < before.start_byte]
         scope = enclosing(before, _SCOPE_TYPES)
-        best: Node | None = None
-        for node in candidates:
-            if node.start_byte >= before.start_byte and best is not None:
-                break
-            same = enclosing(node, _SCOPE_TYPES) == scope
-            if best is None or same or node.start_byte < before.start_byte:
-                if best is None or node.start_byte < before.start_byte or same:
-                    best = node
-        if best is None:
-            return None
-        return best.child_by_field_name("right")
+        same_scope = [n for n in earlier if enclosing(n, _SCOPE_TYPES) == scope]
+        # The same scope's last binding wins; else a module-level one (functions often read module
+        # constants defined below them); else the last earlier binding anywhere.
+        module_level = [n for n in candidates if enclosing(n, _SCOPE_TYPES) == self.root]
+        chosen = (same_scope or module_level or earlier or candidates)[-1]
+        if chosen in module_level and not same_scope:
+            chosen = ([n for n in module_level if n.start_byte < before.start_byte] or module_level)[-1]
+        return chosen.child_by_field_name("right")
 
     def _class_attribute(self, name: str, inside: Node) -> Node | None:
         cls = enclosing(inside, frozenset({"class_definition"}))
@@ -190,11 +232,7 @@ class PyFile:
     @cached_property
     def functions(self) -> dict[str, Node]:
         """Function name -> definition (the last one wins, as at run time)."""
-        table: dict[str, Node] = {}
-        cursor = QueryCursor(query("(function_definition name: (identifier) @n) @f"))
-        for _, match in cursor.matches(self.root):
-            table[text(match["n"][0])] = match["f"][0]
-        return table
+        return {text(node.child_by_field_name("name")): node for node in self.candidates("function")}
 
     def line_text(self, row: int) -> str:
         return self.lines[row] if 0 <= row < len(self.lines) else ""
