@@ -9,9 +9,9 @@ import jsonschema
 import pytest
 
 from hptlens.analysis import analyze
-from hptlens.documents import Document
+from hptlens.documents import Document, detect_language
 from hptlens.evaluate import evaluate
-from hptlens.report import FileReport, report_json, report_schema
+from hptlens.report import FileReport, Language, report_json, report_schema
 from hptlens.settings import Settings
 from hptlens.truth import load_truth, truth_schema
 from hptlens.workspace import scan
@@ -58,7 +58,7 @@ def test_fixture_set_is_large_enough() -> None:
 
 def test_every_fixture_has_ground_truth() -> None:
     for fixture in FIXTURES.rglob("*"):
-        if fixture.is_file() and fixture.suffix in {".py", ".ipynb", ".cpp", ".hpp", ".h", ".cc", ".yaml", ".yml"}:
+        if fixture.is_file() and detect_language(fixture.name) != Language.UNKNOWN:
             truth = TRUTH / (str(fixture.relative_to(FIXTURES)) + ".json")
             assert truth.is_file(), f"{fixture} has no ground truth at {truth}"
 

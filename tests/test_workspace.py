@@ -67,8 +67,7 @@ def discovered(paths: list[Path | str], settings: Settings | None = None) -> lis
 def test_discover_walks_sorted_and_keeps_known_languages(workdir: Path) -> None:
     for name in ["b.py", "a.py", "notes.txt", "sub/c.yaml", "sub/d.cpp", "sub/e.h", "conf.json", "nb.ipynb"]:
         write(workdir / name)
-    # Notebooks are left out until notebook loading lands.
-    assert discovered(["."]) == ["a.py", "b.py", "conf.json", "sub/c.yaml", "sub/d.cpp", "sub/e.h"]
+    assert discovered(["."]) == ["a.py", "b.py", "conf.json", "nb.ipynb", "sub/c.yaml", "sub/d.cpp", "sub/e.h"]
 
 
 def test_display_path_is_absolute_outside_the_working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,10 +6,13 @@ workspace layer (files) and the language server (editor buffers) both build them
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import Any
 
-from hptlens.report import Language
+from hptlens.report import FileError, Language
 
 _SUFFIXES: dict[str, Language] = {
     ".py": Language.PYTHON,
@@ -53,6 +56,9 @@ class Document:
     language: Language = Language.UNKNOWN
     cells: list[CellSpan] = field(default_factory=list)
     """Empty for plain files; for notebooks, the code cells in order."""
+    warnings: list[FileError] = field(default_factory=list)
+    """Problems met while building the document (a notebook cell without source); the
+    analysis reports them in the file's `errors`, they never stop it."""
 
     @classmethod
     def from_text(cls, path: str, text: str, language: Language | None = None) -> Document:
@@ -64,3 +70,229 @@ class Document:
             if span.first_line <= line < span.first_line + max(span.line_count, 1):
                 return span.index, line - span.first_line + 1
         return None, line
+
+
+# --------------------------------------------------------------------------- notebooks
+#
+# A notebook is analysed as one program: its code cells concatenated in order, each
+# starting on a new line, so that an import in cell 0 resolves a call in cell 7. IPython
+# syntax is not Python, so magics and shell escapes are neutralised line by line: every
+# cell keeps its line count and every untouched line its columns, and positions map back
+# to (cell, line in cell) through `Document.cells`.
+
+CellKind = str
+"""'code', 'markdown' or 'raw' (nbformat's cell_type; the editor's kinds map onto these)."""
+
+TIME_LIKE_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+"""Cell magics that run the Python below them: only their `%%` line is neutralised.
+Every other cell magic (%%bash, %%writefile, %%html, %%sql...) runs its body as something
+else than notebook Python, so its whole cell becomes comments."""
+
+_ASSIGNED_MAGIC = re.compile(r"^(\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)[%!]")
+"""`files = !ls`, `t = %timeit -o f()`: keep the assignment, drop the magic."""
+
+
+class NotebookError(ValueError):
+    """A file that cannot be read as a notebook (not JSON, not a notebook, no cells)."""
+
+
+def notebook_document(path: str, cells: list[tuple[int, CellKind, str]]) -> Document:
+    """A notebook Document from (cell index among all cells, kind, source) triples.
+
+    This is the form the language server has (cell texts, no file), and what
+    `read_notebook` builds from disk, so both give the same analysis.
+    """
+    texts: list[str] = []
+    spans: list[CellSpan] = []
+    line = 1
+    for index, kind, source in sorted(cells, key=lambda cell: cell[0]):
+        if kind != "code":
+            continue
+        text = neutralize_magics(_normalize_newlines(source))
+        # An empty cell still has one (empty) line, as in the editor; a 0-line span
+        # would make `cell_of` give the next cell's first line to it.
+        count = text.count("\n") + 1
+        spans.append(CellSpan(index=index, first_line=line, line_count=count))
+        texts.append(text)
+        line += count
+    return Document(path=path, text="\n".join(texts), language=Language.NOTEBOOK, cells=spans)
+
+
+def read_notebook(path: str, raw: str) -> Document:
+    """A notebook Document from the .ipynb JSON text; NotebookError if it is no notebook.
+
+    Any nbformat version nbformat reads is converted to version 4. Schema problems that
+    do not stop reading are tolerated; a code cell without `source` is analysed as empty,
+    with a warning in `Document.warnings`.
+    """
+    _check_notebook_json(raw)
+    notebook = _nbformat_v4(raw)
+    cells: list[tuple[int, CellKind, str]] = []
+    warnings: list[FileError] = []
+    for index, cell in enumerate(notebook.get("cells") or []):
+        kind = str(cell.get("cell_type") or "")
+        source = _cell_source(cell.get("source"))
+        if kind == "code" and source is None:
+            what = "no 'source'" if cell.get("source") is None else "a 'source' that is not text"
+            warnings.append(FileError(code="malformed", cell=index,
+                                      message=f"code cell {index} has {what}; analysed as empty"))
+        cells.append((index, kind, source or ""))
+    document = notebook_document(path, cells)
+    document.warnings = warnings
+    return document
+
+
+_JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean",
+               type(None): "null"}
+
+
+def _check_notebook_json(raw: str) -> None:
+    """Parse and check the JSON enough that nbformat cannot fail obscurely on it.
+
+    An empty `cells` list is a valid (empty) notebook; a missing one is not a notebook.
+    """
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise NotebookError(f"malformed notebook: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        got = _JSON_TYPES.get(type(data), "a value")
+        raise NotebookError(f"malformed notebook: expected a JSON object, got {got}")
+    version = data.get("nbformat")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise NotebookError("malformed notebook: no integer 'nbformat' version field")
+    if version >= 4:
+        cells = data.get("cells")
+        if not isinstance(cells, list):
+            raise NotebookError("malformed notebook: no 'cells' list (is this a notebook?)")
+        for index, cell in enumerate(cells):
+            if not isinstance(cell, dict):
+                raise NotebookError(f"malformed notebook: cell {index} is not a JSON object")
+
+
+def _nbformat_v4(raw: str) -> Any:
+    # nbformat.reads(raw, as_version=4) minus its validate() step: validation rejects
+    # nothing (it only logs, to stderr, once per problem) and costs time; the checks that
+    # matter here (cells present, cells are objects, source is text) are done by hand.
+    import nbformat
+    from nbformat.reader import reads
+
+    try:
+        return nbformat.convert(reads(raw), 4)
+    except Exception as exc:  # nbformat raises many types (NBFormatError, ValidationError, ...)
+        raise NotebookError(f"malformed notebook: {type(exc).__name__}: {exc}") from None
+
+
+def _cell_source(source: Any) -> str | None:
+    """nbformat joins list sources; anything else that is not text counts as missing."""
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(part, str) for part in source):
+        return "".join(source)
+    return None
+
+
+def _normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def neutralize_magics(source: str) -> str:
+    """The cell with IPython magics, shell escapes and help syntax made plain Python.
+
+    Lines keep their number; a neutralised line becomes `pass` (it may be the only
+    statement of a block) with the original text as a comment, so later lines and the
+    columns on them stay where they were.
+    """
+    lines = source.split("\n")
+    first = next((i for i, text in enumerate(lines) if text.strip()), None)
+    if first is not None and lines[first].startswith("%%"):
+        words = lines[first][2:].split()
+        if not words or words[0] not in TIME_LIKE_CELL_MAGICS:
+            return "\n".join(_comment(text) for text in lines)
+        lines[first] = _comment(lines[first])
+        first += 1
+    _neutralize_lines(lines, first or 0)
+    return "\n".join(lines)
+
+
+def _neutralize_lines(lines: list[str], start: int) -> None:
+    scanner = _Scanner()
+    in_magic = False  # the previous line was a magic ending in a backslash
+    for row in range(start, len(lines)):
+        text = lines[row]
+        if in_magic:
+            lines[row] = _comment(text)
+            in_magic = text.endswith("\\")
+        elif scanner.at_statement_start() and _is_magic(text):
+            lines[row] = _replace_magic(text)
+            in_magic = text.endswith("\\")
+        else:
+            scanner.feed(text)
+
+
+def _is_magic(text: str) -> bool:
+    stripped = text.strip()
+    if stripped.startswith(("%", "!", "?")) or _ASSIGNED_MAGIC.match(text):
+        return True
+    # `obj?` / `obj??` help; a `?` is never valid Python outside strings and comments.
+    return stripped.endswith("?") and not any(c in stripped for c in "#'\"")
+
+
+def _replace_magic(text: str) -> str:
+    assigned = _ASSIGNED_MAGIC.match(text)
+    if assigned:
+        return f"{assigned.group(1)}None  # {text[assigned.end(1):]}"
+    indent = text[: len(text) - len(text.lstrip())]
+    return f"{indent}pass  # {text.lstrip()}"
+
+
+def _comment(text: str) -> str:
+    return "#" + text if text else text
+
+
+class _Scanner:
+    """Tracks just enough Python lexing to know whether a line starts a statement: not
+    inside a (triple-quoted or backslash-continued) string, brackets, or after a line
+    ending in a backslash. `%` opening such a continuation line is the modulo operator."""
+
+    def __init__(self) -> None:
+        self.quote: str | None = None
+        self.depth = 0
+        self.continued = False
+
+    def at_statement_start(self) -> bool:
+        return self.quote is None and self.depth == 0 and not self.continued
+
+    def feed(self, line: str) -> None:
+        self.continued = False
+        i = 0
+        while i < len(line):
+            char = line[i]
+            if self.quote is not None:
+                i = self._in_string(line, i)
+                continue
+            if char == "#":
+                break
+            if char in "'\"":
+                self.quote = line[i : i + 3] if line[i : i + 3] == char * 3 else char
+                i += len(self.quote)
+                continue
+            if char == "\\" and i == len(line) - 1:
+                self.continued = True
+            elif char in "([{":
+                self.depth += 1
+            elif char in ")]}":
+                self.depth = max(0, self.depth - 1)
+            i += 1
+        if self.quote is not None and len(self.quote) == 1 and not line.endswith("\\"):
+            self.quote = None  # an unterminated one-line string ends with its line
+
+    def _in_string(self, line: str, i: int) -> int:
+        assert self.quote is not None
+        if line[i] == "\\":
+            return i + 2
+        if line.startswith(self.quote, i):
+            end = i + len(self.quote)
+            self.quote = None
+            return end
+        return i + 1

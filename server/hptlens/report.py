@@ -196,6 +196,23 @@ class RLContext(Model):
     environments: list[str] = Field(default_factory=list, description="environment ids, e.g. CartPole-v1")
 
 
+class ConfigRef(Model):
+    """A config file this file names: what hydra loads, what a hyperparameter-file load reads.
+
+    The workspace resolves these after a scan (cross-file links: a `@hydra.main` whose
+    config defines a sweep is reported as tuning at the decorator).
+    """
+
+    kind: Literal["hydra-main", "hydra-compose", "hydra-defaults", "hyperparams"]
+    config_path: str | None = Field(
+        default=None, description="folder as written (hydra's config_path, a defaults group), relative to the "
+        "referring file's folder; null when not given")
+    config_name: str | None = Field(default=None, description="config name as written, usually without '.yaml'")
+    line: int = Field(ge=1, description="1-based line of the reference; in notebooks over the concatenated cells")
+    range: Range
+    cell: int | None = None
+
+
 class FileReport(Model):
     path: str
     language: Language
@@ -211,6 +228,8 @@ class FileReport(Model):
     findings: list[Finding] = Field(default_factory=list)
     sites: list[Site] = Field(default_factory=list)
     rl_context: RLContext = Field(default_factory=RLContext)
+    config_refs: list[ConfigRef] = Field(
+        default_factory=list, description="config files this file refers to (hydra configs, hyperparameter files)")
     errors: list[FileError] = Field(default_factory=list)
     lines: int = Field(default=0, description="number of lines analysed")
 

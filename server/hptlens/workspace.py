@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from pathspec import GitIgnoreSpec
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from hptlens.documents import Document, detect_language
+from hptlens.documents import Document, NotebookError, detect_language, read_notebook
 from hptlens.report import FileError, FileReport, Language
 from hptlens.settings import Settings
 
@@ -55,10 +55,6 @@ SKIP_DIRS = frozenset(
 
 ARTEFACT_DIRS = frozenset({"build", "dist"})
 """Build output, skipped too, unless it is a Python package (pip has `operations/build/`)."""
-
-# Notebook loading lands with the notebook issue; until then .ipynb files are not
-# discovered, and an explicitly named one is reported as not supported yet.
-_NOT_YET_SUPPORTED = frozenset({Language.NOTEBOOK})
 
 BINARY_SNIFF_BYTES = 8192
 PARALLEL_MIN_FILES = 50
@@ -151,13 +147,11 @@ def _once(path: Path, display: str, walk: _Walk) -> Iterator[tuple[Path, str]]:
 
 def _supported(name: str) -> bool:
     language = detect_language(name)
-    return language is not Language.UNKNOWN and language not in _NOT_YET_SUPPORTED
+    return language is not Language.UNKNOWN
 
 
 def _unsupported_message(display: str) -> str:
-    if detect_language(display) in _NOT_YET_SUPPORTED:
-        return "notebooks are not analysed yet"
-    return "not a supported file type (supported: Python, C++, YAML, JSON)"
+    return "not a supported file type (supported: Python, Jupyter notebooks, C++, YAML, JSON)"
 
 
 @dataclass
@@ -382,7 +376,17 @@ def read_document(path: Path, display: str, settings: Settings) -> tuple[Documen
     if b"\0" in data[:BINARY_SNIFF_BYTES]:
         return None, [FileError(code="binary", message="binary file (NUL byte in the first 8 KiB)")]
     text, problems = _decode(data)
+    if language == Language.NOTEBOOK:
+        return _notebook(display, text, problems)
     return Document(path=display, text=text, language=language), problems
+
+
+def _notebook(display: str, text: str, problems: list[FileError]) -> tuple[Document | None, list[FileError]]:
+    """The .ipynb JSON read into its code cells; a malformed notebook is an error entry."""
+    try:
+        return read_notebook(display, text), problems
+    except NotebookError as exc:
+        return None, [*problems, FileError(code="malformed", message=str(exc))]
 
 
 def load_document(path: Path, display: str, settings: Settings) -> Document | FileReport:
@@ -500,8 +504,52 @@ def scan(
             log.warning("%s", warning)
     errors: list[FileReport] = []
     entries = list(discover(roots, settings, errors))
-    reports = _analyze_all(entries, settings, _workers(jobs, len(entries)), progress)
+    reports = link_configs(_analyze_all(entries, settings, _workers(jobs, len(entries)), progress), settings)
     return sorted([*reports, *errors], key=lambda report: report.path)
+
+
+def link_configs(reports: list[FileReport], settings: Settings | None = None) -> list[FileReport]:
+    """Cross-file links, after the per-file analysis: a `@hydra.main`/`hydra.compose` whose config
+    (relative to the Python file's folder, or one its defaults list pulls in) is in the scan and
+    defines a sweep becomes a tuning finding at the decorator or compose call.
+
+    Only scanned configs count: the link step matches paths and reads no file.
+    """
+    from hptlens.analysis.links import (
+        HYDRA_ENTRY_KINDS,
+        config_candidates,
+        defaults_candidates,
+        link_report,
+        sweep_targets,
+        sweeps,
+    )
+    from hptlens.report import FindingKind
+
+    if settings is not None and FindingKind.SWEEP_CONFIG not in {FindingKind(k) for k in settings.enabled_kinds}:
+        return reports
+    by_path = {_link_key(r.path): r for r in reports}
+    if not any(sweeps(r) for r in reports):
+        return reports
+    linked = []
+    for report in reports:
+        links = []
+        for ref in report.config_refs:
+            if ref.kind not in HYDRA_ENTRY_KINDS:
+                continue
+            primary = next((by_path[k] for c in config_candidates(ref, report.path) if (k := _link_key(c)) in by_path),
+                           None)
+            if primary is None:
+                continue
+            pulled = [by_path[k] for c in defaults_candidates(primary) if (k := _link_key(c)) in by_path]
+            targets = sweep_targets(primary, pulled)
+            if targets:
+                links.append((ref, primary, targets))
+        linked.append(link_report(report, links) if links else report)
+    return linked
+
+
+def _link_key(path: str) -> str:
+    return os.path.normcase(os.path.normpath(os.path.abspath(path)))
 
 
 def _workers(jobs: int, files: int) -> int:
@@ -633,10 +681,19 @@ def load_settings(start: Path, overrides: dict[str, Any] | None = None) -> tuple
     found = _find_config(Path(start), warnings)
     if found is not None:
         source, table = found
-        values.update(_valid_values(table, f"{source} [tool.hptlens]", warnings))
+        _merge_values(values, _valid_values(table, f"{source} [tool.hptlens]", warnings))
     if overrides:
-        values.update(_valid_values(overrides, "settings", warnings))
+        _merge_values(values, _valid_values(overrides, "settings", warnings))
     return Settings(**values), warnings
+
+
+def _merge_values(values: dict[str, Any], new: dict[str, Any]) -> None:
+    """Later layers win key by key, inside sections ([tool.hptlens.llm]) too."""
+    for name, value in new.items():
+        if isinstance(value, dict) and isinstance(values.get(name), dict):
+            values[name] = {**values[name], **value}
+        else:
+            values[name] = value
 
 
 def _find_config(start: Path, warnings: list[str]) -> tuple[Path, dict[str, Any]] | None:
@@ -671,8 +728,10 @@ def _hptlens_table(path: Path, warnings: list[str]) -> dict[str, Any] | None:
     return table
 
 
-def _valid_values(table: dict[str, Any], source: str, warnings: list[str]) -> dict[str, Any]:
-    known = Settings.model_fields
+def _valid_values(
+    table: dict[str, Any], source: str, warnings: list[str], model: type[BaseModel] = Settings
+) -> dict[str, Any]:
+    known = model.model_fields
     values: dict[str, Any] = {}
     for key, value in table.items():
         name = str(key).replace("-", "_")
@@ -680,8 +739,14 @@ def _valid_values(table: dict[str, Any], source: str, warnings: list[str]) -> di
             options = ", ".join(sorted(k.replace("_", "-") for k in known))
             warnings.append(f"{source}: unknown key '{key}' ignored (known: {options})")
             continue
+        section = known[name].annotation
+        if isinstance(value, dict) and isinstance(section, type) and issubclass(section, BaseModel):
+            # A section such as [tool.hptlens.llm]: checked key by key, so one bad value
+            # keeps the default for that key only.
+            values[name] = _valid_values(value, f"{source} {key}", warnings, section)
+            continue
         try:
-            values[name] = getattr(Settings.model_validate({name: value}), name)
+            values[name] = getattr(model.model_validate({name: value}), name)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = "".join(f"[{part!r}]" for part in first["loc"][1:])

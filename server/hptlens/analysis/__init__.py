@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 
+from hptlens.analysis.configs import analyze_config
+from hptlens.analysis.cpp import analyze_cpp
 from hptlens.analysis.python import analyze_python
-from hptlens.documents import Document
+from hptlens.documents import Document, NotebookError, read_notebook
 from hptlens.report import FileError, FileReport, Language
 from hptlens.settings import Settings
 
@@ -21,6 +23,12 @@ def analyze(document: Document, settings: Settings | None = None) -> FileReport:
     try:
         if document.language == Language.PYTHON:
             return analyze_python(document, settings)
+        if document.language == Language.NOTEBOOK:
+            return _analyze_notebook(document, settings)
+        if document.language in (Language.YAML, Language.JSON):
+            return analyze_config(document, settings)
+        if document.language == Language.CPP:
+            return analyze_cpp(document, settings)
         return FileReport(path=document.path, language=document.language, lines=_line_count(document.text))
     except Exception as exc:  # the core must never take a scan or the server down
         log.exception("analysis of %s failed", document.path)
@@ -29,6 +37,24 @@ def analyze(document: Document, settings: Settings | None = None) -> FileReport:
             language=document.language,
             errors=[FileError(code="internal-error", message=f"analysis failed: {type(exc).__name__}: {exc}")],
         )
+
+
+def _analyze_notebook(document: Document, settings: Settings) -> FileReport:
+    """The Python analysis over the concatenated code cells (findings carry their cell).
+
+    A notebook document with text but no cells holds the raw .ipynb JSON (say, from
+    `Document.from_text`): it is read as a notebook first.
+    """
+    if not document.cells and document.text.strip():
+        try:
+            document = read_notebook(document.path, document.text)
+        except NotebookError as exc:
+            return FileReport(path=document.path, language=Language.NOTEBOOK,
+                              errors=[FileError(code="malformed", message=str(exc))])
+    report = analyze_python(document, settings)
+    if document.warnings:
+        report.errors = [*document.warnings, *report.errors]
+    return report
 
 
 def _line_count(text: str) -> int:

@@ -86,7 +86,10 @@ class PyFile:
     @cached_property
     def nodes(self) -> dict[str, list[Node]]:
         """Candidate nodes by kind (see `_program_query`), in source order."""
-        return QueryCursor(_program_query()).captures(self.root)
+        captures = QueryCursor(_program_query()).captures(self.root)
+        # tree-sitter does not promise source order across patterns (seen varying from run to
+        # run for random_call), and reports must be deterministic: sort, outer nodes first.
+        return {kind: sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte)) for kind, nodes in captures.items()}
 
     def candidates(self, kind: str) -> list[Node]:
         return self.nodes.get(kind, [])

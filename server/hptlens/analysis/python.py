@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Protocol
 
 from tree_sitter import Node
 
 from hptlens.analysis.apis import detect_api_calls
 from hptlens.analysis.context import rl_context
+from hptlens.analysis.links import config_references, detect_config_loads
 from hptlens.analysis.loops import detect_hand_tuning
 from hptlens.analysis.pyfile import Hit, PyFile, parse
 from hptlens.analysis.sites import finding_message, group_hits, make_site, site_budget
@@ -23,14 +26,35 @@ def analyze_python(document: Document, settings: Settings) -> FileReport:
     tree = parse(source)
     py = PyFile(source, tree)
     report = FileReport(path=document.path, language=document.language, lines=len(py.lines) if source else 0)
-    report.errors += _syntax_errors(py, document)
-    hits = detect_api_calls(py) + detect_hand_tuning(py)
-    hits = _filter(py, _dedupe(hits), settings)
-    if not hits:
-        return report
-    _fill(report, document, py, hits)
-    report.rl_context = rl_context(py)
+    report.errors += syntax_errors(py, document)
+    hits = detect_api_calls(py) + detect_hand_tuning(py) + detect_config_loads(py)
+    if assemble(report, document, py, hits, settings, lambda kept: group_hits(py, kept)):
+        report.rl_context = rl_context(py)
+    report.config_refs = config_references(py, document)  # resolved by the workspace (cross-file links)
     return report
+
+
+class SourceFile(Protocol):
+    """What assembling a report needs of a parsed file, whatever its language."""
+
+    source: bytes
+    root: Node
+
+    @property
+    def lines(self) -> list[str]: ...
+
+    def line_text(self, row: int) -> str: ...
+
+
+def assemble(report: FileReport, document: Document, src: SourceFile, hits: list[Hit], settings: Settings,
+             group: Callable[[list[Hit]], list[list[int]]], suppress: re.Pattern[str] = _SUPPRESS) -> bool:
+    """Language-neutral: dedupe hits, apply settings and suppression comments, then fill the
+    report's findings, sites and summary fields. `group` makes the sites; False if nothing is left."""
+    hits = _filter(src, _dedupe(hits), settings, suppress)
+    if not hits:
+        return False
+    _fill(report, document, src, hits, group(hits))
+    return True
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:
@@ -44,14 +68,14 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
     return unique
 
 
-def _filter(py: PyFile, hits: list[Hit], settings: Settings) -> list[Hit]:
+def _filter(py: SourceFile, hits: list[Hit], settings: Settings, suppress: re.Pattern[str]) -> list[Hit]:
     enabled = {str(getattr(k, "value", k)) for k in settings.enabled_kinds}
     hits = [h for h in hits if str(getattr(h.kind, "value", h.kind)) in enabled]
     if b"hpt:" not in py.source:
         return hits
     ignored: dict[int, set[str] | None] = {}
     for row, line in enumerate(py.lines):
-        match = _SUPPRESS.search(line)
+        match = suppress.search(line)
         if match is None:
             continue
         kinds = {k.strip() for k in match.group("kinds").split(",")} if match.group("kinds") else None
@@ -72,9 +96,8 @@ def _filter(py: PyFile, hits: list[Hit], settings: Settings) -> list[Hit]:
     return kept
 
 
-def _fill(report: FileReport, document: Document, py: PyFile, hits: list[Hit]) -> None:
+def _fill(report: FileReport, document: Document, py: SourceFile, hits: list[Hit], groups: list[list[int]]) -> None:
     findings = [_finding(document, py, hit) for hit in hits]
-    groups = group_hits(py, hits)
     for number, indices in enumerate(groups, start=1):
         site_id = f"S{number}"
         for i in indices:
@@ -92,7 +115,7 @@ def _global_line(hit: Hit) -> int:
     return hit.node.start_point[0] + 1
 
 
-def _finding(document: Document, py: PyFile, hit: Hit) -> Finding:
+def _finding(document: Document, py: SourceFile, hit: Hit) -> Finding:
     start, end = _span(hit.node)
     rng = Range.of(start[0] + 1, _column(py, start) + 1, end[0] + 1, _column(py, end) + 1)
     cell = None
@@ -107,21 +130,22 @@ def _finding(document: Document, py: PyFile, hit: Hit) -> Finding:
 
 def _span(node: Node) -> tuple[tuple[int, int], tuple[int, int]]:
     """A loop is shown by its header, anything else by its whole extent."""
-    if node.type in ("for_statement", "while_statement"):
-        header_end = node.child_by_field_name("right") or node.child_by_field_name("condition")
+    if node.type in ("for_statement", "while_statement", "for_range_loop"):  # for_range_loop: C++
+        header_end = node.child_by_field_name("right") or node.child_by_field_name("update") \
+            or node.child_by_field_name("condition")
         if header_end is not None:
             return node.start_point, header_end.end_point
     return node.start_point, node.end_point
 
 
-def _column(py: PyFile, point: tuple[int, int]) -> int:
+def _column(py: SourceFile, point: tuple[int, int]) -> int:
     """tree-sitter columns are UTF-8 byte offsets; reports count code points."""
     row, byte_column = point
     line = py.line_text(row).encode("utf-8", "surrogatepass")
     return len(line[:byte_column].decode("utf-8", "replace"))
 
 
-def _syntax_errors(py: PyFile, document: Document) -> list[FileError]:
+def syntax_errors(py: SourceFile, document: Document) -> list[FileError]:
     if not py.root.has_error:
         return []
     node = _first_error(py.root)
@@ -132,8 +156,9 @@ def _syntax_errors(py: PyFile, document: Document) -> list[FileError]:
     if document.cells:
         cell, line = document.cell_of(line)
     what = f"missing {node.type}" if node.is_missing else "invalid syntax"
+    where = f"line {line}" if cell is None else f"cell {cell}, line {line}"
     return [FileError(code="syntax-error", line=line, cell=cell,
-                      message=f"{what} at line {line}, column {_column(py, node.start_point) + 1}; "
+                      message=f"{what} at {where}, column {_column(py, node.start_point) + 1}; "
                               "findings elsewhere in the file are still reported")]
 
 
@@ -149,4 +174,4 @@ def _first_error(root: Node) -> Node | None:
         node = nxt
 
 
-__all__ = ["analyze_python", "FindingKind"]
+__all__ = ["FindingKind", "SourceFile", "analyze_python", "assemble", "syntax_errors"]

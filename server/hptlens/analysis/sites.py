@@ -125,8 +125,11 @@ def make_site(site_id: str, findings: list[Finding], indices: list[int], budget:
     library = libraries.most_common(1)[0][0] if libraries else "hand-written"
     method = _site_method(members)
     hyperparameters = _merge_hyperparameters(members)
-    start = min(members, key=lambda f: (f.range.start.line, f.range.start.column))
-    end = max(members, key=lambda f: (f.range.end.line, f.range.end.column))
+    # In notebooks lines count inside a cell: order by cell first, and keep the range in
+    # the first cell (a Site has one cell) when a study's parts sit in several cells.
+    start = min(members, key=lambda f: (f.cell or 0, f.range.start.line, f.range.start.column))
+    same_cell = [f for f in members if f.cell == start.cell]
+    end = max(same_cell, key=lambda f: (f.range.end.line, f.range.end.column))
     categories = sorted({f.category for f in members})
     summary = _summary(library, method, hyperparameters, budget, members)
     return Site(id=site_id, library=library, method=method, categories=categories,
@@ -135,7 +138,8 @@ def make_site(site_id: str, findings: list[Finding], indices: list[int], budget:
 
 
 def _site_method(members: list[Finding]) -> str | None:
-    for kind in (FindingKind.SCHEDULER, FindingKind.SEARCH_RUN, FindingKind.HAND_LOOP, FindingKind.SEARCH_SPACE):
+    for kind in (FindingKind.SCHEDULER, FindingKind.SEARCH_RUN, FindingKind.HAND_LOOP, FindingKind.SEARCH_SPACE,
+                 FindingKind.SWEEP_CONFIG):
         methods = list(dict.fromkeys(f.method for f in members if f.kind == kind and f.method))
         if methods:
             return " + ".join(methods)
