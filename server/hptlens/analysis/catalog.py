@@ -143,6 +143,12 @@ AUTO_HAND_LIBRARIES = frozenset({"Optuna", "hyperopt", "Ray Tune", "scikit-learn
                                  "nevergrad", "ConfigSpace", "Ax", "bayes_opt", "DeepHyper", "Weights & Biases",
                                  "FLAML", "Syne Tune", "SMAC"})
 
+# Calls that name config files another file may define a sweep in (hydra) or that load tuned
+# hyperparameters (rl-zoo): matched by these names, resolved in links.py.
+CONFIG_CALL_NAMES = frozenset(
+    "main initialize initialize_config_dir compose safe_load load full_load unsafe_load".split()
+)
+
 # Hand-written evolutionary search: a loop calling these on a population is a GA.
 GENETIC_OPERATORS = r"(crossover|mutat|breed|recombin|reproduc)"
 

@@ -43,9 +43,6 @@ _HYDRA_INITIALIZE = frozenset({"hydra.initialize", "hydra.experimental.initializ
 _HYDRA_COMPOSE = frozenset({"hydra.compose", "hydra.experimental.compose"})
 _YAML_LOADS = frozenset({"yaml.safe_load", "yaml.load", "yaml.full_load", "yaml.unsafe_load",
                          "omegaconf.OmegaConf.load", "ruamel.yaml.YAML().load"})
-_CALL_NAMES = "main|initialize|initialize_config_dir|compose|safe_load|load|full_load|unsafe_load"
-_CALLS = ("(call function: [(identifier) @n (attribute attribute: (identifier) @n)]"
-          f' (#match? @n "^({_CALL_NAMES})$")) @c')
 _UPDATES = ("(call function: (attribute object: (identifier) @r attribute: (identifier) @m)"
             ' arguments: (argument_list) @a (#eq? @m "update"))')
 _HYPERPARAMS_FILE = re.compile(r"hyperparams", re.IGNORECASE)
@@ -61,8 +58,7 @@ _UNKNOWN = object()
 
 def _calls(py: PyFile) -> Iterator[tuple[Node, str]]:
     """(call, qualified callee) for every call whose name might be a hydra or YAML-load call."""
-    for _, match in QueryCursor(query(_CALLS)).matches(py.root):
-        call = match["c"][0]
+    for call in py.candidates("config_call"):
         function = call.child_by_field_name("function")
         if function is not None:
             yield call, py.qualify(function)

@@ -13,7 +13,7 @@ from functools import cache, cached_property
 import tree_sitter_python
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
-from hptlens.analysis.catalog import PYTHON_APIS, RANDOM_METHODS, RANDOM_SAMPLERS, last_name
+from hptlens.analysis.catalog import CONFIG_CALL_NAMES, PYTHON_APIS, RANDOM_METHODS, RANDOM_SAMPLERS, last_name
 from hptlens.analysis.spaces import literal, text
 from hptlens.report import Criterion, FindingKind, Hyperparameter
 
@@ -35,19 +35,27 @@ def _alternatives(names: set[str]) -> str:
 
 
 @cache
+def _call_groups() -> dict[str, frozenset[str]]:
+    """Call candidates by what asks for them, keyed by the name the call ends with."""
+    return {
+        "catalog_call": frozenset(last_name(api.call) for api in PYTHON_APIS),
+        "random_call": frozenset({s.rsplit(".", 1)[-1] for s in RANDOM_SAMPLERS} | set(RANDOM_METHODS)),
+        "config_call": CONFIG_CALL_NAMES,
+    }
+
+
+@cache
 def _program_query() -> Query:
-    """Every candidate the detectors need, in one query: each query walks the whole tree,
-    so one walk instead of one per detector keeps analysis close to the parse's cost."""
-    catalog = {last_name(api.call) for api in PYTHON_APIS}
-    randoms = {s.rsplit(".", 1)[-1] for s in RANDOM_SAMPLERS} | set(RANDOM_METHODS)
+    """Every candidate the detectors need, in one query: each query walks the whole tree, so
+    one walk instead of one per detector keeps analysis close to the parse's cost. Calls are
+    matched by one name pattern (each `#match?` costs about a walk) and split by name after."""
+    names = set().union(*_call_groups().values())
     return query(
         f"""
         (import_statement) @import
         (import_from_statement) @import_from
-        (call function: [(identifier) @_n (attribute attribute: (identifier) @_n)]
-              (#match? @_n "^({_alternatives(catalog)})$")) @catalog_call
-        (call function: [(identifier) @_r (attribute attribute: (identifier) @_r)]
-              (#match? @_r "^({_alternatives(randoms)})$")) @random_call
+        (call function: [(identifier) @call_name (attribute attribute: (identifier) @call_name)]
+              (#match? @call_name "^({_alternatives(names)})$")) @call
         (for_statement) @for
         (for_in_clause) @for
         (while_statement) @while
@@ -87,6 +95,10 @@ class PyFile:
     def nodes(self) -> dict[str, list[Node]]:
         """Candidate nodes by kind (see `_program_query`), in source order."""
         captures = QueryCursor(_program_query()).captures(self.root)
+        calls = captures.pop("call", [])
+        captures.pop("call_name", None)
+        for kind, names in _call_groups().items():
+            captures[kind] = [c for c in calls if _call_name(c) in names]
         # tree-sitter does not promise source order across patterns (seen varying from run to
         # run for random_call), and reports must be deterministic: sort, outer nodes first.
         return {kind: sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte)) for kind, nodes in captures.items()}
@@ -243,6 +255,13 @@ class PyFile:
     @cached_property
     def lines(self) -> list[str]:
         return self.source.decode("utf-8", "replace").split("\n")
+
+
+def _call_name(call: Node) -> str:
+    function = call.child_by_field_name("function")
+    if function is not None and function.type == "attribute":
+        function = function.child_by_field_name("attribute")
+    return text(function)
 
 
 def _unwrap_field(value: Node | None) -> Node | None:
