@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scan(commands)
     _add_eval(commands)
     _add_schema(commands)
+    _add_serve(commands)
     return parser
 
 
@@ -75,6 +76,7 @@ def _add_scan(commands: Any) -> None:
         help="processes to use: 0 = automatic (default), 1 = serial",
     )
     _add_settings_flags(scan_parser)
+    _add_llm_flags(scan_parser, ("off", "review", "only"))
     scan_parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     scan_parser.set_defaults(handler=_run_scan)
 
@@ -113,6 +115,7 @@ def _add_eval(commands: Any) -> None:
         "each labelled by its file name and scored side by side",
     )
     _add_settings_flags(eval_parser)
+    _add_llm_flags(eval_parser, ("review", "only", "both"))
     eval_parser.set_defaults(handler=_run_eval)
 
 
@@ -128,6 +131,32 @@ def _add_schema(commands: Any) -> None:
         help=f"write both schemas to DIR/{REPORT_SCHEMA_FILE} and DIR/{TRUTH_SCHEMA_FILE}",
     )
     schema_parser.set_defaults(handler=_run_schema)
+
+
+def _add_serve(commands: Any) -> None:
+    serve_parser = commands.add_parser(
+        "serve",
+        help="run the language server",
+        description="Run the hptlens language server (LSP): on stdio by default, or on TCP.",
+    )
+    transport = serve_parser.add_mutually_exclusive_group()
+    transport.add_argument("--stdio", action="store_true", help="talk LSP on stdin/stdout (the default)")
+    transport.add_argument("--tcp", metavar="HOST:PORT", type=_host_port, help="listen on a TCP address instead")
+    serve_parser.set_defaults(handler=_run_serve)
+
+
+def _host_port(text: str) -> str:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, such as 127.0.0.1:2087, not {text!r}")
+    return f"{host or '127.0.0.1'}:{port}"
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from hptlens.lsp.server import serve
+
+    serve(tcp=args.tcp)
+    return 0
 
 
 def _non_negative(text: str) -> int:
@@ -162,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     if args.command is None:
         parser.print_usage(sys.stderr)
-        print("hptlens: error: a command is required (scan, eval or schema)", file=sys.stderr)
+        print("hptlens: error: a command is required (scan, eval, schema or serve)", file=sys.stderr)
         return 2
     install_log_handler(verbose=getattr(args, "verbose", False))
     try:
@@ -197,6 +226,8 @@ def _run_scan(args: argparse.Namespace) -> int:
         _require_writable(output)
     settings = _settings(args, Path(args.paths[0]))
     files = scan(args.paths, settings, jobs=args.jobs, progress=_progress_wanted(args))
+    if args.llm != "off":
+        files = _run_llm(files, settings, [args.llm])[args.llm].reports
     report = build_report(files)
     if output is None:
         _write_report(report, args.format, args.verbose, sys.stdout)
@@ -235,6 +266,7 @@ def _settings(args: argparse.Namespace, start: Path) -> Settings:
         updates["exclude"] = [*settings.exclude, *args.exclude]
     if args.max_file_bytes is not None:
         updates["max_file_bytes"] = args.max_file_bytes
+    updates.update(_llm_updates(args, settings))
     return Settings.model_validate({**settings.model_dump(), **updates}) if updates else settings
 
 
@@ -307,10 +339,13 @@ def _run_eval(args: argparse.Namespace) -> int:
     paths = list(args.paths)
     if not paths and not args.report:
         paths = [str(Path(os.path.abspath(truth_dir)).parent / "fixtures")]
+    if args.llm and not paths:
+        raise UsageError("--llm scores a fresh scan: give the PATHs to scan besides --report")
     if paths:
         _require_existing(paths)
         settings = _settings(args, Path(paths[0]))
-        analyses["hptlens"] = scan(paths, settings, progress=_progress_wanted(args))
+        files = scan(paths, settings, progress=_progress_wanted(args))
+        analyses.update(_eval_analyses(files, settings, args.llm) if args.llm else {"hptlens": files})
     for report_path in args.report:
         analyses[_label(Path(report_path), analyses)] = load_report_files(Path(report_path))
     return _print_evaluation(analyses, truth_dir, args.format)
@@ -360,6 +395,63 @@ def _first_error(exc: ValidationError) -> str:
     where = ".".join(str(part) for part in first["loc"]) or "(top level)"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     return f"{where}: {first['msg']}{more}"
+
+
+# --------------------------------------------------------------------------- llm
+
+
+def _add_llm_flags(parser: argparse.ArgumentParser, modes: tuple[str, ...]) -> None:
+    # Only --llm sends anything: a pyproject's llm.mode does not switch the CLI on.
+    parser.add_argument(
+        "--llm",
+        choices=modes,
+        default="off" if "off" in modes else None,
+        help="LLM analysis through an OpenAI-compatible endpoint: " + (
+            "review = the model checks and extends the static findings, only = the model alone "
+            "(the seed's setup); off (default) sends nothing" if "off" in modes else
+            "score the static scan (static), the model alone (llm, with 'only'), the merged review "
+            "(merged, with 'review'), or all three ('both')"
+        ),
+    )
+    parser.add_argument("--llm-model", metavar="NAME", help="model name (default: [tool.hptlens.llm] model or gpt-4o-mini)")
+    parser.add_argument(
+        "--llm-base-url", metavar="URL", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (Ollama)"
+    )
+    parser.add_argument("--no-cache", action="store_true", help="ask the model again instead of reusing cached answers")
+
+
+def _llm_updates(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if getattr(args, "llm_model", None):
+        changes["model"] = args.llm_model
+    if getattr(args, "llm_base_url", None):
+        changes["base_url"] = args.llm_base_url
+    if getattr(args, "no_cache", False):
+        changes["cache"] = False
+    return {"llm": {**settings.llm.model_dump(), **changes}} if changes else {}
+
+
+def _run_llm(files: list[FileReport], settings: Settings, modes: list[str]) -> dict[str, Any]:
+    """BatchResults by mode; notes, warnings and token usage go to stderr."""
+    from hptlens.llm import LlmSetupError, run_llm
+
+    try:
+        return run_llm(files, settings, modes, lambda line: print(f"hptlens: {line}", file=sys.stderr))
+    except LlmSetupError as exc:
+        raise UsageError(f"LLM analysis: {exc} (a local server needs no key: --llm-base-url URL)") from exc
+
+
+def _eval_analyses(files: list[FileReport], settings: Settings, choice: str) -> dict[str, list[FileReport]]:
+    from hptlens.llm import scoring_reports
+
+    modes = {"review": ["review"], "only": ["only"], "both": ["only", "review"]}[choice]
+    results = _run_llm(files, settings, modes)
+    analyses = {"static": files}
+    if "only" in results:
+        analyses["llm"] = scoring_reports(results["only"], "only")
+    if "review" in results:
+        analyses["merged"] = results["review"].reports
+    return analyses
 
 
 # --------------------------------------------------------------------------- schema
