@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: scan test eval bench schema clean
+.PHONY: scan test eval bench schema client clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ bench: $(STAMP)  ## scan throughput against the parse-only floor (not a test)
 
 schema: $(STAMP)  ## regenerate schema/ from the pydantic models
 	$(BIN)/hptlens schema --write schema
+
+client:  ## VS Code extension: clean npm install, type-check, bundle, unit tests, package client/hptlens.vsix
+	cd client && npm ci && npm test && npx vsce package --out hptlens.vsix
+	$(PYTHON) -c "import sys, zipfile; sys.exit(0 if 'extension/out/extension.js' in zipfile.ZipFile('client/hptlens.vsix').namelist() else 'client/hptlens.vsix lacks extension/out/extension.js')"
 
 clean:
 	rm -rf $(VENV) build *.egg-info server/*.egg-info .pytest_cache

@@ -1,0 +1,54 @@
+import { strict as assert } from 'assert';
+import { test } from 'node:test';
+
+import { isHandled, DOCUMENT_SELECTOR } from '../src/selector';
+import { countSites, SiteIndex, statusView } from '../src/status';
+
+test('sites are counted once however many findings they have', () => {
+  const diagnostics = [
+    { source: 'hptlens', data: { site: 'optuna-1', kind: 'search-space' } },
+    { source: 'hptlens', data: { site: 'optuna-1', kind: 'search-run' } },
+    { source: 'hptlens', data: { site: 'loop-2', kind: 'hand-loop' } },
+    { source: 'hptlens', data: { kind: 'syntax-error' } },
+    { source: 'hptlens' },
+    { source: 'pylint', data: { site: 'other' } },
+  ];
+  assert.equal(countSites(diagnostics), 2);
+  assert.equal(countSites([]), 0);
+  assert.equal(countSites([{ source: 'hptlens', data: { site: 3 } }, { source: 'hptlens', data: { site: '3' } }]), 1);
+});
+
+test('the status bar reflects the server state', () => {
+  const running = statusView('running', 1, 'show');
+  assert.equal(running.text, '$(search) HPT: 1 site');
+  assert.equal(running.command, 'workbench.actions.view.problems');
+  assert.equal(statusView('running', 3, 'show').text, '$(search) HPT: 3 sites');
+  assert.equal(statusView('failed', 0, 'show').command, 'show');
+  assert.match(statusView('starting', 0, 'show').text, /sync~spin/);
+});
+
+test('the selector covers Python files, notebook cells, C++ and YAML', () => {
+  assert.ok(DOCUMENT_SELECTOR.some((entry) => 'notebook' in entry && entry.notebook === 'jupyter-notebook' && entry.language === 'python'));
+  for (const language of ['python', 'cpp', 'yaml']) {
+    assert.ok(DOCUMENT_SELECTOR.some((entry) => 'scheme' in entry && entry.scheme === 'file' && entry.language === language));
+  }
+  assert.ok(isHandled('python', 'vscode-notebook-cell'));
+  assert.ok(isHandled('yaml', 'file'));
+  assert.ok(!isHandled('markdown', 'file'));
+  assert.ok(!isHandled('python', 'git'));
+});
+
+test('the site index counts per document and across notebook cells', () => {
+  const index = new SiteIndex();
+  const site = (id: string) => ({ source: 'hptlens', data: { site: id } });
+  assert.equal(index.update('cell-1', [site('a'), site('a')]), true);
+  assert.equal(index.update('cell-2', [site('a'), site('b')]), true);
+  assert.equal(index.update('cell-2', [site('b'), site('a')]), false, 'same sites: no change');
+  assert.equal(index.count(['cell-1']), 1);
+  assert.equal(index.count(['cell-1', 'cell-2']), 2);
+  assert.equal(index.count(['cell-1'], ['z']), 2);
+  assert.equal(index.update('cell-1', []), true, 'cleared diagnostics remove the sites');
+  assert.equal(index.count(['cell-1']), 0);
+  index.clear();
+  assert.equal(index.count(['cell-2']), 0);
+});
