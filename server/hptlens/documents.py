@@ -203,6 +203,8 @@ def neutralize_magics(source: str) -> str:
     statement of a block) with the original text as a comment, so later lines and the
     columns on them stay where they were.
     """
+    if not any(mark in source for mark in "%!?"):
+        return source  # most cells: nothing that could be a magic, skip the line scan
     lines = source.split("\n")
     first = next((i for i, text in enumerate(lines) if text.strip()), None)
     if first is not None and lines[first].startswith("%%"):

@@ -90,6 +90,7 @@ class PyFile:
         self.source = source
         self.tree = tree
         self.root = tree.root_node
+        self._scopes: dict[int, Node | None] = {}
 
     @cached_property
     def nodes(self) -> dict[str, list[Node]]:
@@ -184,14 +185,21 @@ class PyFile:
             return None
         earlier = [n for n in candidates if n.start_byte < before.start_byte]
         scope = enclosing(before, _SCOPE_TYPES)
-        same_scope = [n for n in earlier if enclosing(n, _SCOPE_TYPES) == scope]
+        same_scope = [n for n in earlier if self._scope(n) == scope]
         # The same scope's last binding wins; else a module-level one (functions often read module
         # constants defined below them); else the last earlier binding anywhere.
-        module_level = [n for n in candidates if enclosing(n, _SCOPE_TYPES) == self.root]
+        module_level = [n for n in candidates if self._scope(n) == self.root]
         chosen = (same_scope or module_level or earlier or candidates)[-1]
         if chosen in module_level and not same_scope:
             chosen = ([n for n in module_level if n.start_byte < before.start_byte] or module_level)[-1]
         return chosen.child_by_field_name("right")
+
+    def _scope(self, assignment: Node) -> Node | None:
+        """The scope of an assignment, computed once: resolution asks it for every lookup."""
+        key = assignment.id
+        if key not in self._scopes:
+            self._scopes[key] = enclosing(assignment, _SCOPE_TYPES)
+        return self._scopes[key]
 
     def _class_attribute(self, name: str, inside: Node) -> Node | None:
         cls = enclosing(inside, frozenset({"class_definition"}))
