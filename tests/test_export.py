@@ -514,6 +514,15 @@ def test_render_report_verbose() -> None:
     assert text.count("fixtures/python/optuna_ppo.py") == 3
 
 
+def test_render_report_verbose_shows_where_each_finding_came_from() -> None:
+    optuna = optuna_file()
+    optuna.findings[0] = optuna.findings[0].model_copy(update={"source": "llm"})
+    optuna.findings[1] = optuna.findings[1].model_copy(update={"source": "both"})
+    text = _render(build_report([optuna]), verbose=True)
+    assert "Source" in text
+    assert " llm " in text and " both " in text and " static " in text
+
+
 def test_render_report_empty_and_literal_brackets() -> None:
     assert "No hyperparameter tuning found." in _render(build_report([]))
     assert "0 files scanned: 0 with tuning, 0 findings, 0 sites, 0 errors" in _render(build_report([]))

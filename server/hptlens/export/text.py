@@ -114,7 +114,7 @@ def _hyperparameters(finding: Finding) -> str:
 def _findings_table(files: list[FileReport], width: int) -> Table:
     table = Table(title="Hyperparameter tuning findings", title_justify="left")
     _add_path_column(table, files, width)
-    for name in ("Line", "Kind", "Library", "Method", "Hyperparameters", "Message"):
+    for name in ("Line", "Kind", "Library", "Method", "Hyperparameters", "Source", "Message"):
         table.add_column(name, overflow="fold")
     for report in files:
         for finding in sorted(report.findings, key=_finding_key):
@@ -125,6 +125,7 @@ def _findings_table(files: list[FileReport], width: int) -> Table:
                 Text(finding.library),
                 Text(finding.method or "-"),
                 Text(_hyperparameters(finding)),
+                Text(finding.source),  # static, llm or both: which findings the LLM review added
                 Text(finding.message),
             )
     return table
