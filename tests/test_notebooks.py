@@ -12,6 +12,7 @@ import pytest
 
 from hptlens.analysis import analyze
 from hptlens.cli import main
+from hptlens.truth import load_truth
 from hptlens.documents import (
     Document,
     NotebookError,
@@ -346,7 +347,8 @@ def test_cli_scan_of_the_notebook_fixtures(capsys: pytest.CaptureFixture[str], t
     assert set(files) == {p.name for p in NOTEBOOKS}
     assert all(f["language"] == "notebook" and f["errors"] == [] for f in files.values())
     tuned = {name for name, f in files.items() if f["tuning_applied"]}
-    assert tuned == {p.name for p in NOTEBOOKS if not p.name.startswith("neg_")}
+    expected = {p.name for p in NOTEBOOKS if load_truth(TRUTH / "notebooks" / f"{p.name}.json").tuning_applied}
+    assert tuned == expected
     capsys.readouterr()
     assert main(["scan", str(FIXTURES / "hand_qlearning_learning_rates.ipynb")]) == 0
     text = capsys.readouterr().out

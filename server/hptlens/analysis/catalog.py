@@ -73,7 +73,8 @@ HYPERPARAMETER_NAMES: frozenset[str] = frozenset(
     lr learning_rate lr_actor lr_critic actor_lr critic_lr policy_lr value_lr q_lr alpha_lr
     gamma discount discount_factor tau polyak alpha beta beta1 beta2 lam lmbda gae_lambda lambda_
     ent_coef entropy_coef entropy_coeff ent_coeff vf_coef vf_loss_coeff value_coef
-    clip_range clip_range_vf clip_param clip_coef vf_clip_param max_grad_norm grad_clip
+    clip clip_ratio clip_eps clip_epsilon clip_range clip_range_vf clip_param clip_coef vf_clip_param
+    max_grad_norm grad_clip
     batch_size minibatch_size mini_batch_size sgd_minibatch_size train_batch_size num_minibatches
     buffer_size replay_buffer_size memory_size n_steps num_steps n_epochs num_epochs update_epochs
     num_sgd_iter learning_starts train_freq gradient_steps target_update_interval

@@ -180,6 +180,23 @@ class CppFile:
             node, found = decl.value, decl
         return node, found
 
+    @cached_property
+    def structs(self) -> dict[str, list[str]]:
+        """Struct/class name -> its data members in declaration order (to read `{3e-4, 0.99}`)."""
+        table: dict[str, list[str]] = {}
+        for _, match in QueryCursor(cpp_query(_STRUCT_QUERY)).matches(self.root):
+            fields: list[str] = []
+            for member in match["body"][0].named_children:
+                if member.type == "field_declaration" and member.child_by_field_name("declarator") is not None:
+                    declarator = member.child_by_field_name("declarator")
+                    if declarator.type in ("field_identifier", "init_declarator"):
+                        fields.append(text(declarator.child_by_field_name("declarator") or declarator))
+            table.setdefault(text(match["name"][0]), fields)
+        return table
+
+    def struct_fields(self, name: str) -> list[str]:
+        return self.structs.get(name, [])
+
     def type_of(self, node: Node) -> str:
         """The declared type of a variable, template arguments dropped ('' when unknown)."""
         name = _reference_name(node)
@@ -754,7 +771,8 @@ class HandSearches:
         if not names or all(normalized(n) in NOT_HYPERPARAMETERS for n in names):
             return
         value, decl = self.cpp.resolve(iterable)
-        dims = _dimensions(literal(value), names)
+        fields = self.cpp.struct_fields(_element_type(decl.type)) if decl is not None and decl.type else []
+        dims = _dimensions(_named_by_fields(literal(value), fields), names)
         if dims is None and literal(value) is NOT_LITERAL:
             singular = _singular(text(iterable).rsplit(".", 1)[-1].rsplit(">", 1)[-1])
             if len(names) == 1 and singular and is_cpp_hyperparameter(names[0]):
@@ -918,12 +936,39 @@ class HandSearches:
                              hyperparameters=_grid_hps(dims)))
 
 
+_STRUCT_QUERY = "[(struct_specifier name: (type_identifier) @name body: (field_declaration_list) @body)" \
+    " (class_specifier name: (type_identifier) @name body: (field_declaration_list) @body)]"
+_ELEMENT_TYPE = re.compile(r"<\s*(?:const\s+)?(?:[A-Za-z_]\w*::)*([A-Za-z_]\w*)\s*(?:,[^<>]*)?>\s*$")
+
+
+def _element_type(type_node: Node) -> str:
+    """`std::vector<Config>` / `std::array<Config, 4>` -> 'Config' ('' for anything else)."""
+    match = _ELEMENT_TYPE.search(text(type_node))
+    return match.group(1) if match else ""
+
+
+def _named_by_fields(value: Any, fields: list[str]) -> Any:
+    """`{{3e-4, 0.99}, {.lr = 1e-3, .gamma = 0.95}}` with `struct Config {double lr; double gamma;}`:
+    positional entries get the struct's member names, so each entry reads as a config."""
+    if not fields or not isinstance(value, list) or not any(isinstance(v, list) for v in value):
+        return value
+    named = []
+    for entry in value:
+        if isinstance(entry, list) and len(entry) <= len(fields):
+            named.append(dict(zip(fields, entry)))
+        elif isinstance(entry, dict):
+            named.append(entry)
+        else:
+            return value
+    return named
+
+
 def _dimensions(value: Any, names: list[str]) -> list[tuple[str, list[Any] | None]] | None:
     """(name, values) per loop variable for a brace list, or None when it is not a set of values."""
     if not isinstance(value, list) or len(value) < 2:
         return None
     if all(isinstance(v, dict) for v in value) and len(names) == 1:  # {{.lr = 1e-3, .gamma = 0.99}, ...}
-        keys = [k for k in value[0] if is_cpp_hyperparameter(k)]
+        keys = list(dict.fromkeys(k for v in value for k in v if is_cpp_hyperparameter(k)))
         dims = [(k, _values([d.get(k) for d in value])) for k in keys]
         return [(k, v) for k, v in dims if v is not None] or None
     if len(names) == 1:
