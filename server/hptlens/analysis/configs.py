@@ -25,6 +25,7 @@ from ruamel.yaml import nodes as ynodes
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
+from hptlens.analysis.assembly import HASH_SUPPRESS
 from hptlens.analysis.sites import describe_hyperparameter, make_site
 from hptlens.documents import Document
 from hptlens.report import (
@@ -53,7 +54,6 @@ MAX_DEPTH = 100
 MAX_DUPLICATE_ERRORS = 5
 MAX_DOCUMENTS = 50
 
-_SUPPRESS = re.compile(r"#\s*hpt:\s*ignore(?P<file>-file)?(?:\[(?P<kinds>[^\]]*)\])?")
 # A JSON file is only composed when it mentions one of these: most JSON in a repository is
 # data or tooling (package.json, schemas, ground truth), and composing it is slow.
 _JSON_MARKERS = re.compile(
@@ -1229,7 +1229,7 @@ def _filter(groups: list[Group], text: str, settings: Settings) -> list[Group]:
     ignored: dict[int, set[str] | None] = {}
     if "hpt:" in text:
         for row, line in enumerate(text.split("\n"), start=1):
-            match = _SUPPRESS.search(line)
+            match = HASH_SUPPRESS.search(line)
             if match is not None:
                 kinds = {k.strip() for k in match.group("kinds").split(",")} if match.group("kinds") else None
                 ignored[0 if match.group("file") else row] = kinds

@@ -40,7 +40,7 @@ from hptlens.analysis.catalog import (
 from hptlens.analysis.context import ALGORITHMS
 from hptlens.analysis.loops import is_hyperparameter
 from hptlens.analysis.pyfile import Hit, identifiers_in
-from hptlens.analysis.python import assemble, syntax_errors
+from hptlens.analysis.assembly import assemble, syntax_errors
 from hptlens.analysis.spaces import NOT_LITERAL, number, scalar, text
 from hptlens.documents import Document
 from hptlens.report import Criterion, FileReport, FindingKind, Hyperparameter, RLContext, SearchSpace, SpaceType

@@ -1,0 +1,161 @@
+"""From detector hits to a file report, whatever the language: dedupe, settings and
+suppression comments, positions in code points (and notebook cells), sites, summary fields."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Protocol
+
+from tree_sitter import Node
+
+from hptlens.analysis.pyfile import Hit
+from hptlens.analysis.sites import finding_message, make_site, site_budget
+from hptlens.documents import Document
+from hptlens.report import Criteria, FileError, FileReport, Finding, FindingKind, Range
+from hptlens.settings import Settings
+
+HASH_SUPPRESS = re.compile(r"#\s*hpt:\s*ignore(?P<file>-file)?(?:\[(?P<kinds>[^\]]*)\])?")
+"""`# hpt: ignore`, `# hpt: ignore[kind, ...]`, `# hpt: ignore-file[...]` in `#` comments (Python, YAML);
+C++ passes its own."""
+
+
+class SourceFile(Protocol):
+    """What assembling a report needs of a parsed file, whatever its language."""
+
+    source: bytes
+    root: Node
+
+    @property
+    def lines(self) -> list[str]: ...
+
+    def line_text(self, row: int) -> str: ...
+
+
+def assemble(report: FileReport, document: Document, src: SourceFile, hits: list[Hit], settings: Settings,
+             group: Callable[[list[Hit]], list[list[int]]], suppress: re.Pattern[str] = HASH_SUPPRESS) -> bool:
+    """Language-neutral: dedupe hits, apply settings and suppression comments, then fill the
+    report's findings, sites and summary fields. `group` makes the sites; False if nothing is left."""
+    hits = _filter(src, _dedupe(hits), settings, suppress)
+    if not hits:
+        return False
+    _fill(report, document, src, hits, group(hits))
+    return True
+
+
+def _dedupe(hits: list[Hit]) -> list[Hit]:
+    seen: set[tuple[object, ...]] = set()
+    unique: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.node.start_byte, FindingKind(h.kind).value)):
+        key = (hit.kind, hit.node.start_point, tuple(h.name for h in hit.hyperparameters))
+        if key not in seen:
+            seen.add(key)
+            unique.append(hit)
+    return unique
+
+
+def _filter(py: SourceFile, hits: list[Hit], settings: Settings, suppress: re.Pattern[str]) -> list[Hit]:
+    enabled = {FindingKind(k).value for k in settings.enabled_kinds}
+    hits = [h for h in hits if FindingKind(h.kind).value in enabled]
+    if b"hpt:" not in py.source:
+        return hits
+    ignored: dict[int, set[str] | None] = {}
+    for row, line in enumerate(py.lines):
+        match = suppress.search(line)
+        if match is None:
+            continue
+        kinds = {k.strip() for k in match.group("kinds").split(",")} if match.group("kinds") else None
+        if match.group("file"):
+            if kinds is None:
+                return []
+            ignored[-1] = (ignored.get(-1) or set()) | kinds
+        else:
+            ignored[row] = kinds
+    kept = []
+    for hit in hits:
+        kind = FindingKind(hit.kind).value
+        for row in (hit.node.start_point[0], -1):
+            if row in ignored and (ignored[row] is None or kind in ignored[row]):  # type: ignore[operator]
+                break
+        else:
+            kept.append(hit)
+    return kept
+
+
+def _fill(report: FileReport, document: Document, py: SourceFile, hits: list[Hit], groups: list[list[int]]) -> None:
+    findings = [_finding(document, py, hit) for hit in hits]
+    for number, indices in enumerate(groups, start=1):
+        site_id = f"S{number}"
+        for i in indices:
+            findings[i].site = site_id
+        report.sites.append(make_site(site_id, findings, indices, site_budget(hits, indices)))
+    report.findings = findings
+    report.tuning_applied = True
+    report.criteria = Criteria.of({f.category for f in findings})
+    report.libraries = sorted({f.library for f in findings if f.library != "hand-written"})
+    report.hyperparameters = sorted({h.name for f in findings for h in f.hyperparameters if h.name != "?"})
+    report.line_numbers = sorted({_global_line(hit) for hit in hits})
+
+
+def _global_line(hit: Hit) -> int:
+    return hit.node.start_point[0] + 1
+
+
+def _finding(document: Document, py: SourceFile, hit: Hit) -> Finding:
+    start, end = _span(hit.node)
+    rng = Range.of(start[0] + 1, _column(py, start) + 1, end[0] + 1, _column(py, end) + 1)
+    cell = None
+    if document.cells:
+        cell, line = document.cell_of(rng.start.line)
+        offset = rng.start.line - line
+        rng = Range.of(line, rng.start.column, rng.end.line - offset, rng.end.column)
+    return Finding(kind=hit.kind, category=hit.category, library=hit.library, method=hit.method,
+                   message=finding_message(hit), range=rng, cell=cell, hyperparameters=hit.hyperparameters,
+                   confidence=hit.confidence, api=hit.api)
+
+
+def _span(node: Node) -> tuple[tuple[int, int], tuple[int, int]]:
+    """A loop is shown by its header, anything else by its whole extent."""
+    if node.type in ("for_statement", "while_statement", "for_range_loop"):  # for_range_loop: C++
+        header_end = node.child_by_field_name("right") or node.child_by_field_name("update") \
+            or node.child_by_field_name("condition")
+        if header_end is not None:
+            return node.start_point, header_end.end_point
+    return node.start_point, node.end_point
+
+
+def _column(py: SourceFile, point: tuple[int, int]) -> int:
+    """tree-sitter columns are UTF-8 byte offsets; reports count code points."""
+    row, byte_column = point
+    line = py.line_text(row).encode("utf-8", "surrogatepass")
+    return len(line[:byte_column].decode("utf-8", "replace"))
+
+
+def syntax_errors(py: SourceFile, document: Document) -> list[FileError]:
+    if not py.root.has_error:
+        return []
+    node = _first_error(py.root)
+    if node is None:
+        return [FileError(code="syntax-error", message="syntax error; results are partial")]
+    line = node.start_point[0] + 1
+    cell = None
+    if document.cells:
+        cell, line = document.cell_of(line)
+    what = f"missing {node.type}" if node.is_missing else "invalid syntax"
+    where = f"line {line}" if cell is None else f"cell {cell}, line {line}"
+    return [FileError(code="syntax-error", line=line, cell=cell,
+                      message=f"{what} at {where}, column {_column(py, node.start_point) + 1}; "
+                              "findings elsewhere in the file are still reported")]
+
+
+def _first_error(root: Node) -> Node | None:
+    """The first ERROR or MISSING node, descending only into subtrees that contain one."""
+    node = root
+    while True:
+        if node.is_error or node.is_missing:
+            return node
+        nxt = next((c for c in node.children if c.has_error or c.is_missing), None)
+        if nxt is None:
+            return node if node is not root else None
+        node = nxt
+
