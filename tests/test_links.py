@@ -271,3 +271,22 @@ def test_omegaconf_load_passed_to_an_algorithm() -> None:
 def test_zoo_load_negatives(source: str) -> None:
     report = analyze_py(source)
     assert report.findings == [] and report.config_refs == []
+
+
+@pytest.mark.parametrize("script, tuned", [
+    ("dehb_pendulum/train_ppo_dehb.py", True),
+    ("optuna_defaults/train_sac.py", True),
+    ("compose_grid/launch_grid.py", True),
+    ("plain_train/train_dqn.py", False),
+])
+def test_one_document_links_to_the_configs_beside_it(script: str, tuned: bool) -> None:
+    """The editor's path: one file, its hydra configs read from disk next to it."""
+    from hptlens.settings import Settings
+    from hptlens.workspace import analyze_file, link_configs_on_disk
+
+    path = Path(__file__).resolve().parent.parent / "fixtures" / "hydra" / script
+    alone = analyze_file(path, "train.py", Settings())
+    linked = link_configs_on_disk(alone, path)
+    assert linked.path == "train.py"
+    assert linked.tuning_applied is tuned
+    assert any(f.kind == "sweep-config" and f.library == "Hydra" for f in linked.findings) is tuned

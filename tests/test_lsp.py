@@ -117,6 +117,40 @@ async def test_push_diagnostics_for_a_positive_document(client: LanguageClient, 
     assert 6 in {r.location.range.start.line for r in run.related_information or []}
 
 
+async def test_hydra_main_whose_config_beside_it_sweeps_is_tuning(client: LanguageClient, tmp_path: Path):
+    """The seed's source B1: `@hydra.main` naming a config with a DEHB sweeper, read from disk."""
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "sweep.yaml").write_text(textwrap.dedent("""\
+        defaults:
+          - override hydra/sweeper: DEHB
+        hydra:
+          sweeper:
+            dehb_kwargs:
+              min_budget: 1
+            search_space:
+              learning_rate:
+                type: uniform_float
+                lower: 0.00001
+                upper: 0.01
+                log: true
+    """))
+    source = textwrap.dedent("""\
+        import hydra
+
+
+        @hydra.main(config_path="conf", config_name="sweep")
+        def train(cfg):
+            return cfg.learning_rate
+    """)
+    await start(client, tmp_path)
+    uri = open_doc(client, tmp_path / "train.py", source)
+    items = await diagnostics_for(client, uri, version=1)
+    assert [(d.code, d.range.start.line) for d in items] == [("sweep-config", 3)]
+    assert "conf/sweep.yaml" in items[0].message
+    plain = open_doc(client, tmp_path / "other.py", source.replace('"sweep"', '"missing"'))
+    assert await diagnostics_for(client, plain, version=1) == []
+
+
 async def test_no_diagnostics_for_a_negative_document(client: LanguageClient, tmp_path: Path):
     await start(client, tmp_path)
     uri = open_doc(client, tmp_path / "seeds.py", NEGATIVE)

@@ -548,6 +548,34 @@ def link_configs(reports: list[FileReport], settings: Settings | None = None) ->
     return linked
 
 
+def link_configs_on_disk(report: FileReport, file_path: Path, settings: Settings | None = None) -> FileReport:
+    """The link step for one document (the editor's): the hydra configs it names are read from
+    disk beside it (and those their defaults list pulls in), analysed and linked as a scan would.
+    Only those candidate files are read; the report keeps its own path."""
+    from hptlens.analysis.links import HYDRA_ENTRY_KINDS, config_candidates, defaults_candidates
+
+    refs = [ref for ref in report.config_refs if ref.kind in HYDRA_ENTRY_KINDS]
+    if not refs:
+        return report
+    settings = settings or Settings()
+    probe = report.model_copy(update={"path": file_path.absolute().as_posix()})
+    configs: dict[str, FileReport] = {}
+
+    def load(candidates: list[str]) -> None:
+        for candidate in candidates:
+            if candidate not in configs and Path(candidate).is_file():
+                configs[candidate] = analyze_file(candidate, candidate, settings)
+
+    for ref in refs:
+        load(config_candidates(ref, probe.path))
+    for config in list(configs.values()):
+        load(defaults_candidates(config))
+    if not configs:
+        return report
+    linked = link_configs([probe, *configs.values()], settings)[0]
+    return linked.model_copy(update={"path": report.path})
+
+
 def _link_key(path: str) -> str:
     return os.path.normcase(os.path.normpath(os.path.abspath(path)))
 

@@ -19,6 +19,7 @@ import os
 import sys
 import threading
 import uuid
+from pathlib import Path
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from hptlens.lsp.convert import Layout, Part, split_lines
 from hptlens.lsp.schedule import Scheduler
 from hptlens.report import FileError, FileReport, FindingKind, Language
 from hptlens.settings import Settings
-from hptlens.workspace import analyze_file
+from hptlens.workspace import analyze_file, link_configs_on_disk
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,10 @@ def run_analysis(snapshot: Snapshot) -> Analysis:
             raise RuntimeError(f"injected analysis failure ({TEST_FAIL_ENV})")
         document = snapshot.document()
         report = _report(document, snapshot.settings, snapshot.excluded)
+        file_path = to_fs_path(snapshot.key) if snapshot.key.startswith("file:") else None
+        if file_path and report.config_refs:
+            # hydra configs beside the file make `@hydra.main` a sweep, as in a scan
+            report = link_configs_on_disk(report, Path(file_path), snapshot.settings)
         return Analysis.of(report, layout, document, snapshot.settings, snapshot.versions)
     except Exception as exc:
         log.error("analysis of %s failed", snapshot.key, exc_info=True)
