@@ -294,8 +294,6 @@ def _console(stream: TextIO) -> "Console":
 
 def _write_report(report: Report, fmt: str, verbose: bool, stream: TextIO) -> None:
     if fmt == "text":
-        from rich.console import Console
-
         from hptlens.export.text import render_report
 
         render_report(report, _console(stream), verbose=verbose)

@@ -8,7 +8,6 @@ other by name (`study.optimize(objective)` joins the objective's search space).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 
 from tree_sitter import Node
 
@@ -183,5 +182,3 @@ def site_budget(hits: list[Hit], indices: list[int]) -> str | None:
     ordered = sorted(indices, key=lambda i: hits[i].kind != FindingKind.SEARCH_RUN)
     return next((hits[i].budget for i in ordered if hits[i].budget), None)
 
-
-RangeOf = Callable[[Node], Range]

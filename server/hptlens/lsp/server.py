@@ -703,10 +703,7 @@ def _buffers(ls: HptLanguageServer) -> dict[str, FileReport]:
 @server.command(ANALYZE_WITH_LLM)
 async def analyze_with_llm(ls: HptLanguageServer, *args: Any) -> dict[str, Any]:
     uri = _uri_argument(args, ANALYZE_WITH_LLM)
-    try:
-        from hptlens.llm import review
-    except ImportError as exc:
-        raise JsonRpcInternalError(message=f"LLM review is not available ({exc})") from None
+    from hptlens.llm import review  # here, not at start-up: it brings in the openai client
     key = ls.key_of(uri)
     version = ls.scheduler.latest(key)
     analysis = await ls.current(uri)
