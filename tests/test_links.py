@@ -290,3 +290,10 @@ def test_one_document_links_to_the_configs_beside_it(script: str, tuned: bool) -
     assert linked.path == "train.py"
     assert linked.tuning_applied is tuned
     assert any(f.kind == "sweep-config" and f.library == "Hydra" for f in linked.findings) is tuned
+
+
+def test_reference_columns_count_code_points_like_findings() -> None:
+    source = 'import hydra\nhydra.initialize(config_path="conf")\né = 1; cfg = hydra.compose(config_name="grid")\n'
+    report = analyze(Document.from_text("launch.py", source))
+    [ref] = [r for r in report.config_refs if r.kind == "hydra-compose"]
+    assert (ref.line, ref.range.start.column) == (3, 14)  # 13 code points before it, 14 bytes

@@ -101,14 +101,21 @@ def _global_line(hit: Hit) -> int:
     return hit.node.start_point[0] + 1
 
 
-def _finding(document: Document, py: SourceFile, hit: Hit) -> Finding:
-    start, end = _span(hit.node)
-    rng = Range.of(start[0] + 1, _column(py, start) + 1, end[0] + 1, _column(py, end) + 1)
+def node_position(document: Document, src: SourceFile, node: Node) -> tuple[Range, int | None]:
+    """Where a node is shown: its range in code points (a loop by its header) and, in notebooks,
+    its cell with the range counted inside that cell."""
+    start, end = _span(node)
+    rng = Range.of(start[0] + 1, _column(src, start) + 1, end[0] + 1, _column(src, end) + 1)
     cell = None
     if document.cells:
         cell, line = document.cell_of(rng.start.line)
         offset = rng.start.line - line
         rng = Range.of(line, rng.start.column, rng.end.line - offset, rng.end.column)
+    return rng, cell
+
+
+def _finding(document: Document, py: SourceFile, hit: Hit) -> Finding:
+    rng, cell = node_position(document, py, hit.node)
     return Finding(kind=hit.kind, category=hit.category, library=hit.library, method=hit.method,
                    message=finding_message(hit), range=rng, cell=cell, hyperparameters=hit.hyperparameters,
                    confidence=hit.confidence, api=hit.api)

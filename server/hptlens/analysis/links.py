@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 from tree_sitter import Node, QueryCursor
 
+from hptlens.analysis.assembly import HASH_SUPPRESS, node_position
 from hptlens.analysis.context import ALGORITHMS
 from hptlens.analysis.pyfile import Hit, PyFile, identifiers_in, query
 from hptlens.analysis.sites import make_site
@@ -31,7 +32,6 @@ from hptlens.report import (
     Finding,
     FindingKind,
     Hyperparameter,
-    Range,
 )
 
 HYDRA_ENTRY_KINDS = frozenset({"hydra-main", "hydra-compose"})
@@ -47,7 +47,6 @@ _UPDATES = ("(call function: (attribute object: (identifier) @r attribute: (iden
             ' arguments: (argument_list) @a (#eq? @m "update"))')
 _HYPERPARAMS_FILE = re.compile(r"hyperparams", re.IGNORECASE)
 _YAML_FILE = re.compile(r"\.ya?ml\b|\byml\b|\byaml\b", re.IGNORECASE)
-_SUPPRESSED = re.compile(r"#\s*hpt:\s*ignore(?!-file)")
 _ALGORITHM_NAMES = frozenset(ALGORITHMS)
 _MAX_ROUNDS = 5
 _UNKNOWN = object()
@@ -81,7 +80,7 @@ def _argument(call: Node, keyword: str, position: int) -> tuple[bool, Node | Non
     return False, None
 
 
-def config_references(py: PyFile, document: Document) -> list[ConfigRef]:
+def config_references(py: PyFile, document: Document, loads: list[tuple[Node, str]]) -> list[ConfigRef]:
     """The hydra configs and hyperparameter files this Python file names."""
     refs: list[ConfigRef] = []
     initializers: list[tuple[int, object]] = []
@@ -103,9 +102,9 @@ def config_references(py: PyFile, document: Document) -> list[ConfigRef]:
         given, node = _argument(call, "config_name", 0)
         name = _string(py, node) if given else _UNKNOWN
         if isinstance(name, str) and (path is None or isinstance(path, str)) and not _suppressed(py, call):
-            refs.append(_ref(document, "hydra-compose", path, name, call))  # type: ignore[arg-type]
-    for call, path in _hyperparams_loads(py):
-        refs.append(_ref(document, "hyperparams", None, path, call))
+            refs.append(_ref(py, document, "hydra-compose", path, name, call))  # type: ignore[arg-type]
+    for call, path in loads:
+        refs.append(_ref(py, document, "hyperparams", None, path, call))
     return sorted(refs, key=lambda r: (r.line, r.kind))
 
 
@@ -119,21 +118,18 @@ def _main_ref(py: PyFile, document: Document, call: Node) -> ConfigRef | None:
     name = _string(py, name_node) if given_name else None
     if not isinstance(path, str) or not isinstance(name, str) or _suppressed(py, decorator):
         return None  # config_path=None (no config folder), or not literal: nothing to resolve
-    return _ref(document, "hydra-main", path, name, decorator)
+    return _ref(py, document, "hydra-main", path, name, decorator)
 
 
 def _suppressed(py: PyFile, node: Node) -> bool:
-    return bool(_SUPPRESSED.search(py.line_text(node.start_point[0])))
+    """A line-level `# hpt: ignore` (any kinds) on the line; `ignore-file` is not line-level."""
+    match = HASH_SUPPRESS.search(py.line_text(node.start_point[0]))
+    return match is not None and not match.group("file")
 
 
-def _ref(document: Document, kind: str, path: str | None, name: str, node: Node) -> ConfigRef:
+def _ref(py: PyFile, document: Document, kind: str, path: str | None, name: str, node: Node) -> ConfigRef:
+    rng, cell = node_position(document, py, node)
     line = node.start_point[0] + 1
-    rng = Range.of(line, node.start_point[1] + 1, node.end_point[0] + 1, node.end_point[1] + 1)
-    cell = None
-    if document.cells:
-        cell, in_cell = document.cell_of(line)
-        offset = line - in_cell
-        rng = Range.of(in_cell, rng.start.column, rng.end.line - offset, rng.end.column)
     return ConfigRef(kind=kind, config_path=path, config_name=name, line=line,  # type: ignore[arg-type]
                      range=rng, cell=cell)
 
@@ -141,17 +137,19 @@ def _ref(document: Document, kind: str, path: str | None, name: str, node: Node)
 # --------------------------------------------------------------------------- rl-zoo style loads
 
 
-def detect_config_loads(py: PyFile) -> list[Hit]:
+def config_load_hits(loads: list[tuple[Node, str]]) -> list[Hit]:
     """`yaml.safe_load(open("hyperparams/ppo.yml"))[env_id]` whose result reaches a model: parameterization."""
     hits = []
-    for call, path in _hyperparams_loads(py):
+    for call, path in loads:
         hits.append(Hit(kind=FindingKind.TUNED_CONFIG, category=Criterion.PARAMETERIZATION,
                         library="RL Baselines3 Zoo", node=call, api="rl_zoo3.hyperparams-load", confidence=0.8,
                         label=f"loads tuned hyperparameters from {path} and applies them to the model"))
     return hits
 
 
-def _hyperparams_loads(py: PyFile) -> list[tuple[Node, str]]:
+def hyperparams_loads(py: PyFile) -> list[tuple[Node, str]]:
+    """(load call, file shown) for each rl-zoo hyperparams YAML loaded and applied to a model; both the
+    finding and the reference are made from this one pass."""
     found = []
     for call, qualified in _calls(py):
         if qualified not in _YAML_LOADS:
@@ -365,4 +363,4 @@ def _budget(config: FileReport) -> str | None:
 
 
 __all__ = ["HYDRA_ENTRY_KINDS", "config_candidates", "config_references", "defaults_candidates",
-           "detect_config_loads", "link_report", "sweep_targets", "sweeps"]
+           "config_load_hits", "hyperparams_loads", "link_report", "sweep_targets", "sweeps"]

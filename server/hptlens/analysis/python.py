@@ -5,7 +5,7 @@ from __future__ import annotations
 from hptlens.analysis.apis import detect_api_calls
 from hptlens.analysis.assembly import assemble, syntax_errors
 from hptlens.analysis.context import rl_context
-from hptlens.analysis.links import config_references, detect_config_loads
+from hptlens.analysis.links import config_load_hits, config_references, hyperparams_loads
 from hptlens.analysis.loops import detect_hand_tuning
 from hptlens.analysis.pyfile import PyFile, parse
 from hptlens.analysis.sites import group_hits
@@ -20,8 +20,9 @@ def analyze_python(document: Document, settings: Settings) -> FileReport:
     py = PyFile(source, tree)
     report = FileReport(path=document.path, language=document.language, lines=len(py.lines) if source else 0)
     report.errors += syntax_errors(py, document)
-    hits = detect_api_calls(py) + detect_hand_tuning(py) + detect_config_loads(py)
+    loads = hyperparams_loads(py)
+    hits = detect_api_calls(py) + detect_hand_tuning(py) + config_load_hits(loads)
     if assemble(report, document, py, hits, settings, lambda kept: group_hits(py, kept)):
         report.rl_context = rl_context(py)
-    report.config_refs = config_references(py, document)  # resolved by the workspace (cross-file links)
+    report.config_refs = config_references(py, document, loads)  # resolved by the workspace (cross-file links)
     return report
