@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: scan test eval bench schema client clean
+.PHONY: scan test eval bench realworld schema client clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ eval: $(STAMP)  ## score a fresh scan of fixtures/ against ground_truth/
 
 bench: $(STAMP)  ## scan throughput against the parse-only floor (not a test)
 	$(BIN)/python bench/bench_scan.py
+
+realworld: $(STAMP)  ## score hptlens on the real-world corpus (needs the git mirrors it names; not a test)
+	$(BIN)/python bench/realworld/realworld.py score --json $${REALWORLD_JSON:-/tmp/hptlens-realworld.json}
 
 schema: $(STAMP)  ## regenerate schema/ from the pydantic models
 	$(BIN)/hptlens schema --write schema
