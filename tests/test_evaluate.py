@@ -187,6 +187,18 @@ def test_notebook_cell_keys(truth_dir: Path) -> None:
     assert score.missing_lines == ["2:4"] and score.unexpected_lines == ["5:9"]
 
 
+def test_a_multi_line_finding_counts_on_every_line_it_spans(tmp_path: Path) -> None:
+    # LABELING.md: a multi-line call or dict counts on every line it spans.
+    write_truth(tmp_path, "a.py", tuning_applied=True, lines_required=[5, 6, 7], lines_acceptable=[8])
+    call = finding(5).model_copy(update={"range": Range.of(5, 1, 8, 2)})
+    report = tuned("a.py", call)
+    assert reported_lines(report) == {5, 6, 7, 8}
+    cell = finding(2, cell=3).model_copy(update={"range": Range.of(2, 1, 3, 4)})
+    assert reported_lines(tuned("b.ipynb", cell, language="notebook")) == {"3:2", "3:3"}
+    score = by_file(evaluate({"x": [report]}, tmp_path))["a.py"]
+    assert (score.recall, score.precision) == (1.0, 1.0)
+
+
 def test_line_numbers_used_without_findings(tmp_path: Path) -> None:
     write_truth(tmp_path, "a.py", tuning_applied=True, lines_required=[3, 4])
     report = FileReport(path="src/a.py", language="python", tuning_applied=True, line_numbers=[3, 4, 9])

@@ -9,8 +9,9 @@ as predicted "no tuning" with no lines and is listed under `missing`; report fil
 without a truth file are listed under `unmatched` and not scored.
 
 Lines. Keys are ints for plain files and "CELL:LINE" strings in notebooks (0-based cell,
-1-based line inside it). A report's lines are its findings' start lines when it has
-findings, else its `line_numbers`. Per file and micro-averaged over all files:
+1-based line inside it). A report's lines are every line its findings' ranges span when it
+has findings (LABELING.md: a multi-line statement counts on every line it spans; a loop's
+range is its header), else its `line_numbers`. Per file and micro-averaged over all files:
 precision = |reported ∩ (required ∪ acceptable)| / |reported|,
 recall = |reported ∩ required| / |required|, F1 their harmonic mean.
 
@@ -224,13 +225,14 @@ def _f1(precision: float, recall: float) -> float:
 
 
 def reported_lines(report: FileReport | None) -> set[LineKey]:
-    """The line keys a report claims: its findings' start lines, else its line_numbers."""
+    """The line keys a report claims: every line of its findings' ranges, else its line_numbers."""
     if report is None:
         return set()
     if report.findings:
         return {
-            f.range.start.line if f.cell is None else f"{f.cell}:{f.range.start.line}"
+            line if f.cell is None else f"{f.cell}:{line}"
             for f in report.findings
+            for line in range(f.range.start.line, f.range.end.line + 1)
         }
     return set(report.line_numbers)
 
