@@ -1,0 +1,266 @@
+"""Config detectors beside hydra's: ConfigSpace files, W&B sweeps, Ray Tune/RLlib experiments,
+Polyaxon `matrix` (v1) and `hptuning` (v0), rl-baselines3-zoo tuned hyperparameters."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from hptlens.analysis.configs.hits import (
+    AUTO,
+    PARAM,
+    SWEEP,
+    TUNED,
+    Context,
+    Group,
+    Hit,
+    dimension_hit,
+    entry_hit,
+    names_of,
+    plural,
+)
+from hptlens.analysis.configs.hydra import configspace_list
+from hptlens.analysis.configs.spaces import (
+    CONFIGSPACE_TYPES,
+    POLYAXON_V0_FIELDS,
+    polyaxon_space,
+    typed_space,
+    wandb_space,
+)
+from hptlens.analysis.configs.tree import Key, Node, items_of, plain, walk
+from hptlens.report import Hyperparameter, JsonScalar, SearchSpace, SpaceType
+
+
+def detect_configspace(root: Node, ctx: Context) -> list[Group]:
+    """A standalone search space in ConfigSpace's YAML/JSON form (a hydra `search_space` group file)."""
+    space = root.get("hyperparameters")
+    label = "ConfigSpace search space"
+    if space is not None and space.is_seq:
+        dims = configspace_list(space, "ConfigSpace", label)
+    elif space is not None and space.is_map:
+        dims = [dimension_hit(key, value, key.text, dim, "ConfigSpace", label, "configspace")
+                for key, value in space.pairs
+                if value.is_map and (value.text("type") or "") in CONFIGSPACE_TYPES
+                and (dim := typed_space(value)) is not None]
+    else:
+        return []
+    return [Group(dims)] if dims else []
+
+
+# --------------------------------------------------------------------------- W&B
+
+_WANDB_METHODS = {"bayes": "Bayesian optimisation", "grid": "grid search", "random": "random search"}
+
+
+def detect_wandb(root: Node, ctx: Context) -> list[Group]:
+    groups = []
+    candidates = [root] + [value for _, value in root.pairs if value.is_map]
+    for node in candidates:
+        method = node.text("method") or ""
+        parameters = node.map("parameters")
+        method_entry = node.entry("method")
+        if method not in _WANDB_METHODS or parameters is None or method_entry is None:
+            continue
+        dims = _wandb_dimensions(parameters)
+        if not dims:
+            continue  # every parameter fixed: one configuration, not a sweep
+        metric = node.map("metric")
+        goal = f", {metric.text('goal') or 'optimise'} {metric.text('name')}" if metric and metric.text("name") \
+            else ""
+        hits = [entry_hit(*method_entry, kind=SWEEP, category=AUTO,
+                          library="Weights & Biases", method=_WANDB_METHODS[method], api="wandb.sweep-config",
+                          hps=names_of(dims), message=f"W&B sweep ({method}) over "
+                                                    f"{plural(len(dims), 'parameter')}{goal}")]
+        early = node.map("early_terminate")
+        early_key = node.key("early_terminate")
+        if early is not None and early_key is not None:
+            kind = early.text("type") or "early termination"
+            hits.append(entry_hit(early_key, early, kind=SWEEP, category=AUTO, library="Weights & Biases",
+                                  method=kind.capitalize() if kind == "hyperband" else kind,
+                                  api="wandb.early_terminate", message=f"W&B sweep early termination: {kind}"))
+        cap = plain(node.get("run_cap"))
+        groups.append(Group(hits + dims, f"{cap} runs" if isinstance(cap, int) else None))
+    return groups
+
+
+def _wandb_dimensions(parameters: Node, depth: int = 0) -> list[Hit]:
+    hits = []
+    for key, spec in parameters.pairs:
+        nested = spec.map("parameters") if spec.is_map else None
+        if nested is not None and depth < 5:
+            hits += _wandb_dimensions(nested, depth + 1)
+            continue
+        space = wandb_space(spec)
+        if space is not None:
+            hits.append(dimension_hit(key, spec, key.text, space, "Weights & Biases", "W&B sweep parameter",
+                                      "wandb.sweep-config"))
+    return hits
+
+
+# --------------------------------------------------------------------------- Ray Tune / RLlib
+
+
+def detect_ray(root: Node, ctx: Context) -> list[Group]:
+    """`key: {grid_search: [...]}` entries, grouped by the top-level experiment they sit in."""
+    groups: list[Group] = []
+    for top_key, top_value in root.pairs:
+        if _is_grid(top_value):
+            groups.append(Group([_grid_hit(top_key, top_value)]))
+            continue
+        dims = [_grid_hit(key, value) for _, key, value in walk(top_value) if _is_grid(value)]
+        if not dims:
+            continue
+        algorithm = top_value.text("run") if top_value.is_map else None
+        samples = plain(top_value.get("num_samples")) if top_value.is_map else None
+        budget = f"{samples} samples" if isinstance(samples, int) and not isinstance(samples, bool) else None
+        what = f" ({algorithm})" if algorithm else ""
+        run = entry_hit(top_key, top_value, kind=SWEEP, category=AUTO, library="Ray Tune", method="grid search",
+                        api="ray.tune.experiment", hps=names_of(dims),
+                        message=f"Ray Tune experiment '{top_key.text}'{what} grid-searches "
+                                f"{plural(len(dims), 'hyperparameter')}" + (f", {budget}" if budget else ""))
+        groups.append(Group([run, *dims], budget))
+        _ray_context(top_value, ctx)
+    return groups
+
+
+def _is_grid(value: Node) -> bool:
+    grid = value.get("grid_search") if value.is_map else None
+    return grid is not None and grid.is_seq and len(value.pairs) == 1
+
+
+def _grid_hit(key: Key, value: Node) -> Hit:
+    values = items_of(value.get("grid_search"))
+    space = SearchSpace(type=SpaceType.GRID, values=values, distribution="grid_search")
+    return dimension_hit(key, value, key.text, space, "Ray Tune", "Ray Tune grid_search", "ray.tune.grid_search")
+
+
+def _ray_context(experiment: Node, ctx: Context) -> None:
+    run, env = experiment.text("run"), experiment.text("env")
+    config = experiment.map("config")
+    env = env or (config.text("env") if config is not None else None)
+    ctx.rl.frameworks = sorted({*ctx.rl.frameworks, "RLlib"})
+    if run:
+        ctx.rl.algorithms = sorted({*ctx.rl.algorithms, run})
+    if env:
+        ctx.rl.environments = sorted({*ctx.rl.environments, env})
+
+
+# --------------------------------------------------------------------------- Polyaxon
+
+_POLYAXON_MATRIX = {"grid": "grid search", "random": "random search", "hyperband": "Hyperband",
+                    "bayes": "Bayesian optimisation", "hyperopt": "hyperopt", "iterative": "iterative",
+                    "mapping": "mapping"}
+_POLYAXON_V0_ALGORITHMS = {"grid_search": "grid search", "random_search": "random search",
+                           "hyperband": "Hyperband", "bo": "Bayesian optimisation"}
+
+
+def detect_polyaxon(root: Node, ctx: Context) -> list[Group]:
+    matrix = root.map("matrix")
+    if matrix is not None and (matrix.text("kind") or "") in _POLYAXON_MATRIX:
+        return [_polyaxon_v1(matrix)]
+    hptuning = root.entry("hptuning")
+    if hptuning is not None and hptuning[1].is_map and hptuning[1].map("matrix") is not None:
+        return [_polyaxon_v0(hptuning)]
+    return []
+
+
+def _polyaxon_v1(matrix: Node) -> Group:
+    kind = matrix.text("kind") or "grid"
+    dims: list[Hit] = []
+    params = matrix.map("params")
+    for key, spec in params.pairs if params is not None else []:
+        space = polyaxon_space(spec.text("kind") or "", spec.get("value")) if spec.is_map else None
+        if space is not None:
+            dims.append(dimension_hit(key, spec, key.text, space, "Polyaxon", "Polyaxon matrix parameter",
+                                      "polyaxon.matrix"))
+    values = matrix.get("values")
+    if kind == "mapping" and values is not None and values.is_seq:
+        dims += _mapping_dimensions(values)
+    runs = next((plain(matrix.get(k)) for k in ("numRuns", "maxIterations", "num_runs") if matrix.get(k)), None)
+    budget = f"{runs} runs" if isinstance(runs, int) and not isinstance(runs, bool) else None
+    anchor = matrix.entry("kind") or (Key("matrix", matrix.line, matrix.column), matrix)
+    message = f"Polyaxon matrix ({kind}) over {plural(len(dims), 'parameter')}" + (f", {budget}" if budget else "")
+    run = entry_hit(*anchor, kind=SWEEP, category=AUTO, library="Polyaxon",
+                    method=_POLYAXON_MATRIX[kind], api="polyaxon.matrix", hps=names_of(dims), message=message)
+    return Group([run, *dims], budget)
+
+
+def _mapping_dimensions(values: Node) -> list[Hit]:
+    seen: dict[str, tuple[Key, list[JsonScalar]]] = {}
+    for item in values.items:
+        for key, value in item.pairs if item.is_map else []:
+            seen.setdefault(key.text, (key, []))[1].append(plain(value))
+    return [Hit(kind=SWEEP, category=AUTO, library="Polyaxon", line=key.line, column=key.column,
+                end_line=key.line, end_column=key.column + len(key.text), api="polyaxon.matrix",
+                hyperparameters=[Hyperparameter(name=name, space=SearchSpace(type=SpaceType.GRID, values=found))],
+                message=f"Polyaxon mapping parameter {name}: {len(found)} values")
+            for name, (key, found) in seen.items()]
+
+
+def _polyaxon_v0(section: tuple[Key, Node]) -> Group:
+    hptuning = section[1]
+    matrix = hptuning.map("matrix")
+    dims = []
+    for key, spec in matrix.pairs if matrix is not None else []:
+        field_name = next((k for k, _ in spec.pairs if k.text in POLYAXON_V0_FIELDS), None) if spec.is_map else None
+        if field_name is None:
+            continue
+        space = polyaxon_space(POLYAXON_V0_FIELDS[field_name.text], spec.get(field_name.text))
+        if space is not None:
+            dims.append(dimension_hit(key, spec, key.text, space, "Polyaxon", "Polyaxon hptuning parameter",
+                                      "polyaxon.hptuning"))
+    algorithm = next((k for k in _POLYAXON_V0_ALGORITHMS if hptuning.get(k) is not None), None)
+    anchor = (hptuning.entry(algorithm) if algorithm else None) or section
+    settings = hptuning.map(algorithm) if algorithm else None
+    runs = plain(settings.get("n_experiments")) if settings is not None else None
+    budget = f"{runs} experiments" if isinstance(runs, int) and not isinstance(runs, bool) else None
+    method = _POLYAXON_V0_ALGORITHMS[algorithm] if algorithm else "grid search"
+    message = f"Polyaxon hptuning ({method}) over {plural(len(dims), 'parameter')}" + \
+        (f", {budget}" if budget else "")
+    run = entry_hit(*anchor, kind=SWEEP, category=AUTO, library="Polyaxon", method=method,
+                    api="polyaxon.hptuning", hps=names_of(dims), message=message)
+    return Group([run, *dims], budget)
+
+
+# --------------------------------------------------------------------------- rl-baselines3-zoo
+
+_ENV_ID = re.compile(r"^([\w.\-]+/)?[A-Z][\w\-]*-v\d+$|^atari$|NoFrameskip|Bullet|^dm_control")
+_ZOO_MARKERS = frozenset({"n_timesteps", "policy"})
+_NOT_HYPERPARAMETERS = frozenset({"env_wrapper", "callback", "vec_env_wrapper", "eval_env_wrapper", "env_kwargs",
+                                  "eval_env_kwargs"})
+_ZOO_ALGORITHMS = {"ppo": "PPO", "a2c": "A2C", "dqn": "DQN", "sac": "SAC", "td3": "TD3", "ddpg": "DDPG",
+                   "trpo": "TRPO", "ars": "ARS", "qrdqn": "QRDQN", "tqc": "TQC", "her": "HER",
+                   "ppo_lstm": "RecurrentPPO", "crossq": "CrossQ"}
+
+
+def detect_zoo(root: Node, ctx: Context) -> list[Group]:
+    blocks = [(key, value) for key, value in root.pairs
+              if value.is_map and _ZOO_MARKERS & set(value.index)]
+    if not blocks:
+        return []
+    in_folder = "hyperparams" in ctx.path.replace("\\", "/").split("/")[:-1]
+    env_like = sum(bool(_ENV_ID.search(key.text)) for key, _ in root.pairs)
+    if not in_folder and (env_like * 2 < len(root.pairs) or not any("n_timesteps" in v.index for _, v in blocks)):
+        return []
+    stem = posixpath.splitext(posixpath.basename(ctx.path))[0].lower()
+    algorithm = _ZOO_ALGORITHMS.get(stem)
+    groups = []
+    for key, block in blocks:
+        hps = [Hyperparameter(name=name.text, space=SearchSpace(values=[plain(value)], distribution="tuned value"))
+               for name, value in block.pairs if name.text not in _NOT_HYPERPARAMETERS]
+        shown = ", ".join(f"{hp.name}={_short((hp.space.values or [None])[0])}" for hp in hps[:6])
+        more = f", ... ({len(hps)} in all)" if len(hps) > 6 else ""
+        message = f"tuned {algorithm + ' ' if algorithm else ''}hyperparameters for {key.text}: {shown}{more}"
+        groups.append(Group([entry_hit(key, block, kind=TUNED, category=PARAM, library="RL Baselines3 Zoo",
+                                       message=message, hps=hps, api="rl_zoo3.hyperparams")]))
+        if _ENV_ID.search(key.text) and key.text != "atari":
+            ctx.rl.environments = sorted({*ctx.rl.environments, key.text})
+    ctx.rl.frameworks = sorted({*ctx.rl.frameworks, "RL Baselines3 Zoo", "Stable-Baselines3"})
+    if algorithm:
+        ctx.rl.algorithms = sorted({*ctx.rl.algorithms, algorithm})
+    return groups
+
+
+def _short(value: JsonScalar) -> str:
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
