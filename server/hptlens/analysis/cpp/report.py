@@ -1,0 +1,103 @@
+"""The report of one C++ file: parse, run the searches, group hits into sites, RL context."""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node, QueryCursor
+
+from hptlens.analysis.assembly import assemble, syntax_errors
+from hptlens.analysis.context import ALGORITHMS
+from hptlens.analysis.cpp.file import CppFile, cpp_query, parse
+from hptlens.analysis.cpp.hands import HandSearches
+from hptlens.analysis.cpp.libraries import LibrarySearches
+from hptlens.analysis.pyfile import Hit, identifiers_in
+from hptlens.analysis.spaces import text
+from hptlens.documents import Document
+from hptlens.report import FileReport, RLContext
+from hptlens.settings import Settings
+
+_SUPPRESS = re.compile(r"(?://|/\*)\s*hpt:\s*ignore(?P<file>-file)?(?:\[(?P<kinds>[^\]]*)\])?")
+
+_FRAMEWORKS = {"torch": "LibTorch", "mlpack": "mlpack", "dlib": "dlib", "ale_interface": "ALE",
+               "mujoco": "MuJoCo", "tensorflow": "TensorFlow", "caffe2": "Caffe2"}
+
+_NAMES_QUERY = "[(type_identifier) (identifier)] @name"
+
+
+# ---- sites, context, entry point ----------------------------------------------------------------
+
+
+def _owner(node: Node) -> Node:
+    """The outermost function around `node` (methods count as their own), else its top-level statement."""
+    owner, current = None, node
+    while current.parent is not None:
+        if current.type == "function_definition":
+            owner = current
+        if current.parent.type in ("translation_unit", "declaration_list", "field_declaration_list"):
+            return owner or current
+        current = current.parent
+    return owner or current
+
+
+def group_cpp_hits(cpp: CppFile, hits: list[Hit]) -> list[list[int]]:
+    """Hits grouped by site: one per function, joined when one function calls another's (a trial
+    loop in main calling a sampler in `sample_config`)."""
+    owners = [_owner(h.node) for h in hits]
+    by_id = {o.id: o for o in owners}
+    parent: dict[int, int] = {i: i for i in by_id}
+
+    def find(key: int) -> int:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    defined = {name: fn.id for name, fn in cpp.functions.items() if fn.id in by_id}
+    for owner in by_id.values():  # a top-level `const std::vector<double> kLrs = {...};` joins its loop
+        for name in _declared_names(owner):
+            defined.setdefault(name, owner.id)
+    for owner in by_id.values():
+        for name in identifiers_in(owner):
+            target = defined.get(name)
+            if target is not None and target != owner.id:
+                parent[find(owner.id)] = find(target)
+    clusters: dict[int, list[int]] = {}
+    for index, owner in enumerate(owners):
+        clusters.setdefault(find(owner.id), []).append(index)
+    return sorted(clusters.values(), key=lambda c: min(hits[i].node.start_byte for i in c))
+
+
+def _declared_names(owner: Node) -> list[str]:
+    if owner.type not in ("declaration", "field_declaration"):
+        return []
+    names: list[str] = []
+    for declarator in owner.children_by_field_name("declarator"):
+        inner = declarator.child_by_field_name("declarator") if declarator.type == "init_declarator" else declarator
+        while inner is not None and inner.type == "array_declarator":
+            inner = inner.child_by_field_name("declarator")
+        if inner is not None and inner.type in ("identifier", "field_identifier"):
+            names.append(text(inner))
+    return names
+
+
+def cpp_context(cpp: CppFile) -> RLContext:
+    frameworks = sorted({label for root, label in _FRAMEWORKS.items() if root in cpp.libraries})
+    pattern = re.compile(rf"^({'|'.join(ALGORITHMS)})(?=[A-Z_]|$)")
+    algorithms: set[str] = set()
+    for node in QueryCursor(cpp_query(_NAMES_QUERY)).captures(cpp.root).get("name", []):
+        match = pattern.match(text(node))
+        if match:
+            algorithms.add(match.group(1))
+    return RLContext(algorithms=sorted(algorithms), frameworks=frameworks)
+
+
+def analyze_cpp(document: Document, settings: Settings) -> FileReport:
+    source = document.text.encode("utf-8", "surrogatepass")
+    cpp = CppFile(source, parse(source))
+    report = FileReport(path=document.path, language=document.language, lines=len(cpp.lines) if source else 0)
+    report.errors += syntax_errors(cpp, document)
+    hits = LibrarySearches(cpp).run() + HandSearches(cpp).run()
+    if assemble(report, document, cpp, hits, settings, lambda kept: group_cpp_hits(cpp, kept), _SUPPRESS):
+        report.rl_context = cpp_context(cpp)
+    return report
