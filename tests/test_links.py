@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from hptlens.analysis import analyze
-from hptlens.analysis.links import LINK_API, config_candidates
+from hptlens.analysis.links import LINK_API, config_candidates, link_configs
 from hptlens.documents import Document, notebook_document
 from hptlens.report import ConfigRef, FileReport, FindingKind, Range
 from hptlens.settings import Settings
-from hptlens.workspace import link_configs, scan
+from hptlens.workspace import scan
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,9 +14,12 @@ if TYPE_CHECKING:
 
 import argparse
 import json
+import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,9 +27,9 @@ from pydantic import ValidationError
 
 from hptlens import __version__
 from hptlens.report import FileReport, Report, build_report, report_json, report_schema
-from hptlens.settings import Settings
+from hptlens.settings import Settings, load_settings
 from hptlens.truth import TruthError, truth_schema
-from hptlens.workspace import install_log_handler, load_settings, scan
+from hptlens.workspace import scan
 
 FORMATS = ("text", "json", "sarif", "legacy")
 REPORT_SCHEMA_FILE = "hpt-report.schema.json"
@@ -180,6 +183,48 @@ def _integer(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
 
 
+# --------------------------------------------------------------------------- logging
+
+
+class _BriefHandler(logging.Handler):
+    """One 'hptlens: level: message' line per record on the current stderr.
+
+    A failing file is already an errors entry in the report, so a traceback on the
+    terminal is noise unless asked for (verbose). stderr is looked up at each record
+    so that a replaced sys.stderr (tests, redirection) is honoured.
+    """
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__(logging.WARNING)
+        self.verbose = verbose
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self._text(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+    def _text(self, record: logging.LogRecord) -> str:
+        text = f"hptlens: {record.levelname.lower()}: {record.getMessage()}"
+        error = record.exc_info[1] if record.exc_info else None
+        if error is None:
+            return text
+        if self.verbose:
+            return text + "\n" + "".join(traceback.format_exception(error)).rstrip()
+        first = (str(error).splitlines() or [""])[0]
+        return f"{text} ({type(error).__name__}: {first})"
+
+
+def install_log_handler(verbose: bool = False) -> None:
+    """Show hptlens warnings on stderr, one line each (tracebacks only when verbose)."""
+    logger = logging.getLogger("hptlens")
+    for handler in logger.handlers:
+        if isinstance(handler, _BriefHandler):
+            handler.verbose = verbose
+            return
+    logger.addHandler(_BriefHandler(verbose))
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -225,7 +270,7 @@ def _run_scan(args: argparse.Namespace) -> int:
     if output is not None:
         _require_writable(output)
     settings = _settings(args, Path(args.paths[0]))
-    files = scan(args.paths, settings, jobs=args.jobs, progress=_progress_wanted(args))
+    files = scan(args.paths, settings, jobs=args.jobs, progress=_progress_wanted(args), worker_setup=_workers_log(args))
     if args.llm != "off":
         files = _run_llm(files, settings, [args.llm])[args.llm].reports
     report = build_report(files)
@@ -268,6 +313,11 @@ def _settings(args: argparse.Namespace, start: Path) -> Settings:
         updates["max_file_bytes"] = args.max_file_bytes
     updates.update(_llm_updates(args, settings))
     return Settings.model_validate({**settings.model_dump(), **updates}) if updates else settings
+
+
+def _workers_log(args: argparse.Namespace) -> partial[None]:
+    """Worker processes of a scan show their warnings as this process does."""
+    return partial(install_log_handler, verbose=bool(getattr(args, "verbose", False)))
 
 
 def _progress_wanted(args: argparse.Namespace) -> bool:
@@ -342,7 +392,7 @@ def _run_eval(args: argparse.Namespace) -> int:
     if paths:
         _require_existing(paths)
         settings = _settings(args, Path(paths[0]))
-        files = scan(paths, settings, progress=_progress_wanted(args))
+        files = scan(paths, settings, progress=_progress_wanted(args), worker_setup=_workers_log(args))
         analyses.update(_eval_analyses(files, settings, args.llm) if args.llm else {"hptlens": files})
     for report_path in args.report:
         analyses[_label(Path(report_path), analyses)] = load_report_files(Path(report_path))

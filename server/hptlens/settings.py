@@ -1,13 +1,25 @@
-"""Analysis settings, validated at the boundary (CLI flags, pyproject, LSP settings)."""
+"""Analysis settings, validated at the boundary (CLI flags, pyproject, LSP settings), and their
+loading from `[tool.hptlens]` in the nearest pyproject.toml."""
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+import sys
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from hptlens.report import FindingKind
+
+if sys.version_info >= (3, 11):
+    import tomllib as _toml
+else:  # pragma: no cover - exercised on 3.10 only
+    try:
+        import tomli as _toml
+    except ImportError:  # settings then fall back to defaults, with a warning
+        _toml = None
 
 DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
 DEFAULT_DEBOUNCE_MS = 300
@@ -41,3 +53,87 @@ class Settings(BaseModel):
     debounce_ms: int = Field(default=DEFAULT_DEBOUNCE_MS, ge=0,
                              description="language server: quiet time after an edit before analysing")
     llm: LlmSettings = Field(default_factory=LlmSettings)
+
+
+def load_settings(start: Path, overrides: dict[str, Any] | None = None) -> tuple[Settings, list[str]]:
+    """Settings from `[tool.hptlens]` in the nearest pyproject.toml that has it, then overrides.
+
+    Keys may use dashes or underscores. An unknown key or an ill-typed value gives a
+    warning and the default is kept for that key; nothing here raises.
+    """
+    warnings: list[str] = []
+    values: dict[str, Any] = {}
+    found = _find_config(Path(start), warnings)
+    if found is not None:
+        source, table = found
+        _merge_values(values, _valid_values(table, f"{source} [tool.hptlens]", warnings))
+    if overrides:
+        _merge_values(values, _valid_values(overrides, "settings", warnings))
+    return Settings(**values), warnings
+
+
+def _merge_values(values: dict[str, Any], new: dict[str, Any]) -> None:
+    """Later layers win key by key, inside sections ([tool.hptlens.llm]) too."""
+    for name, value in new.items():
+        if isinstance(value, dict) and isinstance(values.get(name), dict):
+            values[name] = {**values[name], **value}
+        else:
+            values[name] = value
+
+
+def _find_config(start: Path, warnings: list[str]) -> tuple[Path, dict[str, Any]] | None:
+    folder = Path(os.path.abspath(start))
+    if not folder.is_dir():
+        folder = folder.parent
+    for candidate in (folder, *folder.parents):
+        table = _hptlens_table(candidate / "pyproject.toml", warnings)
+        if table is not None:
+            return candidate / "pyproject.toml", table
+    return None
+
+
+def _hptlens_table(path: Path, warnings: list[str]) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    if _toml is None:
+        warnings.append(f"{path}: cannot read TOML on this Python without the 'tomli' package")
+        return None
+    try:
+        with open(path, "rb") as handle:
+            data = _toml.load(handle)
+    except (OSError, ValueError) as exc:  # TOMLDecodeError is a ValueError
+        warnings.append(f"{path}: cannot read: {exc}")
+        return None
+    table = data.get("tool", {}).get("hptlens") if isinstance(data.get("tool"), dict) else None
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        warnings.append(f"{path}: [tool.hptlens] must be a table; ignored")
+        return None
+    return table
+
+
+def _valid_values(
+    table: dict[str, Any], source: str, warnings: list[str], model: type[BaseModel] = Settings
+) -> dict[str, Any]:
+    known = model.model_fields
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = str(key).replace("-", "_")
+        if name not in known:
+            options = ", ".join(sorted(k.replace("_", "-") for k in known))
+            warnings.append(f"{source}: unknown key '{key}' ignored (known: {options})")
+            continue
+        section = known[name].annotation
+        if isinstance(value, dict) and isinstance(section, type) and issubclass(section, BaseModel):
+            # A section such as [tool.hptlens.llm]: checked key by key, so one bad value
+            # keeps the default for that key only.
+            values[name] = _valid_values(value, f"{source} {key}", warnings, section)
+            continue
+        try:
+            values[name] = getattr(model.model_validate({name: value}), name)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = "".join(f"[{part!r}]" for part in first["loc"][1:])
+            warnings.append(f"{source}: invalid value for '{key}'{where}: {first['msg']}; using the default")
+    return values

@@ -5,13 +5,14 @@ config_name=...)`, `hydra.initialize(...)` + `hydra.compose(...)`) as `ConfigRef
 rl-baselines3-zoo style code that loads a `hyperparams/<algo>.yml` and applies it to a
 model (a `tuned-config` finding: parameterization).
 
-The linking itself (`link_report`) is also pure: the workspace resolves each reference to
-a scanned config report and hands the pairs in; a config that defines a sweep makes the
-decorator or compose call a tuning finding of the Python file.
+The linking itself (`link_configs`, after a scan's per-file analysis) is also pure: each
+reference is resolved to a scanned config report by its path (no file is read), and a config
+that defines a sweep makes the decorator or compose call a tuning finding of the Python file.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from hptlens.analysis.pyfile import Hit, PyFile, identifiers_in, query
 from hptlens.analysis.sites import make_site
 from hptlens.analysis.spaces import NOT_LITERAL, call_arguments, literal, text
 from hptlens.documents import Document
+from hptlens.settings import Settings
 from hptlens.report import (
     ConfigRef,
     Criteria,
@@ -335,6 +337,40 @@ def link_report(report: FileReport, links: list[tuple[ConfigRef, FileReport, lis
         "line_numbers": sorted(line_numbers)})
 
 
+def link_configs(reports: list[FileReport], settings: Settings | None = None) -> list[FileReport]:
+    """Cross-file links, after the per-file analysis: a `@hydra.main`/`hydra.compose` whose config
+    (relative to the Python file's folder, or one its defaults list pulls in) is in the scan and
+    defines a sweep becomes a tuning finding at the decorator or compose call.
+
+    Only scanned configs count: the link step matches paths and reads no file.
+    """
+    if settings is not None and FindingKind.SWEEP_CONFIG not in {FindingKind(k) for k in settings.enabled_kinds}:
+        return reports
+    by_path = {_link_key(r.path): r for r in reports}
+    if not any(sweeps(r) for r in reports):
+        return reports
+    linked = []
+    for report in reports:
+        links = []
+        for ref in report.config_refs:
+            if ref.kind not in HYDRA_ENTRY_KINDS:
+                continue
+            primary = next((by_path[k] for c in config_candidates(ref, report.path) if (k := _link_key(c)) in by_path),
+                           None)
+            if primary is None:
+                continue
+            pulled = [by_path[k] for c in defaults_candidates(primary) if (k := _link_key(c)) in by_path]
+            targets = sweep_targets(primary, pulled)
+            if targets:
+                links.append((ref, primary, targets))
+        linked.append(link_report(report, links) if links else report)
+    return linked
+
+
+def _link_key(path: str) -> str:
+    return os.path.normcase(os.path.normpath(os.path.abspath(path)))
+
+
 def _link_finding(ref: ConfigRef, primary: FileReport, configs: list[FileReport], from_path: str,
                   site_id: str) -> Finding:
     folder = posixpath.dirname(from_path) or "."
@@ -363,4 +399,4 @@ def _budget(config: FileReport) -> str | None:
 
 
 __all__ = ["HYDRA_ENTRY_KINDS", "config_candidates", "config_references", "defaults_candidates",
-           "config_load_hits", "hyperparams_loads", "link_report", "sweep_targets", "sweeps"]
+           "config_load_hits", "hyperparams_loads", "link_configs", "link_report", "sweep_targets", "sweeps"]

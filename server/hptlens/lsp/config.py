@@ -20,7 +20,7 @@ from pathspec import GitIgnoreSpec
 from pydantic import BaseModel, ValidationError
 
 from hptlens.settings import Settings
-from hptlens.workspace import load_settings
+from hptlens.settings import load_settings
 
 SECTION = "hptlens"
 CLIENT_KEYS = frozenset({"trace", "server", "serverPath", "serverArgs", "interpreter", "path", "executable",
