@@ -16,17 +16,9 @@ from hptlens.analysis.catalog import (
     Api,
     last_name,
 )
-from hptlens.analysis.pyfile import Hit, PyFile, name_from_context
-from hptlens.analysis.spaces import (
-    call_arguments,
-    choice_items,
-    dict_pairs,
-    dimensions,
-    literal,
-    number,
-    space_from_call,
-    text,
-)
+from hptlens.analysis.neutral import Hit, number, text
+from hptlens.analysis.pyfile import PyFile, name_from_context
+from hptlens.analysis.spaces import call_arguments, choice_items, dict_pairs, dimensions, literal, space_from_call
 from hptlens.report import Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from tree_sitter import Node
 
-from hptlens.analysis.pyfile import Hit
+from hptlens.analysis.neutral import Hit
 from hptlens.analysis.sites import finding_message, make_site, site_budget
 from hptlens.documents import Document
 from hptlens.report import Criteria, FileError, FileReport, Finding, FindingKind, Range

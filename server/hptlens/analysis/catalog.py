@@ -67,7 +67,7 @@ KEYWORD_ROLES: dict[str, str] = {
 }
 
 # Names that are hyperparameters in RL/ML code; loop variables and keywords are
-# compared with these (see loops.py). Seeds, envs, episodes, steps are deliberately absent.
+# compared with these (see `is_hyperparameter` in neutral.py). Seeds, envs, episodes, steps are deliberately absent.
 HYPERPARAMETER_NAMES: frozenset[str] = frozenset(
     """
     lr learning_rate lr_actor lr_critic actor_lr critic_lr policy_lr value_lr q_lr alpha_lr

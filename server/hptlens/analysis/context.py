@@ -6,15 +6,10 @@ import re
 
 from tree_sitter import QueryCursor
 
+from hptlens.analysis.neutral import ALGORITHMS, text
 from hptlens.analysis.pyfile import PyFile, query
-from hptlens.analysis.spaces import text
 from hptlens.report import RLContext
 
-ALGORITHMS = (
-    "PPO", "DQN", "A2C", "A3C", "SAC", "TD3", "DDPG", "TRPO", "ARS", "QRDQN", "RecurrentPPO", "MaskablePPO",
-    "TQC", "CrossQ", "HER", "IMPALA", "APPO", "APEX", "R2D2", "CQL", "MARWIL", "BC", "DreamerV3", "Rainbow",
-    "C51", "REINFORCE", "QMIX", "MADDPG", "PG",
-)
 FRAMEWORKS = {
     "stable_baselines3": "Stable-Baselines3", "sb3_contrib": "SB3-Contrib", "rl_zoo3": "RL Baselines3 Zoo",
     "ray.rllib": "RLlib", "gymnasium": "Gymnasium", "gym": "Gym", "torch": "PyTorch", "tensorflow": "TensorFlow",

@@ -20,21 +20,13 @@ from collections.abc import Iterator
 from tree_sitter import Node, QueryCursor
 
 from hptlens.analysis.assembly import HASH_SUPPRESS, node_position
-from hptlens.analysis.context import ALGORITHMS
-from hptlens.analysis.pyfile import Hit, PyFile, identifiers_in, query
+from hptlens.analysis.neutral import ALGORITHMS, NOT_LITERAL, Hit, identifiers_in, text
+from hptlens.analysis.pyfile import PyFile, query
 from hptlens.analysis.sites import make_site
-from hptlens.analysis.spaces import NOT_LITERAL, call_arguments, literal, text
+from hptlens.analysis.spaces import call_arguments, literal
 from hptlens.documents import Document
+from hptlens.report import ConfigRef, Criteria, Criterion, FileReport, Finding, FindingKind, Hyperparameter
 from hptlens.settings import Settings
-from hptlens.report import (
-    ConfigRef,
-    Criteria,
-    Criterion,
-    FileReport,
-    Finding,
-    FindingKind,
-    Hyperparameter,
-)
 
 HYDRA_ENTRY_KINDS = frozenset({"hydra-main", "hydra-compose"})
 LINK_API = "hydra.config-link"

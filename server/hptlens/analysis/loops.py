@@ -17,7 +17,6 @@ from tree_sitter import Node, QueryCursor
 from hptlens.analysis.apis import is_space_call, match_call
 from hptlens.analysis.catalog import (
     GENETIC_OPERATORS,
-    HYPERPARAMETER_NAMES,
     NOT_HYPERPARAMETERS,
     PLURAL_SUFFIXES,
     RANDOM_METHODS,
@@ -25,8 +24,9 @@ from hptlens.analysis.catalog import (
     RANDOM_SAMPLERS,
     VALUE_GENERATORS,
 )
-from hptlens.analysis.pyfile import Hit, PyFile, enclosing, name_from_context, query, target_name
-from hptlens.analysis.spaces import NOT_LITERAL, call_arguments, choice_items, dict_pairs, literal, number, scalar, text
+from hptlens.analysis.neutral import NOT_LITERAL, Hit, enclosing, is_hyperparameter, number, scalar, text
+from hptlens.analysis.pyfile import PyFile, name_from_context, query, target_name
+from hptlens.analysis.spaces import call_arguments, choice_items, dict_pairs, literal
 from hptlens.report import Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 HAND = "hand-written"
@@ -44,17 +44,6 @@ _FLOW_QUERY = """
 (assignment left: [(attribute) (subscript)] @key right: (_) @value) @flow
 """
 _GA_CALL_QUERY = "(call function: [(identifier) @name (attribute attribute: (identifier) @name)]) @call"
-
-
-def is_hyperparameter(name: str | None) -> bool:
-    if not name or name in NOT_HYPERPARAMETERS or name.startswith("_"):
-        return False
-    if name in HYPERPARAMETER_NAMES:
-        return True
-    if len(name) < 3:
-        return False  # short names (`c`, `lr` aside) match only as written: `c` is usually a character
-    lowered = name.lower()
-    return lowered in HYPERPARAMETER_NAMES or lowered.rstrip("0123456789_") in HYPERPARAMETER_NAMES
 
 
 def _plural_of_hyperparameter(name: str) -> bool:

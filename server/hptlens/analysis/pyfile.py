@@ -7,15 +7,14 @@ without any tuning pays for little more than the parse and one query.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cache, cached_property
 
 import tree_sitter_python
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from hptlens.analysis.catalog import CONFIG_CALL_NAMES, PYTHON_APIS, RANDOM_METHODS, RANDOM_SAMPLERS, last_name
-from hptlens.analysis.spaces import literal, text
-from hptlens.report import Criterion, FindingKind, Hyperparameter
+from hptlens.analysis.neutral import enclosing, text
+from hptlens.analysis.spaces import literal
 
 PY_LANGUAGE = Language(tree_sitter_python.language())
 
@@ -67,22 +66,6 @@ def _program_query() -> Query:
 
 def parse(source: bytes) -> Tree:
     return Parser(PY_LANGUAGE).parse(source)
-
-
-@dataclass
-class Hit:
-    """A detector's raw finding, before it becomes a report `Finding`."""
-
-    kind: FindingKind
-    category: Criterion
-    library: str
-    node: Node
-    label: str
-    method: str | None = None
-    api: str | None = None
-    hyperparameters: list[Hyperparameter] = field(default_factory=list)
-    confidence: float = 0.9
-    budget: str | None = None
 
 
 class PyFile:
@@ -287,17 +270,6 @@ def _unwrap_field(value: Node | None) -> Node | None:
     return value
 
 
-def enclosing(node: Node, types: frozenset[str]) -> Node | None:
-    parent = node.parent
-    while parent is not None and parent.type not in types:
-        parent = parent.parent
-    return parent
-
-
-def enclosing_function(node: Node) -> Node | None:
-    return enclosing(node, frozenset({"function_definition"}))
-
-
 def name_from_context(node: Node) -> str | None:
     """The name a value is bound to: dict key, keyword, assignment target, subscript key."""
     parent = node.parent
@@ -332,10 +304,3 @@ def target_name(target: Node | None) -> str | None:
         key = literal(target.child_by_field_name("subscript"))
         return key if isinstance(key, str) else None
     return None
-
-
-_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def identifiers_in(node: Node) -> set[str]:
-    return {m.decode() for m in _WORD.findall(node.text or b"")}

@@ -11,7 +11,8 @@ from collections import Counter
 
 from tree_sitter import Node
 
-from hptlens.analysis.pyfile import Hit, PyFile, identifiers_in
+from hptlens.analysis.neutral import Hit, identifiers_in
+from hptlens.analysis.pyfile import PyFile
 from hptlens.report import Finding, FindingKind, Hyperparameter, Range, SearchSpace, Site, SpaceType
 
 _MAX_BRIDGE_DEPTH = 2

@@ -15,19 +15,15 @@ from typing import Any, Callable, Iterator
 from tree_sitter import Node
 
 from hptlens.analysis.catalog import KEYWORD_ROLES
+from hptlens.analysis.neutral import NOT_LITERAL, number, scalar, text
 from hptlens.report import JsonScalar, SearchSpace, SpaceType
 
-NOT_LITERAL = object()
 _LITERAL_TYPES = frozenset(
     "integer float string concatenated_string true false none list tuple dict set unary_operator "
     "parenthesized_expression".split()
 )
 _MAX_LITERAL_TEXT = 20_000
 _MAX_CHOICE_TEXT = 40
-
-
-def text(node: Node | None) -> str:
-    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
 
 
 _MAX_DEPTH = 40
@@ -87,20 +83,6 @@ def _arithmetic(node: Node, depth: int) -> Any:
     except (ArithmeticError, ValueError, TypeError):
         return NOT_LITERAL
     return NOT_LITERAL
-
-
-def scalar(value: Any) -> JsonScalar:
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    return str(value)
-
-
-def number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if math.isfinite(value) else None
 
 
 def choice_items(node: Node | None, value: Any = NOT_LITERAL) -> list[JsonScalar] | None:

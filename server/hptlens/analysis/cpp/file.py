@@ -11,8 +11,7 @@ import tree_sitter_cpp
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from hptlens.analysis.catalog import NOT_HYPERPARAMETERS, PLURAL_SUFFIXES
-from hptlens.analysis.loops import is_hyperparameter
-from hptlens.analysis.spaces import text
+from hptlens.analysis.neutral import is_hyperparameter, text
 
 CPP_LANGUAGE = Language(tree_sitter_cpp.language())
 

@@ -9,10 +9,7 @@ from typing import Any
 
 from tree_sitter import Node, QueryCursor
 
-from hptlens.analysis.catalog import (
-    CPP_RANDOM_CALLS,
-    NOT_HYPERPARAMETERS,
-)
+from hptlens.analysis.catalog import CPP_RANDOM_CALLS, NOT_HYPERPARAMETERS
 from hptlens.analysis.cpp.file import (
     CALL_QUERY,
     FLOW_QUERY,
@@ -32,22 +29,9 @@ from hptlens.analysis.cpp.file import (
     target_names,
 )
 from hptlens.analysis.cpp.literals import grid_values, is_num, literal
-from hptlens.analysis.cpp.sampling import (
-    binding,
-    bound_name,
-    distribution,
-    distribution_space,
-    transformed,
-)
-from hptlens.analysis.pyfile import Hit, identifiers_in
-from hptlens.analysis.spaces import NOT_LITERAL, text
-from hptlens.report import (
-    Criterion,
-    FindingKind,
-    Hyperparameter,
-    SearchSpace,
-    SpaceType,
-)
+from hptlens.analysis.cpp.sampling import binding, bound_name, distribution, distribution_space, transformed
+from hptlens.analysis.neutral import NOT_LITERAL, Hit, identifiers_in, text
+from hptlens.report import Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 HAND = "hand-written"
 

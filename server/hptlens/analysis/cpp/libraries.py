@@ -22,15 +22,8 @@ from hptlens.analysis.cpp.file import (
     target_names,
 )
 from hptlens.analysis.cpp.literals import grid_values, is_num, literal
-from hptlens.analysis.pyfile import Hit
-from hptlens.analysis.spaces import number, text
-from hptlens.report import (
-    Criterion,
-    FindingKind,
-    Hyperparameter,
-    SearchSpace,
-    SpaceType,
-)
+from hptlens.analysis.neutral import Hit, number, text
+from hptlens.report import Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 # ---- library searches (catalog rows) ------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from typing import Any
 from tree_sitter import Node
 
 from hptlens.analysis.cpp.file import plain_name, positional
-from hptlens.analysis.spaces import NOT_LITERAL, scalar, text
+from hptlens.analysis.neutral import NOT_LITERAL, scalar, text
 
 _MAX_DEPTH = 40  # literal nesting and resolution chains: bounded so odd input cannot recurse deeply
 

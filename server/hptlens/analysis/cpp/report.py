@@ -7,12 +7,10 @@ import re
 from tree_sitter import Node, QueryCursor
 
 from hptlens.analysis.assembly import assemble, syntax_errors
-from hptlens.analysis.context import ALGORITHMS
 from hptlens.analysis.cpp.file import CppFile, cpp_query, parse
 from hptlens.analysis.cpp.hands import HandSearches
 from hptlens.analysis.cpp.libraries import LibrarySearches
-from hptlens.analysis.pyfile import Hit, identifiers_in
-from hptlens.analysis.spaces import text
+from hptlens.analysis.neutral import ALGORITHMS, Hit, identifiers_in, text
 from hptlens.documents import Document
 from hptlens.report import FileReport, RLContext
 from hptlens.settings import Settings

@@ -9,15 +9,9 @@ import re
 from tree_sitter import Node
 
 from hptlens.analysis.catalog import CPP_DISTRIBUTIONS
-from hptlens.analysis.cpp.file import (
-    CppFile,
-    plain_name,
-    positional,
-    reference_name,
-    statement_of,
-)
+from hptlens.analysis.cpp.file import CppFile, plain_name, positional, reference_name, statement_of
 from hptlens.analysis.cpp.literals import literal
-from hptlens.analysis.spaces import number, scalar, text
+from hptlens.analysis.neutral import number, scalar, text
 from hptlens.report import SearchSpace, SpaceType
 
 _CASTS = re.compile(r"(cast|^(float|double|int|int64_t|int32_t|size_t|long|unsigned))(<[^>]*>)?$")

@@ -1,0 +1,87 @@
+"""What the detectors of every language share: the raw hit they emit, node text and identifiers,
+enclosing scopes, literal values, and the vocabulary of hyperparameter and RL algorithm names.
+
+Python-only helpers live in pyfile.py and spaces.py, C++ ones in cpp/; importing from here says
+a module does not depend on the language it reads.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tree_sitter import Node
+
+from hptlens.analysis.catalog import HYPERPARAMETER_NAMES, NOT_HYPERPARAMETERS
+from hptlens.report import Criterion, FindingKind, Hyperparameter, JsonScalar
+
+NOT_LITERAL = object()
+"""What literal evaluation returns for an expression that is not a literal."""
+
+ALGORITHMS = (
+    "PPO", "DQN", "A2C", "A3C", "SAC", "TD3", "DDPG", "TRPO", "ARS", "QRDQN", "RecurrentPPO", "MaskablePPO",
+    "TQC", "CrossQ", "HER", "IMPALA", "APPO", "APEX", "R2D2", "CQL", "MARWIL", "BC", "DreamerV3", "Rainbow",
+    "C51", "REINFORCE", "QMIX", "MADDPG", "PG",
+)
+"""RL algorithm names, as classes and configs are named after them (PPO, PPOConfig)."""
+
+
+@dataclass
+class Hit:
+    """A detector's raw finding, before it becomes a report `Finding`."""
+
+    kind: FindingKind
+    category: Criterion
+    library: str
+    node: Node
+    label: str
+    method: str | None = None
+    api: str | None = None
+    hyperparameters: list[Hyperparameter] = field(default_factory=list)
+    confidence: float = 0.9
+    budget: str | None = None
+
+
+def text(node: Node | None) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
+
+
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def identifiers_in(node: Node) -> set[str]:
+    return {m.decode() for m in _WORD.findall(node.text or b"")}
+
+
+def enclosing(node: Node, types: frozenset[str]) -> Node | None:
+    parent = node.parent
+    while parent is not None and parent.type not in types:
+        parent = parent.parent
+    return parent
+
+
+def is_hyperparameter(name: str | None) -> bool:
+    if not name or name in NOT_HYPERPARAMETERS or name.startswith("_"):
+        return False
+    if name in HYPERPARAMETER_NAMES:
+        return True
+    if len(name) < 3:
+        return False  # short names (`c`, `lr` aside) match only as written: `c` is usually a character
+    lowered = name.lower()
+    return lowered in HYPERPARAMETER_NAMES or lowered.rstrip("0123456789_") in HYPERPARAMETER_NAMES
+
+
+def scalar(value: Any) -> JsonScalar:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
