@@ -13,14 +13,16 @@ ill-typed value gives a warning and that key keeps its default; nothing here rai
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lsprotocol import types as lsp
 from pathspec import GitIgnoreSpec
 from pydantic import BaseModel, ValidationError
 
-from hptlens.settings import Settings
-from hptlens.settings import load_settings
+from hptlens.settings import Settings, load_settings
 
 SECTION = "hptlens"
 CLIENT_KEYS = frozenset({"trace", "server", "serverPath", "serverArgs", "interpreter", "path", "executable",
@@ -150,6 +152,22 @@ class SettingsStore:
         self._shown.update(fresh)
         self._pending = []
         return fresh
+
+
+def dynamic_registrations(capability: Callable[[str], Any]) -> list[lsp.Registration]:
+    """What to register once initialized, as far as the client allows dynamic registration: the
+    configuration section, and a watcher on pyproject.toml (its `[tool.hptlens]` is a layer)."""
+    registrations = []
+    if capability("workspace.did_change_configuration.dynamic_registration"):
+        options = lsp.DidChangeConfigurationRegistrationOptions(section=SECTION)
+        registrations.append(lsp.Registration(id=str(uuid.uuid4()), method=lsp.WORKSPACE_DID_CHANGE_CONFIGURATION,
+                                              register_options=options))
+    if capability("workspace.did_change_watched_files.dynamic_registration"):
+        watchers = [lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
+        registrations.append(lsp.Registration(id=str(uuid.uuid4()), method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                                              register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
+                                                  watchers=watchers)))
+    return registrations
 
 
 def is_excluded(settings: Settings, relative: str | None) -> bool:

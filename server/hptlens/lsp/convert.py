@@ -13,6 +13,7 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
+from hptlens.lsp.actions import Edit, comment_prefix
 from hptlens.report import FileError, FileReport, Finding, FindingKind, Range, SearchSpace, Site
 
 SOURCE = "hptlens"
@@ -21,6 +22,7 @@ RELATED_LIMIT = 20
 """relatedInformation entries per diagnostic: a site with 40 dimensions stays readable."""
 LLM_PREFIX = "[LLM] "
 
+KINDS = frozenset(kind.value for kind in FindingKind)
 _RUN_KINDS = {FindingKind.SEARCH_RUN.value, FindingKind.HAND_LOOP.value}
 _WARNING_ERRORS = {"decode-error", "too-large", "binary", "unreadable", "symlink-loop", "malformed",
                    "internal-error", "llm-error"}
@@ -206,6 +208,12 @@ def lens_title(site: Site) -> str:
     return f"HPT: {site.summary}"
 
 
+def site_message(site: Site) -> str:
+    """The site's lens title and its dimensions, as the show-site command tells it."""
+    names = ", ".join(hp.name + (f" {hp.space.describe()}" if hp.space else "") for hp in site.hyperparameters)
+    return lens_title(site) + (f": {names}" if names else "")
+
+
 def code_lenses(report: FileReport, layout: Layout, uri: str) -> list[lsp.CodeLens]:
     """One lens per site, on the site's first line, running `hptlens.showSite`."""
     lenses = []
@@ -323,3 +331,38 @@ def _cell(text: str) -> str:
 
 def _value(item: Any) -> str:
     return str(getattr(item, "value", item))
+
+
+# --------------------------------------------------------------------------- quick fixes
+
+
+def quick_fixes(uri: str, language: str, diagnostics: list[lsp.Diagnostic]) -> list[lsp.CodeAction]:
+    """The "ignore" quick fixes for our diagnostics: on this line, and once per kind for the file.
+    Unresolved: `data` says what to edit, the edit is made on resolve."""
+    prefix = comment_prefix(language)
+    result: list[lsp.CodeAction] = []
+    seen_files: set[str] = set()
+    for diagnostic in diagnostics:
+        kind = diagnostic.code
+        if diagnostic.source != SOURCE or not isinstance(kind, str) or kind not in KINDS:
+            continue
+        line = diagnostic.range.start.line
+        result.append(_action(uri, "line", kind, line, diagnostic,
+                              f"Ignore this {kind} finding on this line ({prefix} hpt: ignore[{kind}])"))
+        if kind not in seen_files:
+            seen_files.add(kind)
+            result.append(_action(uri, "file", kind, line, diagnostic,
+                                  f"Ignore {kind} findings in this file ({prefix} hpt: ignore-file[{kind}])"))
+    return result
+
+
+def _action(uri: str, scope: str, kind: str, line: int, diagnostic: lsp.Diagnostic, title: str) -> lsp.CodeAction:
+    return lsp.CodeAction(title=title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                          is_preferred=scope == "line",
+                          data={"uri": uri, "scope": scope, "kind": kind, "line": line})
+
+
+def text_edit(source: str, edit: Edit, encoding: str) -> lsp.TextEdit:
+    lines = split_lines(source)
+    return lsp.TextEdit(range=lsp.Range(start=to_client(lines, *edit.start, encoding),
+                                        end=to_client(lines, *edit.end, encoding)), new_text=edit.text)

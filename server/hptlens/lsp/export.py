@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from hptlens.lsp.runs import Analysis
+from hptlens.lsp.schedule import Scheduler
 from hptlens.report import FileReport, Report, build_report, report_json
 from hptlens.settings import Settings
 from hptlens.workspace import PARALLEL_MIN_FILES, analyze_file, discover
@@ -228,3 +230,22 @@ def write(files: list[FileReport], target: Path, fmt: str) -> dict[str, Any]:
         "sites": summary.sites,
         "errors": summary.files_with_errors,
     }
+
+
+def open_reports(scheduler: Scheduler[Analysis], path_of: Callable[[str], str | None]) -> dict[str, FileReport]:
+    """Current reports of open documents by absolute path (what the editor shows)."""
+    buffers = {}
+    for key in scheduler.keys():
+        stored = scheduler.result(key)
+        path = path_of(key)
+        if stored is not None and path and stored[0] == scheduler.latest(key) and stored[1].error is None:
+            buffers[os.path.abspath(path)] = stored[1].report
+    return buffers
+
+
+def combined(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """One export's summary, or several folders' summaries with their totals."""
+    if len(summaries) == 1:
+        return summaries[0]
+    totals = {key: sum(s[key] for s in summaries) for key in ("files", "filesWithTuning", "findings", "sites", "errors")}
+    return {**summaries[0], **totals, "reports": summaries}

@@ -1,28 +1,20 @@
 """The hptlens language server (pygls 2.x). The only module of hptlens that imports pygls.
 
-A thin adapter: documents and notebooks become `Document`s, `hptlens.analysis.analyze`
-makes the `FileReport`, and `convert` turns it into diagnostics, code lenses and hovers.
-
-Test hook: when the environment variable HPTLENS_TEST_FAIL_MARKER is set, analysing a
-document whose URI contains its value raises inside the analysis worker, so end-to-end
-tests can check that a failing analysis is logged, gives an empty result and leaves the
-server running. It is read once at start-up and unset in normal use.
+A thin adapter: documents and notebooks are snapshot into runs (runs.py) whose `Document`s
+`hptlens.analysis.analyze` makes a `FileReport` of, and `convert` turns it into diagnostics,
+code lenses and hovers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import itertools
 import logging
 import os
 import sys
 import threading
-import uuid
-from pathlib import Path
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -32,119 +24,21 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from hptlens import __version__
-from hptlens.analysis import analyze
-from hptlens.documents import Document, detect_language, notebook_document
 from hptlens.lsp import actions, convert, export
-from hptlens.lsp.config import SECTION, SettingsStore, is_excluded
-from hptlens.lsp.convert import Layout, Part, split_lines
+from hptlens.lsp.config import SECTION, SettingsStore, dynamic_registrations, is_excluded
+from hptlens.lsp.progress import Progress
+from hptlens.lsp.runs import Analysis, Snapshot, cell_kind, language_of, run_analysis
 from hptlens.lsp.schedule import Scheduler
-from hptlens.report import FileError, FileReport, FindingKind, Language
+from hptlens.report import Language
 from hptlens.settings import Settings
-from hptlens.workspace import analyze_file, link_configs_on_disk
+from hptlens.workspace import analyze_file
 
 log = logging.getLogger(__name__)
-
-TEST_FAIL_ENV = "HPTLENS_TEST_FAIL_MARKER"
-_FAIL_MARKER = os.environ.get(TEST_FAIL_ENV) or None
 
 EXPORT_REPORT = "hptlens.exportReport"
 ANALYZE_DOCUMENT = "hptlens.analyzeDocument"
 ANALYZE_WITH_LLM = "hptlens.analyzeWithLlm"
 SHOW_SITE = convert.SHOW_SITE
-KINDS = frozenset(kind.value for kind in FindingKind)
-
-LANGUAGE_IDS = {
-    "python": Language.PYTHON,
-    "cpp": Language.CPP,
-    "cuda-cpp": Language.CPP,
-    "c": Language.CPP,
-    "yaml": Language.YAML,
-    "json": Language.JSON,
-    "jsonc": Language.JSON,
-}
-"""Editor language ids, for documents whose name has no known suffix (untitled buffers)."""
-
-
-@dataclass
-class Snapshot:
-    """What one run analyses, taken on the event loop; everything else happens in the worker."""
-
-    key: str
-    display: str
-    language: Language
-    settings: Settings
-    excluded: bool
-    encoding: str
-    parts: dict[int | None, tuple[str, str]]
-    """None -> (URI, text) for a document; cell index -> (cell URI, source) for a notebook."""
-    kinds: dict[int, str] = field(default_factory=dict)
-    """Notebook cell index -> 'code', 'markdown' or 'raw'."""
-    versions: dict[str, int | None] = field(default_factory=dict)
-
-    def document(self) -> Document:
-        if None in self.parts:
-            return Document(path=self.display, text=self.parts[None][1], language=self.language)
-        cells = [(index, self.kinds[index], text) for index, (_, text) in self.parts.items() if index is not None]
-        return notebook_document(self.display, cells)
-
-    def layout(self) -> Layout:
-        return Layout({key: Part(uri, split_lines(text)) for key, (uri, text) in self.parts.items()}, self.encoding)
-
-
-@dataclass
-class Analysis:
-    """One analysed version of a document or notebook, with what is needed to show it."""
-
-    report: FileReport
-    layout: Layout
-    document: Document
-    settings: Settings
-    versions: dict[str, int | None]
-    """Part URI -> the text version analysed (what publishDiagnostics reports)."""
-    diagnostics: dict[str, list[lsp.Diagnostic]]
-    error: str | None = None
-    serial: int = field(default_factory=lambda: next(_SERIALS))
-
-    @classmethod
-    def of(cls, report: FileReport, layout: Layout, document: Document, settings: Settings,
-           versions: dict[str, int | None], error: str | None = None) -> Analysis:
-        return cls(report, layout, document, settings, versions, convert.diagnostics(report, layout), error)
-
-
-_SERIALS = itertools.count(1)
-
-
-def run_analysis(snapshot: Snapshot) -> Analysis:
-    """The worker-thread job: never raises; a failure is an empty result with `error` set."""
-    layout = snapshot.layout()
-    try:
-        if _FAIL_MARKER is not None and _FAIL_MARKER in snapshot.key:
-            raise RuntimeError(f"injected analysis failure ({TEST_FAIL_ENV})")
-        document = snapshot.document()
-        report = _report(document, snapshot.settings, snapshot.excluded)
-        file_path = to_fs_path(snapshot.key) if snapshot.key.startswith("file:") else None
-        if file_path and report.config_refs:
-            # hydra configs beside the file make `@hydra.main` a sweep, as in a scan
-            report = link_configs_on_disk(report, Path(file_path), snapshot.settings)
-        return Analysis.of(report, layout, document, snapshot.settings, snapshot.versions)
-    except Exception as exc:
-        log.error("analysis of %s failed", snapshot.key, exc_info=True)
-        empty = FileReport(path=snapshot.display, language=snapshot.language)
-        document = Document(path=snapshot.display, text="", language=snapshot.language)
-        return Analysis.of(empty, layout, document, snapshot.settings, snapshot.versions,
-                           error=f"{type(exc).__name__}: {exc}")
-
-
-def _report(document: Document, settings: Settings, excluded: bool) -> FileReport:
-    if excluded:
-        return FileReport(path=document.path, language=document.language)
-    size = len(document.text.encode("utf-8", "surrogatepass"))
-    if size > settings.max_file_bytes:
-        message = f"file is {size} bytes, over the limit of {settings.max_file_bytes} bytes (hptlens.maxFileBytes)"
-        return FileReport(path=document.path, language=document.language,
-                          errors=[FileError(code="too-large", message=message)])
-    return analyze(document, settings)
-
 
 class HptLanguageServer(LanguageServer):
     def __init__(self) -> None:
@@ -165,6 +59,7 @@ class HptLanguageServer(LanguageServer):
         self.sent: dict[str, tuple[int | None, list[lsp.Diagnostic]]] = {}
         """Part URI -> (version, diagnostics) last published to it."""
         self.configured = asyncio.Event()
+        self.progress = Progress(self)
 
     # ------------------------------------------------------------------ capabilities
 
@@ -236,22 +131,22 @@ class HptLanguageServer(LanguageServer):
     def _prepare_text(self, uri: str) -> Callable[[], Analysis]:
         text_doc = self.workspace.get_text_document(uri)
         path, display, settings, excluded = self.place(uri)
-        language = detect_language(path or uri)
-        if language == Language.UNKNOWN:
-            language = LANGUAGE_IDS.get(text_doc.language_id or "", Language.UNKNOWN)
+        language = language_of(path or uri, text_doc.language_id)
         snapshot = Snapshot(uri, display, language, settings, excluded, self.encoding,
-                            parts={None: (uri, text_doc.source)}, versions={uri: text_doc.version})
+                            parts={None: (uri, text_doc.source)}, versions={uri: text_doc.version},
+                            file_path=to_fs_path(uri) if uri.startswith("file:") else None)
         return partial(run_analysis, snapshot)
 
     def _prepare_notebook(self, uri: str) -> Callable[[], Analysis]:
         notebook = self.workspace.get_notebook_document(notebook_uri=uri)
         assert notebook is not None
         _, display, settings, excluded = self.place(uri)
-        snapshot = Snapshot(uri, display, Language.NOTEBOOK, settings, excluded, self.encoding, parts={})
+        snapshot = Snapshot(uri, display, Language.NOTEBOOK, settings, excluded, self.encoding, parts={},
+                            file_path=to_fs_path(uri) if uri.startswith("file:") else None)
         for index, cell in enumerate(notebook.cells):
             text_doc = self.workspace.get_text_document(cell.document)
             snapshot.parts[index] = (cell.document, text_doc.source)
-            snapshot.kinds[index] = _cell_kind(cell, text_doc.language_id)
+            snapshot.kinds[index] = cell_kind(cell, text_doc.language_id)
             snapshot.versions[cell.document] = text_doc.version
         return partial(run_analysis, snapshot)
 
@@ -332,54 +227,12 @@ class HptLanguageServer(LanguageServer):
             self.workspace_code_lens_refresh(None)
 
     async def register_dynamic(self) -> None:
-        registrations = []
-        if self.capability("workspace.did_change_configuration.dynamic_registration"):
-            registrations.append(lsp.Registration(id=str(uuid.uuid4()),
-                                                  method=lsp.WORKSPACE_DID_CHANGE_CONFIGURATION,
-                                                  register_options=lsp.DidChangeConfigurationRegistrationOptions(
-                                                      section=SECTION)))
-        if self.capability("workspace.did_change_watched_files.dynamic_registration"):
-            watcher = lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml")
-            registrations.append(lsp.Registration(id=str(uuid.uuid4()), method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                                                  register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
-                                                      watchers=[watcher])))
+        registrations = dynamic_registrations(self.capability)
         if registrations:
             try:
                 await self.client_register_capability_async(lsp.RegistrationParams(registrations=registrations))
             except Exception as exc:
                 log.warning("dynamic registration failed: %s", exc)
-
-    # ------------------------------------------------------------------ progress
-
-    async def progress_begin(self, title: str) -> str | None:
-        if not self.capability("window.work_done_progress"):
-            return None
-        token = str(uuid.uuid4())
-        try:
-            await self.work_done_progress.create_async(token)
-        except Exception as exc:
-            log.warning("work done progress refused: %s", exc)
-            return None
-        self.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0))
-        return token
-
-    def progress_report(self, token: str | None, message: str, percentage: int | None = None) -> None:
-        if token is not None:
-            self.work_done_progress.report(token, lsp.WorkDoneProgressReport(message=message, percentage=percentage))
-
-    def progress_end(self, token: str | None, message: str) -> None:
-        if token is not None:
-            self.work_done_progress.end(token, lsp.WorkDoneProgressEnd(message=message))
-
-    def progress_cancelled(self, token: str | None) -> Callable[[], bool]:
-        future = self.work_done_progress.tokens.get(token) if token is not None else None
-        return (lambda: future.cancelled()) if future is not None else (lambda: False)
-
-
-def _cell_kind(cell: lsp.NotebookCell, language_id: str | None) -> str:
-    if cell.kind == lsp.NotebookCellKind.Markup:
-        return "markdown"
-    return "code" if (language_id or "python") == "python" else "raw"
 
 
 server = HptLanguageServer()
@@ -533,31 +386,11 @@ async def hover(ls: HptLanguageServer, params: lsp.HoverParams) -> lsp.Hover | N
                 lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix], resolve_provider=True))
 async def code_action(ls: HptLanguageServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
     uri = params.text_document.uri
-    language = _language_of(ls, uri)
-    prefix = actions.comment_prefix(language)
-    result: list[lsp.CodeAction] = []
-    seen_files: set[str] = set()
-    for diagnostic in params.context.diagnostics:
-        kind = diagnostic.code
-        if diagnostic.source != convert.SOURCE or not isinstance(kind, str) or kind not in KINDS:
-            continue
-        line = diagnostic.range.start.line
-        result.append(_action(uri, "line", kind, line, diagnostic,
-                              f"Ignore this {kind} finding on this line ({prefix} hpt: ignore[{kind}])"))
-        if kind not in seen_files:
-            seen_files.add(kind)
-            result.append(_action(uri, "file", kind, line, diagnostic,
-                                  f"Ignore {kind} findings in this file ({prefix} hpt: ignore-file[{kind}])"))
+    result = convert.quick_fixes(uri, _language_of(ls, uri), params.context.diagnostics)
     if ls.resolve_edits:
         return result
     resolved = [await _resolve(ls, action) for action in result]
     return [action for action in resolved if action.edit is not None]
-
-
-def _action(uri: str, scope: str, kind: str, line: int, diagnostic: lsp.Diagnostic, title: str) -> lsp.CodeAction:
-    return lsp.CodeAction(title=title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-                          is_preferred=scope == "line",
-                          data={"uri": uri, "scope": scope, "kind": kind, "line": line})
 
 
 @server.feature(lsp.CODE_ACTION_RESOLVE)
@@ -568,7 +401,7 @@ async def code_action_resolve(ls: HptLanguageServer, action: lsp.CodeAction) -> 
 async def _resolve(ls: HptLanguageServer, action: lsp.CodeAction) -> lsp.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
     uri, scope, kind, line = data.get("uri"), data.get("scope"), data.get("kind"), data.get("line")
-    if not isinstance(uri, str) or kind not in KINDS or not isinstance(line, int):
+    if not isinstance(uri, str) or kind not in convert.KINDS or not isinstance(line, int):
         return action
     target, source, language, notebook = _edit_target(ls, uri, scope == "file")
     if source is None:
@@ -578,21 +411,14 @@ async def _resolve(ls: HptLanguageServer, action: lsp.CodeAction) -> lsp.CodeAct
     edit = await asyncio.get_running_loop().run_in_executor(ls.executor, make)
     if edit is None:
         return action
-    lines = split_lines(source)
-    text_edit = lsp.TextEdit(range=lsp.Range(start=convert.to_client(lines, *edit.start, ls.encoding),
-                                             end=convert.to_client(lines, *edit.end, ls.encoding)),
-                             new_text=edit.text)
-    action.edit = lsp.WorkspaceEdit(changes={target: [text_edit]})
+    action.edit = lsp.WorkspaceEdit(changes={target: [convert.text_edit(source, edit, ls.encoding)]})
     return action
 
 
 def _language_of(ls: HptLanguageServer, uri: str) -> str:
     if ls.key_of(uri) != uri:
         return "notebook"
-    text_doc = ls.workspace.get_text_document(uri)
-    language = detect_language(to_fs_path(uri) or uri)
-    if language == Language.UNKNOWN:
-        language = LANGUAGE_IDS.get(text_doc.language_id or "", Language.UNKNOWN)
+    language = language_of(to_fs_path(uri) or uri, ls.workspace.get_text_document(uri).language_id)
     return str(language.value)
 
 
@@ -605,7 +431,7 @@ def _edit_target(ls: HptLanguageServer, uri: str, whole_file: bool) -> tuple[str
     if whole_file:
         for cell in notebook.cells:
             text_doc = ls.workspace.get_text_document(cell.document)
-            if _cell_kind(cell, text_doc.language_id) == "code":
+            if cell_kind(cell, text_doc.language_id) == "code":
                 uri = cell.document
                 break
     return uri, ls.workspace.get_text_document(uri).source, "notebook", True
@@ -643,9 +469,7 @@ async def show_site(ls: HptLanguageServer, *args: Any) -> dict[str, Any]:
     site = next((s for s in analysis.report.sites if s.id == site_id), None) if analysis else None
     if site is None:
         raise JsonRpcInvalidParams(message=f"{SHOW_SITE}: no site {site_id!r} in {uri}")
-    names = ", ".join(hp.name + (f" {hp.space.describe()}" if hp.space else "") for hp in site.hyperparameters)
-    message = convert.lens_title(site) + (f": {names}" if names else "")
-    ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Info, message=message))
+    ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Info, message=convert.site_message(site)))
     return site.model_dump(mode="json")
 
 
@@ -656,30 +480,28 @@ async def export_report(ls: HptLanguageServer, *args: Any) -> dict[str, Any]:
         jobs = _export_jobs(ls, request)
     except export.ExportError as exc:
         raise JsonRpcInvalidParams(message=str(exc)) from None
-    token = await ls.progress_begin("hptlens: exporting the HPT report")
+    token = await ls.progress.begin("hptlens: exporting the HPT report")
     loop = asyncio.get_running_loop()
-    cancelled = ls.progress_cancelled(token)
+    cancelled = ls.progress.cancelled(token)
     summaries = []
     try:
         for job in jobs:
             def progress(done: int, total: int) -> None:
                 percentage = int(100 * done / total) if total else 100
-                loop.call_soon_threadsafe(ls.progress_report, token, f"{done}/{total} files", percentage)
+                loop.call_soon_threadsafe(ls.progress.report, token, f"{done}/{total} files", percentage)
 
-            run = partial(export.run, job, request.format, _buffers(ls), progress, cancelled)
+            buffers = export.open_reports(ls.scheduler, to_fs_path)
+            run = partial(export.run, job, request.format, buffers, progress, cancelled)
             summaries.append(await loop.run_in_executor(None, run))
     except export.ExportError as exc:
-        ls.progress_end(token, str(exc))
+        ls.progress.end(token, str(exc))
         raise JsonRpcInvalidParams(message=str(exc)) from None
     except Exception as exc:
-        ls.progress_end(token, "export failed")
+        ls.progress.end(token, "export failed")
         log.error("export failed", exc_info=True)
         raise JsonRpcInternalError(message=f"export failed: {type(exc).__name__}: {exc}") from None
-    ls.progress_end(token, f"wrote {', '.join(s['path'] for s in summaries)}")
-    if len(summaries) == 1:
-        return summaries[0]
-    totals = {key: sum(s[key] for s in summaries) for key in ("files", "filesWithTuning", "findings", "sites", "errors")}
-    return {**summaries[0], **totals, "reports": summaries}
+    ls.progress.end(token, f"wrote {', '.join(s['path'] for s in summaries)}")
+    return export.combined(summaries)
 
 
 def _export_jobs(ls: HptLanguageServer, request: export.ExportRequest) -> list[export.Job]:
@@ -687,17 +509,6 @@ def _export_jobs(ls: HptLanguageServer, request: export.ExportRequest) -> list[e
     if request.folder is not None:
         wanted = os.path.abspath(to_fs_path(request.folder) or request.folder)
     return export.plan(ls.folders(), request, wanted, lambda uri, path: ls.store.settings_for(path, uri))
-
-
-def _buffers(ls: HptLanguageServer) -> dict[str, FileReport]:
-    """Current reports of open documents by absolute path (what the editor shows)."""
-    buffers = {}
-    for key in ls.scheduler.keys():
-        stored = ls.scheduler.result(key)
-        path = to_fs_path(key)
-        if stored is not None and path and stored[0] == ls.scheduler.latest(key) and stored[1].error is None:
-            buffers[os.path.abspath(path)] = stored[1].report
-    return buffers
 
 
 @server.command(ANALYZE_WITH_LLM)
@@ -712,19 +523,17 @@ async def analyze_with_llm(ls: HptLanguageServer, *args: Any) -> dict[str, Any]:
     llm_settings = analysis.settings.llm
     mode = llm_settings.mode if llm_settings.mode != "off" else "review"  # the command is an explicit request
     cancel = threading.Event()
-    token = await ls.progress_begin("hptlens: LLM review")
-    future = ls.work_done_progress.tokens.get(token) if token is not None else None
-    if future is not None:
-        future.add_done_callback(lambda f: cancel.set() if f.cancelled() else None)
+    token = await ls.progress.begin("hptlens: LLM review")
+    ls.progress.on_cancel(token, cancel.set)
     run = partial(review, analysis.document, analysis.report, llm_settings, mode=mode, cancel=cancel)
     try:
         # Not the analysis pool: a review can take a minute and must not hold up analyses.
         result = await asyncio.get_running_loop().run_in_executor(None, run)
     except Exception as exc:  # review should not raise; keep the static result if it does
-        ls.progress_end(token, "LLM review failed")
+        ls.progress.end(token, "LLM review failed")
         log.error("LLM review of %s failed", uri, exc_info=True)
         raise JsonRpcInternalError(message=f"LLM review failed: {type(exc).__name__}: {exc}") from None
-    ls.progress_end(token, "cancelled" if cancel.is_set() else "done")
+    ls.progress.end(token, "cancelled" if cancel.is_set() else "done")
     for warning in result.warnings:
         ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=f"hptlens LLM: {warning}"))
     merged = Analysis.of(result.report, analysis.layout, analysis.document, analysis.settings, analysis.versions)
