@@ -24,16 +24,16 @@ from hptlens.analysis.catalog import (
     RANDOM_SAMPLERS,
     VALUE_GENERATORS,
 )
-from hptlens.analysis.neutral import NOT_LITERAL, Hit, enclosing, is_hyperparameter, number, scalar, text
-from hptlens.analysis.pyfile import PyFile, name_from_context, query, target_name
+from hptlens.analysis.neutral import NOT_LITERAL, Hit, enclosing, is_hyperparameter, scalar, text
+from hptlens.analysis.pyfile import PyFile, query, target_name
 from hptlens.analysis.spaces import call_arguments, choice_items, dict_pairs, literal
+from hptlens.analysis.values import config_dicts, generated_values, sampled_binding, sampled_space
 from hptlens.report import Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 HAND = "hand-written"
 _LOOPS = frozenset({"for_statement", "while_statement", "for_in_clause"})
 _COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension",
                              "generator_expression"})
-_MAX_GENERATED = 1000
 SEARCH_OBJECT = "<search object>"
 """Stands for the configurations a library yields (ParameterGrid) in place of a named variable."""
 _RANDOM_RECEIVER = re.compile(RANDOM_RECEIVERS)
@@ -159,7 +159,7 @@ class HandTuning:
         if items is None or len(items) < 2:
             return None
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            return _config_dicts(value, names)
+            return config_dicts(value, names)
         if len(names) == 1:
             if any(isinstance(v, (list, tuple, dict)) for v in (value if value is not NOT_LITERAL else [])):
                 return None
@@ -192,7 +192,7 @@ class HandTuning:
             return dims
         if qualified == "range" and not all(is_hyperparameter(n) for n in names):
             return None  # range() mostly counts steps; only an explicitly named hyperparameter counts
-        values = _generate(qualified, positional, keywords)
+        values = generated_values(qualified, positional, keywords)
         if values is None or len(names) != 1:
             return None
         return [(names[0], values)]
@@ -203,7 +203,7 @@ class HandTuning:
             qualified = self.py.qualify(function) if function is not None else ""
             if qualified in VALUE_GENERATORS and qualified != "itertools.product":
                 positional, keywords = call_arguments(node)
-                return _generate(qualified, positional, keywords)
+                return generated_values(qualified, positional, keywords)
             return None
         return choice_items(node)
 
@@ -275,7 +275,7 @@ class HandTuning:
         for call in self.py.candidates("random_call"):
             if not self._is_random_call(call):
                 continue
-            bound = _binding(call)
+            bound = sampled_binding(call)
             if bound is None:
                 continue
             name, statement = bound
@@ -284,7 +284,7 @@ class HandTuning:
             loop = self._trial_loop(statement)
             if loop is None:
                 continue
-            space = _sampled_space(self.py, call)
+            space = sampled_space(self.py, call)
             self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, statement,
                                  "hand-written random sampling", method="random search", confidence=0.8,
                                  hyperparameters=[Hyperparameter(name=name, space=space)]))
@@ -420,88 +420,6 @@ def _is_stepped(body: Node, name: str) -> bool:
             if right is not None and name in _identifiers(right):
                 return True
     return False
-
-
-def _config_dicts(value: list[dict[Any, Any]], names: list[str]) -> list[tuple[str, list[Any] | None]] | None:
-    keys = [k for k in value[0] if isinstance(k, str) and is_hyperparameter(k)]
-    if not keys or len(names) != 1:
-        return None
-    return [(k, [scalar(d.get(k)) for d in value]) for k in keys]
-
-
-def _generate(qualified: str, positional: list[Node], keywords: dict[str, Node]) -> list[Any] | None:
-    """Values of np.linspace/logspace/geomspace/arange and range with literal arguments."""
-    args = [literal(n) for n in positional]
-    num = literal(keywords["num"]) if "num" in keywords else (args[2] if len(args) > 2 else 50)
-    if any(number(a) is None for a in args) or not args:
-        return None
-    short = qualified.rsplit(".", 1)[-1]
-    try:
-        if short in ("linspace", "logspace", "geomspace"):
-            if len(args) < 2 or not isinstance(num, int) or not 1 <= num <= _MAX_GENERATED:
-                return None
-            a, b = float(args[0]), float(args[1])
-            if short == "geomspace":
-                if a <= 0 or b <= 0:
-                    return None
-                a, b = math.log10(a), math.log10(b)
-            points = [a + (b - a) * i / (num - 1) if num > 1 else a for i in range(num)]
-            if short in ("logspace", "geomspace"):
-                points = [10.0**p for p in points]
-            return [float(f"{p:.6g}") for p in points]
-        if short in ("arange", "range"):
-            start, stop, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], args[2] if len(args) > 2 else 1)
-            if step == 0 or (stop - start) / step > _MAX_GENERATED:
-                return None
-            values = []
-            current = start
-            while (step > 0 and current < stop) or (step < 0 and current > stop):
-                values.append(float(f"{current:.6g}") if isinstance(current, float) else current)
-                current += step
-            return values
-    except (ArithmeticError, ValueError, TypeError):
-        return None
-    return None
-
-
-def _binding(call: Node) -> tuple[str | None, Node] | None:
-    """What a sampled value is bound to: (name, statement or pair)."""
-    node = call
-    for _ in range(6):
-        parent = node.parent
-        if parent is None:
-            return None
-        if parent.type == "assignment" and parent.child_by_field_name("right") == node:
-            return target_name(parent.child_by_field_name("left")), parent
-        if parent.type == "pair" and parent.child_by_field_name("value") == node:
-            return name_from_context(node), parent
-        if parent.type == "keyword_argument":
-            return text(parent.child_by_field_name("name")), parent
-        if parent.type not in ("binary_operator", "parenthesized_expression", "argument_list", "call",
-                               "unary_operator"):
-            return None
-        node = parent
-    return None
-
-
-def _sampled_space(py: PyFile, call: Node) -> SearchSpace:
-    qualified = py.qualify(call.child_by_field_name("function"))
-    short = qualified.rsplit(".", 1)[-1]
-    positional, _ = call_arguments(call)
-    if short in ("choice", "sample"):
-        return SearchSpace(type=SpaceType.CATEGORICAL, choices=choice_items(py.resolve(positional[0]))
-                           if positional else None, distribution=qualified)
-    nums = [number(literal(py.resolve(n))) for n in positional[:2]]
-    low = nums[0] if nums else None
-    high = nums[1] if len(nums) > 1 else None
-    exponent = call.parent is not None and call.parent.type == "binary_operator" and \
-        text(call.parent.child_by_field_name("operator")) == "**"
-    if exponent:
-        base = number(literal(call.parent.child_by_field_name("left")))
-        if base is not None and low is not None and high is not None:
-            low, high = base**low, base**high
-    kind = SpaceType.INT if short in ("randint", "integers", "randrange") else SpaceType.FLOAT
-    return SearchSpace(type=kind, low=low, high=high, log=exponent, distribution=qualified)
 
 
 def _statement_of(node: Node) -> Node | None:
