@@ -7,12 +7,17 @@ a test keeps the committed file in sync. Everything that leaves the analysis cor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1.0"
+HAND_WRITTEN = "hand-written"
+"""The library of a search written by hand (loops, random sampling), not left to an HPO library."""
+UNNAMED = "?"
+"""The name of a dimension whose name the code does not say (a dlib bound vector's element)."""
 
 JsonScalar = Union[str, int, float, bool, None]
 
@@ -232,6 +237,23 @@ class FileReport(Model):
         default_factory=list, description="config files this file refers to (hydra configs, hyperparameter files)")
     errors: list[FileError] = Field(default_factory=list)
     lines: int = Field(default=0, description="number of lines analysed")
+
+    def summarize(self, lines: Iterable[int] = ()) -> None:
+        """Derive the summary fields from the findings: the one place they are computed.
+
+        tuning_applied, criteria, libraries (not hand-written), hyperparameters (named ones) and
+        line_numbers, each added to what the report already claims (an LLM-only answer claims some).
+        `lines` are the findings' start lines over the whole text, which a notebook finding's
+        in-cell range does not give; a finding outside any cell counts its own start line.
+        """
+        findings = self.findings
+        self.tuning_applied = self.tuning_applied or bool(findings)
+        self.criteria = Criteria.of({*self.criteria.names(), *(f.category for f in findings)})
+        self.libraries = sorted({*self.libraries, *(f.library for f in findings if f.library != HAND_WRITTEN)})
+        named = (h.name for f in findings for h in f.hyperparameters if h.name != UNNAMED)
+        self.hyperparameters = sorted({*self.hyperparameters, *named})
+        own = (f.range.start.line for f in findings if f.cell is None)
+        self.line_numbers = sorted({*self.line_numbers, *own, *lines})
 
 
 class Tool(Model):

@@ -10,6 +10,7 @@ import logging
 
 from hptlens.analysis.configs import analyze_config
 from hptlens.analysis.cpp import analyze_cpp
+from hptlens.analysis.neutral import line_count
 from hptlens.analysis.python import analyze_python
 from hptlens.documents import Document, NotebookError, read_notebook
 from hptlens.report import FileError, FileReport, Language
@@ -29,7 +30,7 @@ def analyze(document: Document, settings: Settings | None = None) -> FileReport:
             return analyze_config(document, settings)
         if document.language == Language.CPP:
             return analyze_cpp(document, settings)
-        return FileReport(path=document.path, language=document.language, lines=_line_count(document.text))
+        return FileReport(path=document.path, language=document.language, lines=line_count(document.text))
     except Exception as exc:  # the core must never take a scan or the server down
         log.exception("analysis of %s failed", document.path)
         return FileReport(
@@ -55,10 +56,6 @@ def _analyze_notebook(document: Document, settings: Settings) -> FileReport:
     if document.warnings:
         report.errors = [*document.warnings, *report.errors]
     return report
-
-
-def _line_count(text: str) -> int:
-    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
 
 
 __all__ = ["analyze"]

@@ -19,7 +19,7 @@ from hptlens.analysis.catalog import (
 from hptlens.analysis.neutral import Hit, number, text
 from hptlens.analysis.pyfile import PyFile, name_from_context
 from hptlens.analysis.spaces import call_arguments, choice_items, dict_pairs, dimensions, literal, space_from_call
-from hptlens.report import Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
+from hptlens.report import UNNAMED, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def _hits_for(py: PyFile, api: Api, call: Node) -> list[Hit]:
             return []  # toolbox.register of an operator (mate, mutate), not a sampled attribute
         hits.append(Hit(api.kind, api.category, api.library, call, f"{api.library} search space",
                         method=api.method, api=api.call, confidence=0.95,
-                        hyperparameters=[Hyperparameter(name=name or "?", space=space)]))
+                        hyperparameters=[Hyperparameter(name=name or UNNAMED, space=space)]))
         hits += _comprehension_dimensions(py, api, call)
     dims_found = False
     for arg in _space_args(api, call):
@@ -132,7 +132,7 @@ def _hits_for(py: PyFile, api: Api, call: Node) -> list[Hit]:
             category = Criterion.AUTO_HAND_TUNING if api.library in AUTO_HAND_LIBRARIES else api.category
             hits.append(Hit(FindingKind.SEARCH_SPACE, category, api.library, dim.node,
                             f"{api.library} search space", method=api.method, api=api.call, confidence=0.9,
-                            hyperparameters=[Hyperparameter(name=dim.name or "?", space=dim.space)]))
+                            hyperparameters=[Hyperparameter(name=dim.name or UNNAMED, space=dim.space)]))
     if api.space is None and (api.kind != FindingKind.SEARCH_SPACE or not dims_found):
         role = {FindingKind.SEARCH_RUN: "search", FindingKind.SCHEDULER: "scheduler"}.get(api.kind, "search space")
         hits.append(Hit(api.kind, api.category, api.library, call, f"{api.library} {role}: {short}",

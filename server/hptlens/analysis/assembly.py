@@ -9,10 +9,10 @@ from typing import Protocol
 
 from tree_sitter import Node
 
-from hptlens.analysis.neutral import Hit
+from hptlens.analysis.neutral import Hit, Span
 from hptlens.analysis.sites import finding_message, make_site, site_budget
 from hptlens.documents import Document
-from hptlens.report import Criteria, FileError, FileReport, Finding, FindingKind, Range
+from hptlens.report import FileError, FileReport, Finding, FindingKind, Range
 from hptlens.settings import Settings
 
 HASH_SUPPRESS = re.compile(r"#\s*hpt:\s*ignore(?P<file>-file)?(?:\[(?P<kinds>[^\]]*)\])?")
@@ -20,11 +20,10 @@ HASH_SUPPRESS = re.compile(r"#\s*hpt:\s*ignore(?P<file>-file)?(?:\[(?P<kinds>[^\
 C++ passes its own."""
 
 
-class SourceFile(Protocol):
-    """What assembling a report needs of a parsed file, whatever its language."""
+class SourceText(Protocol):
+    """What assembling a report needs of a file, whatever its language."""
 
     source: bytes
-    root: Node
 
     @property
     def lines(self) -> list[str]: ...
@@ -32,7 +31,24 @@ class SourceFile(Protocol):
     def line_text(self, row: int) -> str: ...
 
 
-def assemble(report: FileReport, document: Document, src: SourceFile, hits: list[Hit], settings: Settings,
+class SourceFile(SourceText, Protocol):
+    """A parsed file (Python, C++): its syntax errors are reported too."""
+
+    root: Node
+
+
+class PlainText:
+    """A file without a syntax tree (YAML, JSON), as assembly reads it."""
+
+    def __init__(self, text: str) -> None:
+        self.source = text.encode("utf-8", "surrogatepass")
+        self.lines = self.source.decode("utf-8", "replace").split("\n")
+
+    def line_text(self, row: int) -> str:
+        return self.lines[row] if 0 <= row < len(self.lines) else ""
+
+
+def assemble(report: FileReport, document: Document, src: SourceText, hits: list[Hit], settings: Settings,
              group: Callable[[list[Hit]], list[list[int]]], suppress: re.Pattern[str] = HASH_SUPPRESS) -> bool:
     """Language-neutral: dedupe hits, apply settings and suppression comments, then fill the
     report's findings, sites and summary fields. `group` makes the sites; False if nothing is left."""
@@ -46,15 +62,15 @@ def assemble(report: FileReport, document: Document, src: SourceFile, hits: list
 def _dedupe(hits: list[Hit]) -> list[Hit]:
     seen: set[tuple[object, ...]] = set()
     unique: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (h.node.start_byte, FindingKind(h.kind).value)):
-        key = (hit.kind, hit.node.start_point, tuple(h.name for h in hit.hyperparameters))
+    for hit in sorted(hits, key=lambda h: (h.start, FindingKind(h.kind).value)):
+        key = (hit.kind, hit.start, tuple(h.name for h in hit.hyperparameters))
         if key not in seen:
             seen.add(key)
             unique.append(hit)
     return unique
 
 
-def _filter(py: SourceFile, hits: list[Hit], settings: Settings, suppress: re.Pattern[str]) -> list[Hit]:
+def _filter(py: SourceText, hits: list[Hit], settings: Settings, suppress: re.Pattern[str]) -> list[Hit]:
     enabled = {FindingKind(k).value for k in settings.enabled_kinds}
     hits = [h for h in hits if FindingKind(h.kind).value in enabled]
     if b"hpt:" not in py.source:
@@ -74,7 +90,7 @@ def _filter(py: SourceFile, hits: list[Hit], settings: Settings, suppress: re.Pa
     kept = []
     for hit in hits:
         kind = FindingKind(hit.kind).value
-        for row in (hit.node.start_point[0], -1):
+        for row in (hit.start[0], -1):
             if row in ignored and (ignored[row] is None or kind in ignored[row]):  # type: ignore[operator]
                 break
         else:
@@ -82,7 +98,7 @@ def _filter(py: SourceFile, hits: list[Hit], settings: Settings, suppress: re.Pa
     return kept
 
 
-def _fill(report: FileReport, document: Document, py: SourceFile, hits: list[Hit], groups: list[list[int]]) -> None:
+def _fill(report: FileReport, document: Document, py: SourceText, hits: list[Hit], groups: list[list[int]]) -> None:
     findings = [_finding(document, py, hit) for hit in hits]
     for number, indices in enumerate(groups, start=1):
         site_id = f"S{number}"
@@ -90,18 +106,10 @@ def _fill(report: FileReport, document: Document, py: SourceFile, hits: list[Hit
             findings[i].site = site_id
         report.sites.append(make_site(site_id, findings, indices, site_budget(hits, indices)))
     report.findings = findings
-    report.tuning_applied = True
-    report.criteria = Criteria.of({f.category for f in findings})
-    report.libraries = sorted({f.library for f in findings if f.library != "hand-written"})
-    report.hyperparameters = sorted({h.name for f in findings for h in f.hyperparameters if h.name != "?"})
-    report.line_numbers = sorted({_global_line(hit) for hit in hits})
+    report.summarize(hit.start[0] + 1 for hit in hits)
 
 
-def _global_line(hit: Hit) -> int:
-    return hit.node.start_point[0] + 1
-
-
-def node_position(document: Document, src: SourceFile, node: Node) -> tuple[Range, int | None]:
+def node_position(document: Document, src: SourceText, node: Node) -> tuple[Range, int | None]:
     """Where a node is shown: its range in code points (a loop by its header) and, in notebooks,
     its cell with the range counted inside that cell."""
     start, end = _span(node)
@@ -114,8 +122,11 @@ def node_position(document: Document, src: SourceFile, node: Node) -> tuple[Rang
     return rng, cell
 
 
-def _finding(document: Document, py: SourceFile, hit: Hit) -> Finding:
-    rng, cell = node_position(document, py, hit.node)
+def _finding(document: Document, py: SourceText, hit: Hit) -> Finding:
+    if isinstance(hit.node, Span):
+        rng, cell = Range.of(hit.node.line, hit.node.column, hit.node.end_line, hit.node.end_column), None
+    else:
+        rng, cell = node_position(document, py, hit.node)
     return Finding(kind=hit.kind, category=hit.category, library=hit.library, method=hit.method,
                    message=finding_message(hit), range=rng, cell=cell, hyperparameters=hit.hyperparameters,
                    confidence=hit.confidence, api=hit.api)
@@ -131,7 +142,7 @@ def _span(node: Node) -> tuple[tuple[int, int], tuple[int, int]]:
     return node.start_point, node.end_point
 
 
-def _column(py: SourceFile, point: tuple[int, int]) -> int:
+def _column(py: SourceText, point: tuple[int, int]) -> int:
     """tree-sitter columns are UTF-8 byte offsets; reports count code points."""
     row, byte_column = point
     line = py.line_text(row).encode("utf-8", "surrogatepass")

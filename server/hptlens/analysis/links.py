@@ -25,7 +25,7 @@ from hptlens.analysis.pyfile import PyFile, query
 from hptlens.analysis.sites import make_site
 from hptlens.analysis.spaces import call_arguments, literal
 from hptlens.documents import Document
-from hptlens.report import ConfigRef, Criteria, Criterion, FileReport, Finding, FindingKind, Hyperparameter
+from hptlens.report import ConfigRef, Criterion, FileReport, Finding, FindingKind, Hyperparameter
 from hptlens.settings import Settings
 
 HYDRA_ENTRY_KINDS = frozenset({"hydra-main", "hydra-compose"})
@@ -310,23 +310,20 @@ def link_report(report: FileReport, links: list[tuple[ConfigRef, FileReport, lis
     findings = list(report.findings)
     sites = list(report.sites)
     known = {(f.range.start.line, f.cell) for f in findings if f.api == LINK_API}
-    line_numbers = set(report.line_numbers)
+    lines = []
     for ref, primary, configs in links:
         if not configs or (ref.range.start.line, ref.cell) in known:
             continue
         site_id = f"S{len(sites) + 1}"
         findings.append(_link_finding(ref, primary, configs, report.path, site_id))
         sites.append(make_site(site_id, findings, [len(findings) - 1], _budget(configs[0])))
-        line_numbers.add(ref.line)
+        lines.append(ref.line)
         known.add((ref.range.start.line, ref.cell))
     if len(findings) == len(report.findings):
         return report
-    return report.model_copy(update={
-        "findings": findings, "sites": sites, "tuning_applied": True,
-        "criteria": Criteria.of({f.category for f in findings}),
-        "libraries": sorted({f.library for f in findings if f.library != "hand-written"}),
-        "hyperparameters": sorted({h.name for f in findings for h in f.hyperparameters if h.name != "?"}),
-        "line_numbers": sorted(line_numbers)})
+    linked = report.model_copy(update={"findings": findings, "sites": sites})
+    linked.summarize(lines)
+    return linked
 
 
 def link_configs(reports: list[FileReport], settings: Settings | None = None) -> list[FileReport]:

@@ -28,9 +28,8 @@ from hptlens.analysis.neutral import NOT_LITERAL, Hit, enclosing, is_hyperparame
 from hptlens.analysis.pyfile import PyFile, query, target_name
 from hptlens.analysis.spaces import call_arguments, choice_items, dict_pairs, literal
 from hptlens.analysis.values import config_dicts, generated_values, sampled_binding, sampled_space
-from hptlens.report import Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
+from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
-HAND = "hand-written"
 _LOOPS = frozenset({"for_statement", "while_statement", "for_in_clause"})
 _COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension",
                              "generator_expression"})
@@ -92,7 +91,7 @@ class HandTuning:
         body = loop.child_by_field_name("body") if loop.type == "for_statement" else loop.parent
         flows = self._flows(body, names) if body is not None else set()
         if dims == [(SEARCH_OBJECT, None)]:
-            self._add_loop(loop, Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND, loop,
+            self._add_loop(loop, Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND_WRITTEN, loop,
                                      f"hand-written loop over {text(iterable)}", method="grid search",
                                      confidence=0.9))
             return
@@ -105,7 +104,7 @@ class HandTuning:
         hps = [Hyperparameter(name=n, space=SearchSpace(type=SpaceType.GRID, values=v)) for n, v in tuned]
         shown = ", ".join(n for n, _ in tuned)
         size = f" ({math.prod(counts)} values)" if counts else ""
-        hit = Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND, loop,
+        hit = Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND_WRITTEN, loop,
                   f"hand-written grid over {shown}{size}", method="grid search", hyperparameters=hps,
                   confidence=0.85 if any(is_hyperparameter(n) for n, _ in tuned) else 0.75)
         self._add_loop(loop, hit)
@@ -128,7 +127,7 @@ class HandTuning:
             hit = self._loop_hits.get(outer.id)
             target = outer.child_by_field_name("left")
             if hit is not None and target is not None and text(iterable) in _target_names(target):
-                self._add_loop(loop, Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND, loop,
+                self._add_loop(loop, Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND_WRITTEN, loop,
                                          f"hand-written grid: each value of {text(iterable)}",
                                          method=hit.method, confidence=0.75,
                                          hyperparameters=list(hit.hyperparameters)))
@@ -217,7 +216,7 @@ class HandTuning:
         if len(grid) < 1 or not any(values and len(values) >= 2 for _, values, _ in grid):
             return None
         for key, values, pair in grid:
-            self._pending.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, pair,
+            self._pending.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND_WRITTEN, pair,
                                  "hand-written grid values", method="grid search", confidence=0.8,
                                  hyperparameters=[Hyperparameter(name=key, space=SearchSpace(
                                      type=SpaceType.GRID, values=values))]))
@@ -229,7 +228,7 @@ class HandTuning:
         if statement is None or statement.type != "assignment":
             return
         hps = [Hyperparameter(name=n, space=SearchSpace(type=SpaceType.GRID, values=v)) for n, v in dims]
-        self._pending.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, statement,
+        self._pending.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND_WRITTEN, statement,
                              "hand-written grid values", method="grid search", hyperparameters=hps,
                              confidence=0.8))
 
@@ -263,7 +262,7 @@ class HandTuning:
             names = [n for n in _identifiers(condition) if is_hyperparameter(n)]
             stepped = [n for n in names if _is_stepped(body, n)]
             if stepped:
-                hit = Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND, loop,
+                hit = Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND_WRITTEN, loop,
                           f"hand-written sweep over {', '.join(stepped)}", method="grid search", confidence=0.75,
                           hyperparameters=[Hyperparameter(name=n, space=SearchSpace(type=SpaceType.GRID))
                                            for n in stepped])
@@ -285,12 +284,12 @@ class HandTuning:
             if loop is None:
                 continue
             space = sampled_space(self.py, call)
-            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, statement,
+            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND_WRITTEN, statement,
                                  "hand-written random sampling", method="random search", confidence=0.8,
                                  hyperparameters=[Hyperparameter(name=name, space=space)]))
             existing = self._loop_hits.get(loop.id)
             if existing is None:
-                self._add_loop(loop, Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND, loop,
+                self._add_loop(loop, Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND_WRITTEN, loop,
                                          "hand-written random search", method="random search", confidence=0.8))
                 existing = self._loop_hits[loop.id]
             if all(h.name != name for h in existing.hyperparameters):
@@ -347,7 +346,7 @@ class HandTuning:
                     continue
                 hit = self._loop_hits.get(loop.id)
                 if hit is None:
-                    hit = Hit(FindingKind.HAND_LOOP, Criterion.AUTO_TUNING, HAND, loop,
+                    hit = Hit(FindingKind.HAND_LOOP, Criterion.AUTO_TUNING, HAND_WRITTEN, loop,
                               "hand-written genetic algorithm", method="genetic algorithm", confidence=0.8)
                     self._add_loop(loop, hit)
                 else:
@@ -372,7 +371,7 @@ class HandTuning:
             if statement.type != "return_statement" and not is_hyperparameter(name):
                 continue
             hps = [Hyperparameter(name=name)] if name else []
-            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, statement,
+            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND_WRITTEN, statement,
                                  "hand-written genetic operator", method="genetic algorithm", confidence=0.7,
                                  hyperparameters=hps))
 

@@ -28,20 +28,52 @@ ALGORITHMS = (
 """RL algorithm names, as classes and configs are named after them (PPO, PPOConfig)."""
 
 
+@dataclass(frozen=True)
+class Span:
+    """Where a hit is in a file without a syntax tree (YAML, JSON): 1-based lines, columns in code points."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
 @dataclass
 class Hit:
-    """A detector's raw finding, before it becomes a report `Finding`."""
+    """A detector's raw finding, before it becomes a report `Finding` (see assembly.py)."""
 
     kind: FindingKind
     category: Criterion
     library: str
-    node: Node
+    node: Node | Span
+    """The syntax node it was found at (Python, C++), or its span in a config file."""
     label: str
     method: str | None = None
     api: str | None = None
     hyperparameters: list[Hyperparameter] = field(default_factory=list)
     confidence: float = 0.9
     budget: str | None = None
+    message: str | None = None
+    """The finding's whole message when the detector writes it (configs); else made from the label."""
+
+    @property
+    def tree_node(self) -> Node:
+        """The syntax node of a hit from a parsed file (Python, C++)."""
+        if isinstance(self.node, Span):
+            raise TypeError(f"a config hit has no syntax node: {self.label}")
+        return self.node
+
+    @property
+    def start(self) -> tuple[int, int]:
+        """0-based (row, column) where the hit starts: sorts hits in source order."""
+        if isinstance(self.node, Span):
+            return self.node.line - 1, self.node.column - 1
+        return self.node.start_point
+
+
+def line_count(text: str) -> int:
+    """Lines of a text as reports count them (a last line without a newline counts)."""
+    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
 
 
 def text(node: Node | None) -> str:

@@ -13,7 +13,17 @@ from tree_sitter import Node
 
 from hptlens.analysis.neutral import Hit, identifiers_in
 from hptlens.analysis.pyfile import PyFile
-from hptlens.report import Finding, FindingKind, Hyperparameter, Range, SearchSpace, Site, SpaceType
+from hptlens.report import (
+    HAND_WRITTEN,
+    UNNAMED,
+    Finding,
+    FindingKind,
+    Hyperparameter,
+    Range,
+    SearchSpace,
+    Site,
+    SpaceType,
+)
 
 _MAX_BRIDGE_DEPTH = 2
 
@@ -67,7 +77,7 @@ class _Groups:
 
 def group_hits(py: PyFile, hits: list[Hit]) -> list[list[int]]:
     """Indices of `hits` grouped by site, each group in source order."""
-    owners = [owner_of(h.node) for h in hits]
+    owners = [owner_of(h.tree_node) for h in hits]
     by_name: dict[str, int] = {}
     for owner in owners:
         for name in _names_defined(owner):
@@ -80,7 +90,7 @@ def group_hits(py: PyFile, hits: list[Hit]) -> list[list[int]]:
     clusters: dict[int, list[int]] = {}
     for index, owner in enumerate(owners):
         clusters.setdefault(groups.find(owner.id), []).append(index)
-    return sorted(clusters.values(), key=lambda c: min(hits[i].node.start_byte for i in c))
+    return sorted(clusters.values(), key=lambda c: min(hits[i].tree_node.start_byte for i in c))
 
 
 def _link(py: PyFile, owner: Node, with_hits: dict[int, Node], by_name: dict[str, int], groups: _Groups,
@@ -109,6 +119,8 @@ def describe_hyperparameter(hp: Hyperparameter) -> str:
 
 
 def finding_message(hit: Hit) -> str:
+    if hit.message is not None:
+        return hit.message
     if hit.kind == FindingKind.SEARCH_SPACE and hit.hyperparameters:
         shown = "; ".join(describe_hyperparameter(h) for h in hit.hyperparameters)
         return f"{hit.label}: {shown}"
@@ -121,8 +133,8 @@ def finding_message(hit: Hit) -> str:
 
 def make_site(site_id: str, findings: list[Finding], indices: list[int], budget: str | None) -> Site:
     members = [findings[i] for i in indices]
-    libraries = Counter(f.library for f in members if f.library != "hand-written")
-    library = libraries.most_common(1)[0][0] if libraries else "hand-written"
+    libraries = Counter(f.library for f in members if f.library != HAND_WRITTEN)
+    library = libraries.most_common(1)[0][0] if libraries else HAND_WRITTEN
     method = _site_method(members)
     hyperparameters = _merge_hyperparameters(members)
     # In notebooks lines count inside a cell: order by cell first, and keep the range in
@@ -150,7 +162,7 @@ def _merge_hyperparameters(members: list[Finding]) -> list[Hyperparameter]:
     merged: dict[str, Hyperparameter] = {}
     for finding in members:
         for hp in finding.hyperparameters:
-            if hp.name == "?":
+            if hp.name == UNNAMED:
                 continue
             known = merged.get(hp.name)
             if known is None or (known.space is None and hp.space is not None) or (
@@ -165,7 +177,7 @@ def _richness(space: SearchSpace) -> int:
 
 def _summary(library: str, method: str | None, hps: list[Hyperparameter], budget: str | None,
              members: list[Finding]) -> str:
-    if library == "hand-written":
+    if library == HAND_WRITTEN:
         loops = [f for f in members if f.kind == FindingKind.HAND_LOOP]
         if len(loops) == 1 and len(members) <= 1 + len(hps):
             return loops[0].message

@@ -43,6 +43,7 @@ from pydantic import ValidationError
 
 from hptlens.documents import detect_language
 from hptlens.report import (
+    HAND_WRITTEN,
     Criteria,
     Criterion,
     FileError,
@@ -97,7 +98,7 @@ def technique(report: FileReport) -> str:
 
 
 def _technique_part(library: str, methods: list[str]) -> str:
-    if library == "hand-written":
+    if library == HAND_WRITTEN:
         return "hand-written " + (", ".join(methods) or "search loop")
     return f"{library} ({', '.join(methods)})" if methods else library
 

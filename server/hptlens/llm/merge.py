@@ -18,7 +18,7 @@ from hptlens.analysis.sites import make_site
 from hptlens.llm.answers import Verdict
 from hptlens.llm.source import SourceLines
 from hptlens.llm.validate import Candidate, SeedChecked, clean
-from hptlens.report import Criteria, FileError, FileReport, Finding, Hyperparameter, Range, Site
+from hptlens.report import HAND_WRITTEN, Criteria, FileError, FileReport, Finding, Hyperparameter, Range, Site
 
 _KIND_LABELS = {
     "search-space": "search space",
@@ -155,20 +155,9 @@ def _next_site_number(sites: Iterable[Site]) -> int:
 
 
 def _summarised(base: FileReport, findings: list[Finding], sites: list[Site], lines: list[int]) -> FileReport:
-    categories = set(base.criteria.names()) | {str(f.category) for f in findings}
-    libraries = set(base.libraries) | {f.library for f in findings if f.library != "hand-written"}
-    names = set(base.hyperparameters) | {h.name for f in findings for h in f.hyperparameters if h.name != "?"}
-    return base.model_copy(
-        update={
-            "findings": findings,
-            "sites": sites,
-            "tuning_applied": base.tuning_applied or bool(findings),
-            "criteria": Criteria.of(categories),
-            "libraries": sorted(libraries),
-            "hyperparameters": sorted(names),
-            "line_numbers": sorted(set(base.line_numbers) | set(lines)),
-        }
-    )
+    merged = base.model_copy(update={"findings": findings, "sites": sites})
+    merged.summarize(lines)
+    return merged
 
 
 # --------------------------------------------------------------------------- LLM only
@@ -207,7 +196,7 @@ def _library_on_line(source: SourceLines, checked: SeedChecked, line: int) -> st
     for library in checked.libraries:
         if library.lower().split()[0] in text:
             return library
-    return checked.libraries[0] if checked.libraries else "hand-written"
+    return checked.libraries[0] if checked.libraries else HAND_WRITTEN
 
 
 def with_error(report: FileReport, message: str) -> FileReport:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from hptlens.llm.answers import ReviewAnswer, SeedAnswer, Verdict
 from hptlens.llm.prompt import Part
 from hptlens.llm.source import SourceLines
+from hptlens.report import HAND_WRITTEN
 
 NAME_REACH = 3
 """Lines searched either side for the line that writes a finding's hyperparameter."""
@@ -38,14 +39,14 @@ _LIBRARY_ALIASES = {
     "pygad": "pygad", "cma": "pycma", "pycma": "pycma", "flaml": "FLAML", "syne tune": "Syne Tune",
     "syne_tune": "Syne Tune", "smac": "SMAC", "hydra": "Hydra",
 }
-_HAND_WRITTEN = {"", "none", "hand-written", "handwritten", "hand written", "manual", "custom", "n/a", "python"}
+_HAND_WRITTEN_NAMES = {"", "none", "hand-written", "handwritten", "hand written", "manual", "custom", "n/a", "python"}
 
 
 def canonical_library(name: str) -> str:
     """The catalog's display name for a library the model names; 'hand-written' for none."""
     key = clean(name, _NAME_CHARS).strip().lower()
-    if key in _HAND_WRITTEN:
-        return "hand-written"
+    if key in _HAND_WRITTEN_NAMES:
+        return HAND_WRITTEN
     return _LIBRARY_ALIASES.get(key) or _LIBRARY_ALIASES.get(key.split()[0] if key.split() else key) \
         or clean(name, _NAME_CHARS).strip()
 
@@ -254,6 +255,6 @@ def check_seed(answer: SeedAnswer, source: SourceLines, part: Part, tally: Tally
     checked.lines.sort()
     checked.names = check_names(source, answer.hyperparameters, tally)
     libraries = [canonical_library(n) for n in answer.libraries]
-    checked.libraries = [n for n in dict.fromkeys(libraries) if n != "hand-written"]
+    checked.libraries = [n for n in dict.fromkeys(libraries) if n != HAND_WRITTEN]
     checked.criteria = list(dict.fromkeys(answer.specific_criteria))
     return checked

@@ -28,6 +28,7 @@ from hptlens.analysis.configs.spaces import (
     wandb_space,
 )
 from hptlens.analysis.configs.tree import Key, Node, items_of, plain, walk
+from hptlens.analysis.neutral import Span
 from hptlens.report import Hyperparameter, JsonScalar, SearchSpace, SpaceType
 
 
@@ -190,11 +191,13 @@ def _mapping_dimensions(values: Node) -> list[Hit]:
     for item in values.items:
         for key, value in item.pairs if item.is_map else []:
             seen.setdefault(key.text, (key, []))[1].append(plain(value))
-    return [Hit(kind=SWEEP, category=AUTO, library="Polyaxon", line=key.line, column=key.column,
-                end_line=key.line, end_column=key.column + len(key.text), api="polyaxon.matrix",
-                hyperparameters=[Hyperparameter(name=name, space=SearchSpace(type=SpaceType.GRID, values=found))],
-                message=f"Polyaxon mapping parameter {name}: {len(found)} values")
-            for name, (key, found) in seen.items()]
+    hits = []
+    for name, (key, found) in seen.items():
+        message = f"Polyaxon mapping parameter {name}: {len(found)} values"
+        hp = Hyperparameter(name=name, space=SearchSpace(type=SpaceType.GRID, values=found))
+        hits.append(Hit(SWEEP, AUTO, "Polyaxon", Span(key.line, key.column, key.line, key.column + len(key.text)),
+                        message, api="polyaxon.matrix", hyperparameters=[hp], message=message))
+    return hits
 
 
 def _polyaxon_v0(section: tuple[Key, Node]) -> Group:

@@ -1,10 +1,11 @@
-"""What config detectors emit: hits spanning `key: value` entries, grouped into searches."""
+"""What config detectors emit: the analysis' `Hit`s, spanning `key: value` entries, grouped into searches."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from hptlens.analysis.configs.tree import Key, Node
+from hptlens.analysis.neutral import Hit, Span
 from hptlens.analysis.sites import describe_hyperparameter
 from hptlens.report import ConfigRef, Criterion, FindingKind, Hyperparameter, RLContext, SearchSpace
 
@@ -12,22 +13,6 @@ SWEEP = FindingKind.SWEEP_CONFIG
 TUNED = FindingKind.TUNED_CONFIG
 AUTO = Criterion.AUTO_TUNING
 PARAM = Criterion.PARAMETERIZATION
-
-
-@dataclass
-class Hit:
-    kind: FindingKind
-    category: Criterion
-    library: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    message: str
-    method: str | None = None
-    hyperparameters: list[Hyperparameter] = field(default_factory=list)
-    api: str | None = None
-    confidence: float = 0.9
 
 
 @dataclass
@@ -49,10 +34,10 @@ class Context:
 def entry_hit(key: Key, value: Node, *, kind: FindingKind, category: Criterion, library: str, message: str,
               method: str | None = None, hps: list[Hyperparameter] | None = None, api: str | None = None,
               confidence: float = 0.9) -> Hit:
-    """A hit spanning `key: value`."""
-    return Hit(kind=kind, category=category, library=library, line=key.line, column=key.column,
-               end_line=value.end_line, end_column=value.end_column, message=message, method=method,
-               hyperparameters=hps or [], api=api, confidence=confidence)
+    """A hit spanning `key: value`, with the message as written."""
+    span = Span(key.line, key.column, value.end_line, value.end_column)
+    return Hit(kind, category, library, span, message, method=method, api=api, hyperparameters=hps or [],
+               confidence=confidence, message=message)
 
 
 def dimension_hit(key: Key, value: Node, name: str, space: SearchSpace, library: str, label: str,

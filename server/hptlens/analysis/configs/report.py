@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from hptlens.analysis.assembly import HASH_SUPPRESS
+from hptlens.analysis.assembly import PlainText, assemble
 from hptlens.analysis.configs.detectors import detect_configspace, detect_polyaxon, detect_ray, detect_wandb, detect_zoo
 from hptlens.analysis.configs.hits import Context, Group
 from hptlens.analysis.configs.hydra import detect_hydra, hydra_defaults_refs
 from hptlens.analysis.configs.tree import load
-from hptlens.analysis.sites import make_site
+from hptlens.analysis.neutral import Hit, line_count
 from hptlens.documents import Document
-from hptlens.report import Criteria, FileError, FileReport, Finding, Language, Range
+from hptlens.report import FileError, FileReport, Language
 from hptlens.settings import Settings
 
 CONFIG_MAX_BYTES = 1024 * 1024
@@ -29,7 +30,7 @@ DETECTORS = (detect_hydra, detect_configspace, detect_wandb, detect_polyaxon, de
 def analyze_config(document: Document, settings: Settings) -> FileReport:
     """Findings of one YAML or JSON document. Never raises for bad input: errors are entries."""
     text = document.text
-    report = FileReport(path=document.path, language=document.language, lines=_line_count(text))
+    report = FileReport(path=document.path, language=document.language, lines=line_count(text))
     size = len(text.encode("utf-8", "surrogatepass"))
     if document.language == Language.JSON and not _JSON_MARKERS.search(text):
         return report  # data or tooling JSON: nothing a config detector looks for
@@ -51,61 +52,27 @@ def analyze_config(document: Document, settings: Settings) -> FileReport:
         for detect in DETECTORS:
             groups += detect(root, ctx)
     report.config_refs = ctx.refs
-    _fill(report, _filter(groups, text, settings))
-    if report.tuning_applied:
+    hits, sites = _sites(groups)
+    if assemble(report, document, PlainText(text), hits, settings, sites):
         report.rl_context = ctx.rl
     return report
 
 
-def _filter(groups: list[Group], text: str, settings: Settings) -> list[Group]:
-    """Enabled kinds only, and `# hpt: ignore[...]` comments honoured (the same syntax as in Python)."""
-    enabled = {str(getattr(k, "value", k)) for k in settings.enabled_kinds}
-    ignored: dict[int, set[str] | None] = {}
-    if "hpt:" in text:
-        for row, line in enumerate(text.split("\n"), start=1):
-            match = HASH_SUPPRESS.search(line)
-            if match is not None:
-                kinds = {k.strip() for k in match.group("kinds").split(",")} if match.group("kinds") else None
-                ignored[0 if match.group("file") else row] = kinds
-    seen: set[tuple[int, int, str]] = set()
-    kept: list[Group] = []
-    for group in groups:
-        hits = []
+def _sites(groups: list[Group]) -> tuple[list[Hit], Callable[[list[Hit]], list[list[int]]]]:
+    """The groups' hits, each carrying its group's budget, and the grouping of the hits kept
+    into sites: one per group, in order of their first line (then of detection)."""
+    hits: list[Hit] = []
+    group_of: dict[int, int] = {}
+    for number, group in enumerate(groups):
         for hit in group.hits:
-            kind = str(getattr(hit.kind, "value", hit.kind))
-            position = (hit.line, hit.column, kind)
-            if kind not in enabled or position in seen or any(
-                    row in ignored and (ignored[row] is None or kind in (ignored[row] or ())) for row in (hit.line, 0)):
-                continue
-            seen.add(position)
+            hit.budget = group.budget
+            group_of[id(hit)] = number
             hits.append(hit)
-        if hits:
-            kept.append(Group(hits, group.budget))
-    return kept
 
+    def sites(kept: list[Hit]) -> list[list[int]]:
+        members: dict[int, list[int]] = {}
+        for index, hit in enumerate(kept):
+            members.setdefault(group_of[id(hit)], []).append(index)
+        return [members[g] for g in sorted(members, key=lambda g: (min(kept[i].start for i in members[g])[0], g))]
 
-def _fill(report: FileReport, groups: list[Group]) -> None:
-    if not groups:
-        return
-    findings: list[Finding] = []
-    for number, group in enumerate(sorted(groups, key=lambda g: min(h.line for h in g.hits)), start=1):
-        site_id = f"S{number}"
-        indices = []
-        for hit in sorted(group.hits, key=lambda h: (h.line, h.column)):
-            indices.append(len(findings))
-            findings.append(Finding(kind=hit.kind, category=hit.category, library=hit.library, method=hit.method,
-                                    message=hit.message, range=Range.of(hit.line, hit.column, hit.end_line,
-                                                                        hit.end_column),
-                                    hyperparameters=hit.hyperparameters, confidence=hit.confidence, api=hit.api,
-                                    site=site_id))
-        report.sites.append(make_site(site_id, findings, indices, group.budget))
-    report.findings = findings
-    report.tuning_applied = True
-    report.criteria = Criteria.of({f.category for f in findings})
-    report.libraries = sorted({f.library for f in findings})
-    report.hyperparameters = sorted({h.name for f in findings for h in f.hyperparameters})
-    report.line_numbers = sorted({f.range.start.line for f in findings})
-
-
-def _line_count(text: str) -> int:
-    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+    return hits, sites

@@ -31,9 +31,7 @@ from hptlens.analysis.cpp.file import (
 from hptlens.analysis.cpp.literals import grid_values, is_num, literal
 from hptlens.analysis.cpp.sampling import binding, bound_name, distribution, distribution_space, transformed
 from hptlens.analysis.neutral import NOT_LITERAL, Hit, identifiers_in, text
-from hptlens.report import Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
-
-HAND = "hand-written"
+from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 _MAX_SWEEP = 20  # a counter loop with more values than this is a schedule (epsilon decay), not a sweep
 
@@ -199,11 +197,11 @@ class HandSearches:
                 continue
             space = transformed(self.cpp, space, call, wrapper)
             hp = Hyperparameter(name=name, space=space)
-            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, statement,
+            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND_WRITTEN, statement,
                                  "hand-written random sampling", method="random search", confidence=0.8,
                                  hyperparameters=[hp]))
             if declaration is not None and declaration.start_point[0] != statement.start_point[0]:
-                self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, declaration,
+                self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND_WRITTEN, declaration,
                                      "hand-written sampling distribution", method="random search",
                                      confidence=0.8, hyperparameters=[hp]))
             existing = self._loops.get(loop.id)
@@ -267,7 +265,7 @@ class HandSearches:
         if loop.id in self._loops:
             return self._loops[loop.id]
         confident = any(is_cpp_hyperparameter(n) for n, _ in dims) or method == "random search"
-        hit = Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND, loop, label, method=method,
+        hit = Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND_WRITTEN, loop, label, method=method,
                   hyperparameters=_grid_hps(dims), confidence=0.85 if confident else 0.75)
         self._loops[loop.id] = hit
         self.hits.append(hit)
@@ -275,7 +273,7 @@ class HandSearches:
 
     def _values_definition(self, statement: Node, dims: list[tuple[str, list[Any] | None]]) -> None:
         """`std::vector<double> lrs = {...};` declared apart from its loop: the space itself."""
-        self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND, statement,
+        self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND_WRITTEN, statement,
                              "hand-written grid values", method="grid search", confidence=0.8,
                              hyperparameters=_grid_hps(dims)))
 

@@ -23,7 +23,7 @@ from hptlens.analysis.cpp.file import (
 )
 from hptlens.analysis.cpp.literals import grid_values, is_num, literal
 from hptlens.analysis.neutral import Hit, number, text
-from hptlens.report import Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
+from hptlens.report import UNNAMED, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 # ---- library searches (catalog rows) ------------------------------------------------------------
 
@@ -136,7 +136,7 @@ class LibrarySearches:
         targets = _tie_targets(call)
         for position, argument in enumerate(tuned):
             name = text(argument) if argument.type == "identifier" else \
-                (_unbest(targets[position]) if position < len(targets) else "?")
+                (_unbest(targets[position]) if position < len(targets) else UNNAMED)
             value, decl = self.cpp.resolve(argument)
             values = grid_values(literal(value))
             space = SearchSpace(type=SpaceType.GRID, values=values) if values is not None else \
@@ -177,7 +177,7 @@ class LibrarySearches:
             space = SearchSpace(type=SpaceType.INT if is_int else SpaceType.FLOAT,
                                 low=number(lows[i]) if lows and i < len(lows) else None,
                                 high=number(highs[i]) if highs and i < len(highs) else None)
-            hps.append(Hyperparameter(name=(names[i] if i < len(names) else None) or "?", space=space))
+            hps.append(Hyperparameter(name=(names[i] if i < len(names) else None) or UNNAMED, space=space))
         rows_seen: set[int] = set()
         for bound, (_, decl) in zip(bounds, resolved):
             where = decl.statement if decl is not None else bound

@@ -41,7 +41,7 @@ def _owner(node: Node) -> Node:
 def group_cpp_hits(cpp: CppFile, hits: list[Hit]) -> list[list[int]]:
     """Hits grouped by site: one per function, joined when one function calls another's (a trial
     loop in main calling a sampler in `sample_config`)."""
-    owners = [_owner(h.node) for h in hits]
+    owners = [_owner(h.tree_node) for h in hits]
     by_id = {o.id: o for o in owners}
     parent: dict[int, int] = {i: i for i in by_id}
 
@@ -63,7 +63,7 @@ def group_cpp_hits(cpp: CppFile, hits: list[Hit]) -> list[list[int]]:
     clusters: dict[int, list[int]] = {}
     for index, owner in enumerate(owners):
         clusters.setdefault(find(owner.id), []).append(index)
-    return sorted(clusters.values(), key=lambda c: min(hits[i].node.start_byte for i in c))
+    return sorted(clusters.values(), key=lambda c: min(hits[i].tree_node.start_byte for i in c))
 
 
 def _declared_names(owner: Node) -> list[str]:
