@@ -263,7 +263,7 @@ def score_file(name: str, truth: GroundTruth, path: Path, report: FileReport | N
     predicted = report.tuning_applied if report else False
     libraries = list(report.libraries) if report else []
     criteria = report.criteria.names() if report else []
-    expected_criteria = [str(getattr(c, "value", c)) for c in truth.criteria]
+    expected_criteria = [str(c) for c in truth.criteria]
     return FileScore(
         file=name,
         report=report.path if report else None,

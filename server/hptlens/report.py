@@ -7,6 +7,7 @@ a test keeps the committed file in sync. Everything that leaves the analysis cor
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from enum import Enum
 from typing import Any, Literal, Union
@@ -22,11 +23,22 @@ UNNAMED = "?"
 JsonScalar = Union[str, int, float, bool, None]
 
 
+if sys.version_info >= (3, 11):
+    from enum import StrEnum
+else:  # pragma: no cover - exercised on 3.10 only
+
+    class StrEnum(str, Enum):
+        """enum.StrEnum of Python 3.11: members are strings, their own value as text."""
+
+        def __str__(self) -> str:
+            return str(self.value)
+
+
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+    model_config = ConfigDict(extra="forbid")
 
 
-class FindingKind(str, Enum):
+class FindingKind(StrEnum):
     SEARCH_SPACE = "search-space"
     SEARCH_RUN = "search-run"
     SCHEDULER = "scheduler"
@@ -35,7 +47,7 @@ class FindingKind(str, Enum):
     TUNED_CONFIG = "tuned-config"
 
 
-class Criterion(str, Enum):
+class Criterion(StrEnum):
     """The seed study's four criteria for 'tuning is applied'."""
 
     AUTO_TUNING = "auto-tuning"
@@ -44,7 +56,7 @@ class Criterion(str, Enum):
     PARAMETERIZATION = "parameterization"
 
 
-class Language(str, Enum):
+class Language(StrEnum):
     PYTHON = "python"
     NOTEBOOK = "notebook"
     CPP = "cpp"
@@ -70,7 +82,7 @@ class Range(Model):
         )
 
 
-class SpaceType(str, Enum):
+class SpaceType(StrEnum):
     FLOAT = "float"
     INT = "int"
     CATEGORICAL = "categorical"
@@ -175,7 +187,7 @@ class Criteria(Model):
             (self.hand_tuning, Criterion.HAND_TUNING),
             (self.parameterization, Criterion.PARAMETERIZATION),
         ]
-        return [c.value for flag, c in pairs if flag]
+        return [str(c) for flag, c in pairs if flag]
 
 
 class FileError(Model):

@@ -12,7 +12,7 @@ from tree_sitter import Node
 from hptlens.analysis.neutral import Hit, Span
 from hptlens.analysis.sites import finding_message, make_site, site_budget
 from hptlens.documents import Document
-from hptlens.report import FileError, FileReport, Finding, FindingKind, Range
+from hptlens.report import FileError, FileReport, Finding, Range
 from hptlens.settings import Settings
 
 HASH_SUPPRESS = re.compile(r"#\s*hpt:\s*ignore(?P<file>-file)?(?:\[(?P<kinds>[^\]]*)\])?")
@@ -62,7 +62,7 @@ def assemble(report: FileReport, document: Document, src: SourceText, hits: list
 def _dedupe(hits: list[Hit]) -> list[Hit]:
     seen: set[tuple[object, ...]] = set()
     unique: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (h.start, FindingKind(h.kind).value)):
+    for hit in sorted(hits, key=lambda h: (h.start, h.kind)):
         key = (hit.kind, hit.start, tuple(h.name for h in hit.hyperparameters))
         if key not in seen:
             seen.add(key)
@@ -71,8 +71,8 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
 
 
 def _filter(py: SourceText, hits: list[Hit], settings: Settings, suppress: re.Pattern[str]) -> list[Hit]:
-    enabled = {FindingKind(k).value for k in settings.enabled_kinds}
-    hits = [h for h in hits if FindingKind(h.kind).value in enabled]
+    enabled = set(settings.enabled_kinds)
+    hits = [h for h in hits if h.kind in enabled]
     if b"hpt:" not in py.source:
         return hits
     ignored: dict[int, set[str] | None] = {}
@@ -89,7 +89,7 @@ def _filter(py: SourceText, hits: list[Hit], settings: Settings, suppress: re.Pa
             ignored[row] = kinds
     kept = []
     for hit in hits:
-        kind = FindingKind(hit.kind).value
+        kind = hit.kind
         for row in (hit.start[0], -1):
             if row in ignored and (ignored[row] is None or kind in ignored[row]):  # type: ignore[operator]
                 break

@@ -333,7 +333,7 @@ def link_configs(reports: list[FileReport], settings: Settings | None = None) ->
 
     Only scanned configs count: the link step matches paths and reads no file.
     """
-    if settings is not None and FindingKind.SWEEP_CONFIG not in {FindingKind(k) for k in settings.enabled_kinds}:
+    if settings is not None and FindingKind.SWEEP_CONFIG not in settings.enabled_kinds:
         return reports
     by_path = {_link_key(r.path): r for r in reports}
     if not any(sweeps(r) for r in reports):

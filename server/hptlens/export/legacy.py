@@ -58,13 +58,13 @@ from hptlens.report import (
 MAX_RANGE_SPAN = 10_000
 """Longest "a-b" line range accepted: guards against a typo expanding to millions of lines."""
 
-_LANGUAGE_OUT: dict[str, tuple[str, str]] = {
-    Language.PYTHON.value: ("Python", "Python script"),
-    Language.NOTEBOOK.value: ("Jupyter notebook (Python)", "Jupyter notebook"),
-    Language.CPP.value: ("C++", "C++ source"),
-    Language.YAML.value: ("YAML", "configuration file"),
-    Language.JSON.value: ("JSON", "configuration file"),
-    Language.UNKNOWN.value: ("unknown", "unknown"),
+_LANGUAGE_OUT: dict[Language, tuple[str, str]] = {
+    Language.PYTHON: ("Python", "Python script"),
+    Language.NOTEBOOK: ("Jupyter notebook (Python)", "Jupyter notebook"),
+    Language.CPP: ("C++", "C++ source"),
+    Language.YAML: ("YAML", "configuration file"),
+    Language.JSON: ("JSON", "configuration file"),
+    Language.UNKNOWN: ("unknown", "unknown"),
 }
 
 LineKey = tuple[int | None, int]
@@ -118,7 +118,7 @@ def _cell_lines(report: FileReport) -> list[str]:
 
 
 def to_legacy_example(report: FileReport) -> dict[str, Any]:
-    language, environment = _LANGUAGE_OUT[Language(report.language).value]
+    language, environment = _LANGUAGE_OUT[report.language]
     example: dict[str, Any] = {
         "filename": report.path,
         "language": language,

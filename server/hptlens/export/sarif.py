@@ -10,7 +10,6 @@ File errors become tool execution notifications; the scan itself still succeeded
 from __future__ import annotations
 
 import re
-from enum import Enum
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -64,12 +63,7 @@ _RULES: dict[FindingKind, tuple[str, str, str]] = {
     ),
 }
 
-_RULE_INDEX: dict[str, int] = {kind.value: index for index, kind in enumerate(FindingKind)}
-
-
-def _value(item: Any) -> Any:
-    """Enum members and their values alike (models store values, hand-built ones may not)."""
-    return item.value if isinstance(item, Enum) else item
+_RULE_INDEX: dict[FindingKind, int] = {kind: index for index, kind in enumerate(FindingKind)}
 
 
 def artifact_uri(path: str) -> str:
@@ -100,7 +94,7 @@ def _rules() -> list[dict[str, Any]]:
         name, short, full = _RULES[kind]
         rules.append(
             {
-                "id": kind.value,
+                "id": str(kind),
                 "name": name,
                 "shortDescription": {"text": short},
                 "fullDescription": {"text": full},
@@ -113,7 +107,7 @@ def _rules() -> list[dict[str, Any]]:
 
 def _finding_properties(finding: Finding) -> dict[str, Any]:
     properties: dict[str, Any] = {
-        "category": _value(finding.category),
+        "category": str(finding.category),
         "library": finding.library,
         "method": finding.method,
         "hyperparameters": [
@@ -135,7 +129,7 @@ def _finding_properties(finding: Finding) -> dict[str, Any]:
 
 
 def _result(path: str, finding: Finding) -> dict[str, Any]:
-    kind = _value(finding.kind)
+    kind = finding.kind
     rng = finding.range
     return {
         "ruleId": kind,
@@ -169,7 +163,7 @@ def _result_key(item: tuple[str, Finding]) -> tuple[Any, ...]:
         rng.start.column,
         rng.end.line,
         rng.end.column,
-        _RULE_INDEX[_value(finding.kind)],
+        _RULE_INDEX[finding.kind],
         finding.message,
         finding.library,
         finding.method or "",

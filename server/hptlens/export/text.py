@@ -47,7 +47,7 @@ def format_lines(keys: Iterable[int | str]) -> str:
 
 
 def _kind(finding: Finding) -> str:
-    return str(getattr(finding.kind, "value", finding.kind))
+    return str(finding.kind)
 
 
 def _plural(count: int, word: str) -> str:

@@ -34,10 +34,9 @@ from hptlens.settings import LlmSettings
 log = logging.getLogger(__name__)
 
 MODES = ("off", "review", "only")
-REVIEWED_LANGUAGES = frozenset({Language.PYTHON.value, Language.NOTEBOOK.value, Language.CPP.value,
-                                Language.YAML.value, Language.JSON.value})
+REVIEWED_LANGUAGES = frozenset({Language.PYTHON, Language.NOTEBOOK, Language.CPP, Language.YAML, Language.JSON})
 """Languages sent to the model."""
-DATA_LANGUAGES = frozenset({Language.YAML.value, Language.JSON.value})
+DATA_LANGUAGES = frozenset({Language.YAML, Language.JSON})
 """Config files: sent only when they fit in one request. A large YAML or JSON file is data
 (a dataset, a lock file), and splitting it would cost many requests for nothing."""
 _POLL_SECONDS = 0.05
@@ -145,7 +144,7 @@ class Reviewer:
         mode = mode or self.settings.mode
         if mode not in MODES:
             return LlmResult(report=static, warnings=[f"{document.path}: unknown LLM mode {mode!r}; not sent"])
-        language = str(getattr(document.language, "value", document.language))
+        language = document.language
         if mode == "off" or language not in REVIEWED_LANGUAGES:
             return LlmResult(report=static)
         source = SourceLines(document)

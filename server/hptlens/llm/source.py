@@ -16,10 +16,10 @@ from tree_sitter import Node, QueryCursor
 from hptlens.documents import Document
 from hptlens.report import Finding, Language
 
-_PYTHON_LIKE = frozenset({Language.PYTHON, Language.NOTEBOOK, Language.PYTHON.value, Language.NOTEBOOK.value})
-_COMMENT_PREFIXES: dict[str, tuple[str, ...]] = {
-    Language.CPP.value: ("//", "/*", "*", "*/"),
-    Language.YAML.value: ("#",),
+_PYTHON_LIKE = frozenset({Language.PYTHON, Language.NOTEBOOK})
+_COMMENT_PREFIXES: dict[Language, tuple[str, ...]] = {
+    Language.CPP: ("//", "/*", "*", "*/"),
+    Language.YAML: ("#",),
 }
 _COMPOUND = frozenset(
     {
@@ -35,17 +35,13 @@ _MAX_SPAN = 30
 _DEFINITIONS = frozenset({"function_definition", "class_definition", "decorated_definition"})
 
 
-def _language_value(document: Document) -> str:
-    return str(getattr(document.language, "value", document.language))
-
-
 class SourceLines:
     """Line facts of one document; lines are 1-based over `document.text` (for notebooks:
     the code cells concatenated, as in `FileReport.line_numbers`)."""
 
     def __init__(self, document: Document) -> None:
         self.document = document
-        self.language = _language_value(document)
+        self.language = document.language
         text = document.text
         self.lines = text.split("\n") if text else []
         if self.lines and self.lines[-1] == "" and text.endswith("\n"):
@@ -233,7 +229,7 @@ def _strip_comment(text: str, language: str) -> str:
     """A line without its trailing comment, for languages without a parse here (a marker
     inside a string literal cuts it short too: only names are looked up in the rest)."""
     for marker in _COMMENT_PREFIXES.get(language, ())[:1]:
-        if language == Language.YAML.value:
+        if language == Language.YAML:
             marker = " #"
         index = text.find(marker)
         if index >= 0:

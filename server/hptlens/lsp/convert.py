@@ -14,7 +14,7 @@ from typing import Any
 from lsprotocol import types as lsp
 
 from hptlens.lsp.actions import Edit, comment_prefix
-from hptlens.report import FileError, FileReport, Finding, FindingKind, Range, SearchSpace, Site
+from hptlens.report import FileError, FileReport, Finding, FindingKind, Range, SearchSpace, Site, SpaceType
 
 SOURCE = "hptlens"
 SHOW_SITE = "hptlens.showSite"
@@ -22,8 +22,8 @@ RELATED_LIMIT = 20
 """relatedInformation entries per diagnostic: a site with 40 dimensions stays readable."""
 LLM_PREFIX = "[LLM] "
 
-KINDS = frozenset(kind.value for kind in FindingKind)
-_RUN_KINDS = {FindingKind.SEARCH_RUN.value, FindingKind.HAND_LOOP.value}
+KINDS = frozenset(FindingKind)
+_RUN_KINDS = {FindingKind.SEARCH_RUN, FindingKind.HAND_LOOP}
 _WARNING_ERRORS = {"decode-error", "too-large", "binary", "unreadable", "symlink-loop", "malformed",
                    "internal-error", "llm-error"}
 
@@ -158,16 +158,16 @@ def diagnostics(report: FileReport, layout: Layout) -> dict[str, list[lsp.Diagno
 
 def _finding_diagnostic(finding: Finding, rng: lsp.Range,
                         related: list[lsp.DiagnosticRelatedInformation]) -> lsp.Diagnostic:
-    source = _value(finding.source)
+    source = finding.source
     message = finding.message if source != "llm" else LLM_PREFIX + finding.message
     return lsp.Diagnostic(
         range=rng,
         message=message,
         severity=lsp.DiagnosticSeverity.Information,
-        code=_value(finding.kind),
+        code=str(finding.kind),
         source=SOURCE,
         related_information=related or None,
-        data={"site": finding.site, "kind": _value(finding.kind), "library": finding.library, "source": source},
+        data={"site": finding.site, "kind": str(finding.kind), "library": finding.library, "source": source},
     )
 
 
@@ -176,8 +176,8 @@ def _related(report: FileReport, index: int, members: list[int],
     """The other findings of the site: a space or scheduler points at what runs the search,
     the run points at everything in its site."""
     others = [i for i in members if i != index]
-    runs = [i for i in others if _value(report.findings[i].kind) in _RUN_KINDS]
-    chosen = others if _value(report.findings[index].kind) in _RUN_KINDS or not runs else runs
+    runs = [i for i in others if report.findings[i].kind in _RUN_KINDS]
+    chosen = others if report.findings[index].kind in _RUN_KINDS or not runs else runs
     related = []
     for i in chosen[:RELATED_LIMIT]:
         where = placed[i]
@@ -256,7 +256,7 @@ def _site_spans(report: FileReport, site: Site, cell: int | None) -> list[tuple[
     members = [report.findings[i] for i in site.findings if i < len(report.findings)]
     here = [f for f in members if f.cell == cell]
     spans = [(_point(f.range.start), _point(f.range.end)) for f in here]
-    spaces = [span for f, span in zip(here, spans) if _value(f.kind) == FindingKind.SEARCH_SPACE.value]
+    spaces = [span for f, span in zip(here, spans) if f.kind == FindingKind.SEARCH_SPACE]
     if spaces:
         spans.insert(0, (min(s for s, _ in spaces), max(e for _, e in spaces)))
     return spans
@@ -273,7 +273,7 @@ def site_markdown(site: Site) -> str:
         space = hp.space
         rows.append("| " + " | ".join(_cell(text) for text in (
             f"`{hp.name}`",
-            _value(space.type) if space else "unknown",
+            str(space.type) if space else "unknown",
             _domain(space),
             "yes" if space and space.log else "no",
             _grid_points(space),
@@ -282,7 +282,7 @@ def site_markdown(site: Site) -> str:
     if site.method:
         facts.append(f"method: {site.method}")
     facts.append(f"budget: {site.budget or 'not stated'}")
-    facts.append("criteria: " + ", ".join(_value(c) for c in site.categories))
+    facts.append("criteria: " + ", ".join(site.categories))
     parts = [f"**{lens_title(site)}**", ""]
     if site.hyperparameters:
         parts += [*rows, ""]
@@ -309,7 +309,7 @@ def _grid_points(space: SearchSpace | None) -> str:
     items = space.choices if space.choices is not None else space.values
     if items is not None:
         return str(len(items))
-    stepped = space.step is not None or _value(space.type) == "int"
+    stepped = space.step is not None or space.type == SpaceType.INT
     if stepped and space.low is not None and space.high is not None and not space.log:
         step = space.step or 1
         if step > 0 and space.high >= space.low:
@@ -329,8 +329,6 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _value(item: Any) -> str:
-    return str(getattr(item, "value", item))
 
 
 # --------------------------------------------------------------------------- quick fixes

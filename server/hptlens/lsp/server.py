@@ -245,7 +245,7 @@ server = HptLanguageServer()
 def initialize(ls: HptLanguageServer, params: lsp.InitializeParams) -> None:
     ls.store.set_init_options(params.initialization_options)
     encoding = ls.workspace.position_encoding or lsp.PositionEncodingKind.Utf16
-    ls.encoding = str(getattr(encoding, "value", encoding))
+    ls.encoding = lsp.PositionEncodingKind(encoding).value
     ls.pull = ls.capability("text_document.diagnostic") is not None
     properties = ls.capability("text_document.code_action.resolve_support.properties") or []
     ls.resolve_edits = "edit" in properties
@@ -419,7 +419,7 @@ def _language_of(ls: HptLanguageServer, uri: str) -> str:
     if ls.key_of(uri) != uri:
         return "notebook"
     language = language_of(to_fs_path(uri) or uri, ls.workspace.get_text_document(uri).language_id)
-    return str(language.value)
+    return str(language)
 
 
 def _edit_target(ls: HptLanguageServer, uri: str, whole_file: bool) -> tuple[str, str | None, str, bool]:
