@@ -18,7 +18,7 @@ from pathlib import Path
 from lsprotocol import types as lsp
 
 from hptlens.analysis import analyze
-from hptlens.documents import Document, detect_language, notebook_document
+from hptlens.documents import CellKind, Document, detect_language, notebook_document
 from hptlens.lsp import convert
 from hptlens.lsp.convert import Layout, Part, split_lines
 from hptlens.report import FileError, FileReport, Language
@@ -48,6 +48,33 @@ def language_of(name: str, language_id: str | None) -> Language:
     return language if language != Language.UNKNOWN else LANGUAGE_IDS.get(language_id or "", Language.UNKNOWN)
 
 
+@dataclass(frozen=True)
+class OpenText:
+    """An open text document as the editor has it."""
+
+    uri: str
+    text: str
+    version: int | None
+
+
+@dataclass(frozen=True)
+class OpenCell:
+    """One cell of an open notebook (markdown and raw cells included: they keep the indices)."""
+
+    index: int
+    uri: str
+    kind: CellKind
+    text: str
+    version: int | None
+
+
+@dataclass(frozen=True)
+class OpenNotebook:
+    """An open notebook: its cells in order."""
+
+    cells: tuple[OpenCell, ...]
+
+
 @dataclass
 class Snapshot:
     """What one run analyses, taken on the event loop; everything else happens in the worker."""
@@ -58,22 +85,27 @@ class Snapshot:
     settings: Settings
     excluded: bool
     encoding: str
-    parts: dict[int | None, tuple[str, str]]
-    """None -> (URI, text) for a document; cell index -> (cell URI, source) for a notebook."""
-    kinds: dict[int, str] = field(default_factory=dict)
-    """Notebook cell index -> 'code', 'markdown' or 'raw'."""
-    versions: dict[str, int | None] = field(default_factory=dict)
+    content: OpenText | OpenNotebook
     file_path: str | None = None
     """The file on disk behind a `file:` URI (its hydra configs are read beside it)."""
 
     def document(self) -> Document:
-        if None in self.parts:
-            return Document(path=self.display, text=self.parts[None][1], language=self.language)
-        cells = [(index, self.kinds[index], text) for index, (_, text) in self.parts.items() if index is not None]
-        return notebook_document(self.display, cells)
+        if isinstance(self.content, OpenText):
+            return Document(path=self.display, text=self.content.text, language=self.language)
+        return notebook_document(self.display, [(c.index, c.kind, c.text) for c in self.content.cells])
 
     def layout(self) -> Layout:
-        return Layout({key: Part(uri, split_lines(text)) for key, (uri, text) in self.parts.items()}, self.encoding)
+        """Where findings are shown: the document itself, or each cell by its index (a finding's `cell`)."""
+        if isinstance(self.content, OpenText):
+            return Layout.single(self.content.uri, self.content.text, self.encoding)
+        return Layout({c.index: Part(c.uri, split_lines(c.text)) for c in self.content.cells}, self.encoding)
+
+    @property
+    def versions(self) -> dict[str, int | None]:
+        """URI -> the text version analysed (what publishDiagnostics reports)."""
+        if isinstance(self.content, OpenText):
+            return {self.content.uri: self.content.version}
+        return {c.uri: c.version for c in self.content.cells}
 
 
 @dataclass

@@ -27,7 +27,7 @@ from hptlens import __version__
 from hptlens.lsp import actions, convert, export
 from hptlens.lsp.config import SECTION, SettingsStore, dynamic_registrations, is_excluded
 from hptlens.lsp.progress import Progress
-from hptlens.lsp.runs import Analysis, Snapshot, cell_kind, language_of, run_analysis
+from hptlens.lsp.runs import Analysis, OpenCell, OpenNotebook, OpenText, Snapshot, cell_kind, language_of, run_analysis
 from hptlens.lsp.schedule import Scheduler
 from hptlens.report import Language
 from hptlens.settings import Settings
@@ -132,22 +132,21 @@ class HptLanguageServer(LanguageServer):
         text_doc = self.workspace.get_text_document(uri)
         path, display, settings, excluded = self.place(uri)
         language = language_of(path or uri, text_doc.language_id)
-        snapshot = Snapshot(uri, display, language, settings, excluded, self.encoding,
-                            parts={None: (uri, text_doc.source)}, versions={uri: text_doc.version},
-                            file_path=to_fs_path(uri) if uri.startswith("file:") else None)
+        content = OpenText(uri, text_doc.source, text_doc.version)
+        snapshot = Snapshot(uri, display, language, settings, excluded, self.encoding, content, _file_path(uri))
         return partial(run_analysis, snapshot)
 
     def _prepare_notebook(self, uri: str) -> Callable[[], Analysis]:
         notebook = self.workspace.get_notebook_document(notebook_uri=uri)
         assert notebook is not None
         _, display, settings, excluded = self.place(uri)
-        snapshot = Snapshot(uri, display, Language.NOTEBOOK, settings, excluded, self.encoding, parts={},
-                            file_path=to_fs_path(uri) if uri.startswith("file:") else None)
+        cells = []
         for index, cell in enumerate(notebook.cells):
             text_doc = self.workspace.get_text_document(cell.document)
-            snapshot.parts[index] = (cell.document, text_doc.source)
-            snapshot.kinds[index] = cell_kind(cell, text_doc.language_id)
-            snapshot.versions[cell.document] = text_doc.version
+            kind = cell_kind(cell, text_doc.language_id)
+            cells.append(OpenCell(index, cell.document, kind, text_doc.source, text_doc.version))
+        content = OpenNotebook(tuple(cells))
+        snapshot = Snapshot(uri, display, Language.NOTEBOOK, settings, excluded, self.encoding, content, _file_path(uri))
         return partial(run_analysis, snapshot)
 
     def _landed(self, key: str, version: Hashable, analysis: Analysis) -> None:
@@ -233,6 +232,10 @@ class HptLanguageServer(LanguageServer):
                 await self.client_register_capability_async(lsp.RegistrationParams(registrations=registrations))
             except Exception as exc:
                 log.warning("dynamic registration failed: %s", exc)
+
+
+def _file_path(uri: str) -> str | None:
+    return to_fs_path(uri) if uri.startswith("file:") else None
 
 
 server = HptLanguageServer()
