@@ -1,4 +1,4 @@
-"""The VS Code client's list of server settings (client/server-settings.json) matches the Settings model.
+"""The VS Code client's list of server settings (client/server-settings.json) matches the ServerSettings model.
 
 The node tests check client/package.json against that list; this side checks the list against the
 model, so a setting added to the server and not contributed by the extension fails here.
@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 
 from hptlens.report import FindingKind
-from hptlens.settings import Settings
+from hptlens.settings import ServerSettings
 
 CLIENT = Path(__file__).resolve().parents[1] / "client"
 
@@ -50,11 +50,11 @@ def _client_settings() -> dict[str, Any]:
 
 
 def test_client_lists_every_server_setting() -> None:
-    assert sorted(_client_settings()) == sorted(_camel_keys(Settings, "hptlens"))
+    assert sorted(_client_settings()) == sorted(_camel_keys(ServerSettings, "hptlens"))
 
 
 def test_client_defaults_are_the_server_defaults() -> None:
-    defaults = _flatten(Settings().model_dump(mode="json", by_alias=True), "hptlens")
+    defaults = _flatten(ServerSettings().model_dump(mode="json", by_alias=True), "hptlens")
     assert _client_settings() == defaults
 
 
@@ -67,12 +67,12 @@ def test_camel_case_section_validates_on_the_server() -> None:
         for parent in parents:
             target = target.setdefault(parent, {})
         target[leaf] = value
-    assert Settings.model_validate(nested) == Settings()
+    assert ServerSettings.model_validate(nested) == ServerSettings()
 
 
 def test_contributed_kinds_and_modes_match_the_server() -> None:
     manifest = json.loads((CLIENT / "package.json").read_text(encoding="utf-8"))
     properties = manifest["contributes"]["configuration"]["properties"]
     assert properties["hptlens.enabledKinds"]["items"]["enum"] == [kind.value for kind in FindingKind]
-    mode = Settings.model_fields["llm"].annotation.model_fields["mode"].annotation
+    mode = ServerSettings.model_fields["llm"].annotation.model_fields["mode"].annotation
     assert tuple(properties["hptlens.llm.mode"]["enum"]) == mode.__args__

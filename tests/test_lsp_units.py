@@ -19,7 +19,7 @@ from hptlens.lsp.actions import Edit, ignore_file_edit, ignore_line_edit
 from hptlens.lsp.config import SettingsStore, editor_layer, is_excluded
 from hptlens.lsp.export import ExportError, ExportRequest, target_path
 from hptlens.lsp.schedule import Scheduler
-from hptlens.settings import Settings
+from hptlens.settings import ServerSettings, Settings
 
 SOURCE = textwrap.dedent('''\
     #!/usr/bin/env python
@@ -112,7 +112,7 @@ def test_layers_initialization_options_then_folder_then_pyproject(tmp_path: Path
     settings = store.settings_for(str(tmp_path), "file:///ws")
     assert (settings.debounce_ms, settings.max_file_bytes) == (9, 99)
     assert (settings.llm.mode, settings.llm.model) == ("review", "m")
-    assert store.settings_for(None, "") == Settings(debounce_ms=7, max_file_bytes=5, llm={"mode": "review"})
+    assert store.settings_for(None, "") == ServerSettings(debounce_ms=7, max_file_bytes=5, llm={"mode": "review"})
     assert store.take_warnings() == [] and store.take_warnings() == []
 
 

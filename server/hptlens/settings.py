@@ -1,5 +1,6 @@
-"""Analysis settings, validated at the boundary (CLI flags, pyproject, LSP settings), and their
-loading from `[tool.hptlens]` in the nearest pyproject.toml."""
+"""Settings, validated at the boundary (CLI flags, pyproject, LSP settings), and their loading from
+`[tool.hptlens]` in the nearest pyproject.toml: `Settings` for the analysis, `ServerSettings` for
+the language server (the analysis settings and its own)."""
 
 from __future__ import annotations
 
@@ -50,16 +51,25 @@ class Settings(BaseModel):
     enabled_kinds: list[FindingKind] = Field(default_factory=lambda: list(FindingKind))
     exclude: list[str] = Field(default_factory=list, description="gitignore-style globs to skip")
     max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, ge=1)
-    debounce_ms: int = Field(default=DEFAULT_DEBOUNCE_MS, ge=0,
-                             description="language server: quiet time after an edit before analysing")
     llm: LlmSettings = Field(default_factory=LlmSettings)
 
 
-def load_settings(start: Path, overrides: dict[str, Any] | None = None) -> tuple[Settings, list[str]]:
-    """Settings from `[tool.hptlens]` in the nearest pyproject.toml that has it, then overrides.
+class ServerSettings(Settings):
+    """The language server's settings: the analysis settings and what only the server uses."""
 
-    Keys may use dashes or underscores. An unknown key or an ill-typed value gives a
-    warning and the default is kept for that key; nothing here raises.
+    debounce_ms: int = Field(default=DEFAULT_DEBOUNCE_MS, ge=0,
+                             description="quiet time after an edit before analysing")
+
+
+
+def load_settings(
+    start: Path, overrides: dict[str, Any] | None = None, model: type[Settings] = Settings
+) -> tuple[Settings, list[str]]:
+    """Settings (`model`) from `[tool.hptlens]` in the nearest pyproject.toml that has it, then overrides.
+
+    Keys may use dashes or underscores. The table is shared by the CLI and the language server:
+    a key of either is known (the other's keys are left out of `model`). An unknown key or an
+    ill-typed value gives a warning and the default is kept for that key; nothing here raises.
     """
     warnings: list[str] = []
     values: dict[str, Any] = {}
@@ -69,7 +79,7 @@ def load_settings(start: Path, overrides: dict[str, Any] | None = None) -> tuple
         _merge_values(values, _valid_values(table, f"{source} [tool.hptlens]", warnings))
     if overrides:
         _merge_values(values, _valid_values(overrides, "settings", warnings))
-    return Settings(**values), warnings
+    return model(**{name: value for name, value in values.items() if name in model.model_fields}), warnings
 
 
 def _merge_values(values: dict[str, Any], new: dict[str, Any]) -> None:
@@ -114,7 +124,7 @@ def _hptlens_table(path: Path, warnings: list[str]) -> dict[str, Any] | None:
 
 
 def _valid_values(
-    table: dict[str, Any], source: str, warnings: list[str], model: type[BaseModel] = Settings
+    table: dict[str, Any], source: str, warnings: list[str], model: type[BaseModel] = ServerSettings
 ) -> dict[str, Any]:
     known = model.model_fields
     values: dict[str, Any] = {}

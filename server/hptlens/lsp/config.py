@@ -22,7 +22,7 @@ from lsprotocol import types as lsp
 from pathspec import GitIgnoreSpec
 from pydantic import BaseModel, ValidationError
 
-from hptlens.settings import Settings, load_settings
+from hptlens.settings import ServerSettings, Settings, load_settings
 
 SECTION = "hptlens"
 CLIENT_KEYS = frozenset({"trace", "server", "serverPath", "serverArgs", "interpreter", "path", "executable",
@@ -46,7 +46,7 @@ def editor_layer(raw: Any, source: str, warnings: list[str]) -> dict[str, Any]:
     if not isinstance(raw, dict):
         warnings.append(f"{source}: settings must be an object, got {type(raw).__name__}; using the defaults")
         return {}
-    return _valid(Settings, raw, "", source, warnings)
+    return _valid(ServerSettings, raw, "", source, warnings)
 
 
 def _valid(model: type[BaseModel], raw: dict[str, Any], prefix: str, source: str,
@@ -84,12 +84,12 @@ def merge(*layers: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def build(layers: list[dict[str, Any]], warnings: list[str]) -> Settings:
+def build(layers: list[dict[str, Any]], warnings: list[str]) -> ServerSettings:
     try:
-        return Settings.model_validate(merge(*layers))
+        return ServerSettings.model_validate(merge(*layers))
     except ValidationError as exc:  # each key was valid alone; keep the defaults if not together
         warnings.append(f"settings rejected ({exc.errors()[0]['msg']}); using the defaults")
-        return Settings()
+        return ServerSettings()
 
 
 class SettingsStore:
@@ -106,7 +106,7 @@ class SettingsStore:
         self._init_warnings: list[str] = []
         self._folder_warnings: dict[str, list[str]] = {}
         self._pyproject: dict[str, tuple[dict[str, Any], list[str]]] = {}
-        self._cache: dict[tuple[str | None, str | None], Settings] = {}
+        self._cache: dict[tuple[str | None, str | None], ServerSettings] = {}
         self._pending: list[str] = []
         self._shown: set[str] = set()
 
@@ -128,7 +128,7 @@ class SettingsStore:
         self._cache.clear()
         self._shown.clear()  # after a change, a still-bad value deserves a new warning
 
-    def settings_for(self, directory: str | None, folder: str | None) -> Settings:
+    def settings_for(self, directory: str | None, folder: str | None) -> ServerSettings:
         """Settings for a document in `directory` (None: no file) under workspace `folder`."""
         key = (directory, folder)
         if key not in self._cache:
@@ -142,7 +142,7 @@ class SettingsStore:
 
     def _project_layer(self, directory: str) -> dict[str, Any]:
         if directory not in self._pyproject:
-            settings, warnings = load_settings(Path(directory))
+            settings, warnings = load_settings(Path(directory), model=ServerSettings)
             self._pyproject[directory] = (settings.model_dump(exclude_unset=True), warnings)
             self._pending += warnings
         return self._pyproject[directory][0]

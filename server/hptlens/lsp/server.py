@@ -30,7 +30,7 @@ from hptlens.lsp.progress import Progress
 from hptlens.lsp.runs import Analysis, OpenCell, OpenNotebook, OpenText, Snapshot, cell_kind, language_of, run_analysis
 from hptlens.lsp.schedule import Scheduler
 from hptlens.report import Language
-from hptlens.settings import Settings
+from hptlens.settings import ServerSettings
 from hptlens.workspace import analyze_file
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class HptLanguageServer(LanguageServer):
                    if path == root or path.startswith(root.rstrip(os.sep) + os.sep)]
         return max(matches, key=lambda m: len(m[1]), default=None)
 
-    def place(self, uri: str) -> tuple[str | None, str, Settings, bool]:
+    def place(self, uri: str) -> tuple[str | None, str, ServerSettings, bool]:
         """(file path, display path, settings, excluded) of a document URI."""
         path = to_fs_path(uri)
         path = os.path.abspath(path) if path else None
