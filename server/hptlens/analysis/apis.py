@@ -14,6 +14,7 @@ from hptlens.analysis.catalog import (
     PYTHON_APIS,
     SCHEDULER_KEYWORDS,
     Api,
+    Shape,
     last_name,
 )
 from hptlens.analysis.neutral import Hit, number, text
@@ -126,7 +127,7 @@ def _hits_for(py: PyFile, api: Api, call: Node) -> list[Hit]:
         hits += _comprehension_dimensions(py, api, call)
     dims_found = False
     for arg in _space_args(api, call):
-        for dim in dimensions(api.space_shape or "grid", arg, py.resolve, lambda n: is_space_call(py, n),
+        for dim in dimensions(api.space_shape or Shape.GRID, arg, py.resolve, lambda n: is_space_call(py, n),
                               py.qualify):
             dims_found = True
             category = Criterion.AUTO_HAND_TUNING if api.library in AUTO_HAND_LIBRARIES else api.category
@@ -140,7 +141,7 @@ def _hits_for(py: PyFile, api: Api, call: Node) -> list[Hit]:
                         budget=_budget(py, api, call)))
     if api.kind == FindingKind.SEARCH_RUN:
         hits += _referenced_schedulers(py, api, call)
-    if api.space_shape == "wandb":
+    if api.space_shape == Shape.WANDB:
         hits += _sweep_method(py, api, call)
     return hits
 
@@ -189,7 +190,7 @@ def _comprehension_dimensions(py: PyFile, api: Api, call: Node) -> list[Hit]:
     hits = []
     for key, value, pair in dict_pairs(table):
         items = choice_items(py.resolve(value))
-        space = SearchSpace(type=SpaceType.GRID if "grid" in (api.space or "") else SpaceType.CATEGORICAL)
+        space = SearchSpace(type=SpaceType.GRID if api.space is not None and api.space.kind == "grid" else SpaceType.CATEGORICAL)
         if space.type == SpaceType.GRID:
             space.values = items
         else:

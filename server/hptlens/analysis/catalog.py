@@ -13,22 +13,23 @@ Matching (`call`):
   parameter): it matches when the file imports one of `requires` (if given) and the
   receiver's name matches `receiver` (if given).
 
-Space specs (`space`): ``"TYPE[+FLAG...]: ROLE, ROLE, ..."`` names the positional
-arguments; keywords are read through `KEYWORD_ROLES`. Types: float, int,
-categorical, grid, normal, auto (a bounds tuple or a choices list, decided by the
-value), sampler (a `random.*` callable followed by its arguments). Flags: log (always
+Space specs (`space`, written ``spec("TYPE[+FLAG...]: ROLE, ROLE, ...")`` and parsed into a
+checked `SpaceSpec`) name the positional arguments; keywords are read through `KEYWORD_ROLES`.
+Types: float, int, categorical, grid, normal, auto (a bounds tuple or a choices list, decided
+by the value), sampler (a `random.*` callable followed by its arguments). Flags: log (always
 log scale), explog (bounds are natural logs, as in hyperopt), bool (choices True/False).
 
 `space_arg` names where a dict- or list-shaped space is passed (keyword, or ``#N`` for
-the N-th positional argument) and `space_shape` how to read it (see spaces.py).
+the N-th positional argument) and `space_shape` how to read it (a `Shape`).
 `budget` lists ``keyword:unit`` pairs that state the search budget.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, cast, get_args
 
-from hptlens.report import Criterion, FindingKind
+from hptlens.report import Criterion, FindingKind, StrEnum
 
 SPACE = FindingKind.SEARCH_SPACE
 RUN = FindingKind.SEARCH_RUN
@@ -38,6 +39,56 @@ AUTO = Criterion.AUTO_TUNING
 LIB = Criterion.AUTO_HAND_TUNING
 
 
+class Shape(StrEnum):
+    """How a dict- or list-shaped space argument is read: the Python shapes by spaces.dimensions
+    (`PYTHON_SHAPES`), the C++ ones by cpp/libraries.py (`CPP_SHAPES`)."""
+
+    GRID = "grid"
+    """{name: [values]} (scikit-learn grids, Optuna's GridSampler), or a list of such dicts."""
+    DOMAIN = "domain"
+    """{name: (low, high[, prior])} or [values], or a list of such (skopt dimensions, bayes_opt)."""
+    MUTATIONS = "mutations"
+    """PBT's hyperparam_mutations: {name: [values] or a distribution}."""
+    BOUNDS = "bounds"
+    """{name: [low, high]} (PB2); in C++ the lower and upper bound vectors (dlib)."""
+    AX = "ax"
+    """Ax parameters: [{name, type, bounds or values}, ...]."""
+    GENES = "genes"
+    """pygad's gene_space: one entry per gene."""
+    WANDB = "wandb"
+    """A W&B sweep config: {method, parameters: {name: {values | min, max | ...}}}."""
+    BOX = "box"
+    """A BoTorch bounds matrix [[lows...], [highs...]]."""
+    VALUES = "values"
+    """C++ (mlpack's Optimize): each argument a set of values."""
+
+
+SpaceKind = Literal["float", "int", "categorical", "grid", "normal", "auto", "sampler"]
+SpaceFlag = Literal["log", "explog", "bool"]
+Role = Literal["name", "low", "high", "step", "log", "choices", "bounds", "prior", "mu", "sigma", "sampler"]
+
+
+@dataclass(frozen=True)
+class SpaceSpec:
+    """How a space-defining call is read: its type, flags and positional roles (see the module doc)."""
+
+    kind: SpaceKind
+    flags: frozenset[SpaceFlag]
+    roles: tuple[Role, ...]
+
+
+def spec(text: str) -> SpaceSpec:
+    """`"TYPE[+FLAG...]: ROLE, ROLE, ..."` as a SpaceSpec; ValueError for a word it does not know."""
+    head, _, tail = text.partition(":")
+    kind, *flags = (part.strip() for part in head.split("+"))
+    roles = tuple(role.strip() for role in tail.split(",") if role.strip())
+    for words, allowed in (([kind], SpaceKind), (flags, SpaceFlag), (list(roles), Role)):
+        unknown = [w for w in words if w not in get_args(allowed)]
+        if unknown:
+            raise ValueError(f"space spec {text!r}: unknown {', '.join(unknown)}")
+    return SpaceSpec(cast(SpaceKind, kind), frozenset(cast(list[SpaceFlag], flags)), cast(tuple[Role, ...], roles))
+
+
 @dataclass(frozen=True)
 class Api:
     library: str
@@ -45,9 +96,9 @@ class Api:
     kind: FindingKind
     category: Criterion = LIB
     method: str | None = None
-    space: str | None = None
+    space: SpaceSpec | None = None
     space_arg: tuple[str, ...] = ()
-    space_shape: str | None = None
+    space_shape: Shape | None = None
     budget: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
     receiver: str | None = None
@@ -55,7 +106,7 @@ class Api:
     """Also matched when passed uncalled as an argument (hyperopt's ``algo=tpe.suggest``)."""
 
 
-KEYWORD_ROLES: dict[str, str] = {
+KEYWORD_ROLES: dict[str, Role] = {
     "name": "name", "label": "name",
     "low": "low", "lower": "low", "min_value": "low", "a": "low",
     "high": "high", "upper": "high", "max_value": "high", "b": "high",
@@ -166,7 +217,7 @@ def _optuna() -> list[Api]:
         Api("Optuna", "optuna.**.CmaEsSampler", SCHED, AUTO, method="CMA-ES"),
         Api("Optuna", "optuna.**.RandomSampler", SCHED, method="random search"),
         Api("Optuna", "optuna.**.GridSampler", SCHED, method="grid search", space_arg=("search_space", "#0"),
-            space_shape="grid"),
+            space_shape=Shape.GRID),
         Api("Optuna", "optuna.**.NSGAIISampler", SCHED, AUTO, method="NSGA-II"),
         Api("Optuna", "optuna.**.NSGAIIISampler", SCHED, AUTO, method="NSGA-III"),
         Api("Optuna", "optuna.**.QMCSampler", SCHED, method="quasi-Monte Carlo"),
@@ -179,9 +230,9 @@ def _optuna() -> list[Api]:
         Api("Optuna", "optuna.**.ThresholdPruner", SCHED, method="threshold pruning"),
         Api("Optuna", "optuna.**.PatientPruner", SCHED, method="patient pruning"),
         Api("Optuna", "optuna.**.WilcoxonPruner", SCHED, method="Wilcoxon pruning"),
-        Api("Optuna", "optuna.**.FloatDistribution", SPACE, space="float: low, high"),
-        Api("Optuna", "optuna.**.IntDistribution", SPACE, space="int: low, high"),
-        Api("Optuna", "optuna.**.CategoricalDistribution", SPACE, space="categorical: choices"),
+        Api("Optuna", "optuna.**.FloatDistribution", SPACE, space=spec("float: low, high")),
+        Api("Optuna", "optuna.**.IntDistribution", SPACE, space=spec("int: low, high")),
+        Api("Optuna", "optuna.**.CategoricalDistribution", SPACE, space=spec("categorical: choices")),
     ]
     suggest = {
         "suggest_float": "float: name, low, high",
@@ -191,8 +242,8 @@ def _optuna() -> list[Api]:
         "suggest_loguniform": "float+log: name, low, high",
         "suggest_discrete_uniform": "float: name, low, high, step",
     }
-    for method, spec in suggest.items():
-        rows.append(Api("Optuna", f".{method}", SPACE, space=spec, receiver=r"trial"))
+    for method, text in suggest.items():
+        rows.append(Api("Optuna", f".{method}", SPACE, space=spec(text), receiver=r"trial"))
     return rows
 
 
@@ -211,7 +262,7 @@ def _hyperopt() -> list[Api]:
         "choice": "categorical: name, choices",
         "pchoice": "categorical: name, choices",
     }
-    rows = [Api("hyperopt", f"hyperopt.hp.{fn}", SPACE, space=spec) for fn, spec in hp.items()]
+    rows = [Api("hyperopt", f"hyperopt.hp.{fn}", SPACE, space=spec(text)) for fn, text in hp.items()]
     rows += [
         Api("hyperopt", "hyperopt.fmin", RUN, budget=("max_evals:evaluations",)),
         Api("hyperopt", "hyperopt.Trials", RUN),
@@ -241,7 +292,7 @@ _TUNE_SPACES = {
 
 
 def _ray() -> list[Api]:
-    rows = [Api("Ray Tune", f"ray.tune.{fn}", SPACE, space=spec) for fn, spec in _TUNE_SPACES.items()]
+    rows = [Api("Ray Tune", f"ray.tune.{fn}", SPACE, space=spec(text)) for fn, text in _TUNE_SPACES.items()]
     budget = ("num_samples:samples",)
     rows += [
         Api("Ray Tune", "ray.tune.Tuner", RUN),
@@ -251,10 +302,10 @@ def _ray() -> list[Api]:
         Api("Ray Tune", "ray.tune.run", RUN, budget=budget),
         Api("Ray Tune", "ray.tune.run_experiments", RUN),
         Api("Ray Tune", "ray.**.PopulationBasedTraining", SCHED, AUTO, method="PBT",
-            space_arg=("hyperparam_mutations",), space_shape="mutations"),
+            space_arg=("hyperparam_mutations",), space_shape=Shape.MUTATIONS),
         Api("Ray Tune", "ray.**.PopulationBasedTrainingReplay", SCHED, AUTO, method="PBT replay"),
         Api("Ray Tune", "ray.**.PB2", SCHED, AUTO, method="PB2",
-            space_arg=("hyperparam_bounds",), space_shape="bounds"),
+            space_arg=("hyperparam_bounds",), space_shape=Shape.BOUNDS),
         Api("Ray Tune", "ray.**.ASHAScheduler", SCHED, AUTO, method="ASHA"),
         Api("Ray Tune", "ray.**.AsyncHyperBandScheduler", SCHED, AUTO, method="ASHA"),
         Api("Ray Tune", "ray.**.HyperBandScheduler", SCHED, AUTO, method="Hyperband"),
@@ -275,18 +326,18 @@ def _ray() -> list[Api]:
 def _configspace_and_dehb() -> list[Api]:
     cs = "ConfigSpace"
     return [
-        Api(cs, "ConfigSpace.**.UniformFloatHyperparameter", SPACE, space="float: name, low, high"),
-        Api(cs, "ConfigSpace.**.UniformIntegerHyperparameter", SPACE, space="int: name, low, high"),
-        Api(cs, "ConfigSpace.**.NormalFloatHyperparameter", SPACE, space="normal: name, mu, sigma"),
-        Api(cs, "ConfigSpace.**.NormalIntegerHyperparameter", SPACE, space="normal: name, mu, sigma"),
-        Api(cs, "ConfigSpace.**.BetaFloatHyperparameter", SPACE, space="float: name"),
-        Api(cs, "ConfigSpace.**.CategoricalHyperparameter", SPACE, space="categorical: name, choices"),
-        Api(cs, "ConfigSpace.**.OrdinalHyperparameter", SPACE, space="categorical: name, choices"),
-        Api(cs, "ConfigSpace.Float", SPACE, space="float: name, bounds"),
-        Api(cs, "ConfigSpace.Integer", SPACE, space="int: name, bounds"),
-        Api(cs, "ConfigSpace.Categorical", SPACE, space="categorical: name, choices"),
-        Api(cs, "ConfigSpace.Normal", SPACE, space="normal: mu, sigma"),
-        Api(cs, "ConfigSpace.ConfigurationSpace", SPACE, space_arg=("space", "#0"), space_shape="domain"),
+        Api(cs, "ConfigSpace.**.UniformFloatHyperparameter", SPACE, space=spec("float: name, low, high")),
+        Api(cs, "ConfigSpace.**.UniformIntegerHyperparameter", SPACE, space=spec("int: name, low, high")),
+        Api(cs, "ConfigSpace.**.NormalFloatHyperparameter", SPACE, space=spec("normal: name, mu, sigma")),
+        Api(cs, "ConfigSpace.**.NormalIntegerHyperparameter", SPACE, space=spec("normal: name, mu, sigma")),
+        Api(cs, "ConfigSpace.**.BetaFloatHyperparameter", SPACE, space=spec("float: name")),
+        Api(cs, "ConfigSpace.**.CategoricalHyperparameter", SPACE, space=spec("categorical: name, choices")),
+        Api(cs, "ConfigSpace.**.OrdinalHyperparameter", SPACE, space=spec("categorical: name, choices")),
+        Api(cs, "ConfigSpace.Float", SPACE, space=spec("float: name, bounds")),
+        Api(cs, "ConfigSpace.Integer", SPACE, space=spec("int: name, bounds")),
+        Api(cs, "ConfigSpace.Categorical", SPACE, space=spec("categorical: name, choices")),
+        Api(cs, "ConfigSpace.Normal", SPACE, space=spec("normal: mu, sigma")),
+        Api(cs, "ConfigSpace.ConfigurationSpace", SPACE, space_arg=("space", "#0"), space_shape=Shape.DOMAIN),
         Api("DEHB", "dehb.DEHB", RUN, AUTO, method="DEHB"),
         Api("DEHB", "dehb.DEHB().run", RUN, AUTO, method="DEHB",
             budget=("fevals:function evaluations", "brackets:brackets", "total_cost:s budget")),
@@ -300,44 +351,44 @@ def _sklearn_skopt() -> list[Api]:
     fit_budget = ("n_iter:iterations",)
     return [
         Api(sk, "sklearn.**.GridSearchCV", RUN, method="grid search", space_arg=("param_grid", "#1"),
-            space_shape="grid"),
+            space_shape=Shape.GRID),
         Api(sk, "sklearn.**.RandomizedSearchCV", RUN, method="random search",
-            space_arg=("param_distributions", "#1"), space_shape="grid", budget=fit_budget),
+            space_arg=("param_distributions", "#1"), space_shape=Shape.GRID, budget=fit_budget),
         Api(sk, "sklearn.**.HalvingGridSearchCV", RUN, AUTO, method="successive halving (grid)",
-            space_arg=("param_grid", "#1"), space_shape="grid"),
+            space_arg=("param_grid", "#1"), space_shape=Shape.GRID),
         Api(sk, "sklearn.**.HalvingRandomSearchCV", RUN, AUTO, method="successive halving (random)",
-            space_arg=("param_distributions", "#1"), space_shape="grid"),
+            space_arg=("param_distributions", "#1"), space_shape=Shape.GRID),
         Api(sk, "sklearn.**.ParameterGrid", RUN, method="grid search", space_arg=("param_grid", "#0"),
-            space_shape="grid"),
+            space_shape=Shape.GRID),
         Api(sk, "sklearn.**.ParameterSampler", RUN, method="random search",
-            space_arg=("param_distributions", "#0"), space_shape="grid", budget=("n_iter:samples",)),
+            space_arg=("param_distributions", "#0"), space_shape=Shape.GRID, budget=("n_iter:samples",)),
         Api(sk, "sklearn.**.GridSearchCV().fit", RUN),
         Api(sk, "sklearn.**.RandomizedSearchCV().fit", RUN),
         Api(sk, "sklearn.**.HalvingGridSearchCV().fit", RUN),
         Api(sk, "sklearn.**.HalvingRandomSearchCV().fit", RUN),
-        Api(so, "skopt.**.Real", SPACE, space="float: low, high, prior"),
-        Api(so, "skopt.**.Integer", SPACE, space="int: low, high, prior"),
-        Api(so, "skopt.**.Categorical", SPACE, space="categorical: choices"),
+        Api(so, "skopt.**.Real", SPACE, space=spec("float: low, high, prior")),
+        Api(so, "skopt.**.Integer", SPACE, space=spec("int: low, high, prior")),
+        Api(so, "skopt.**.Categorical", SPACE, space=spec("categorical: choices")),
         Api(so, "skopt.gp_minimize", RUN, AUTO, method="Bayesian optimisation (GP)",
-            space_arg=("dimensions", "#1"), space_shape="domain", budget=("n_calls:calls",)),
+            space_arg=("dimensions", "#1"), space_shape=Shape.DOMAIN, budget=("n_calls:calls",)),
         Api(so, "skopt.forest_minimize", RUN, AUTO, method="Bayesian optimisation (random forest)",
-            space_arg=("dimensions", "#1"), space_shape="domain", budget=("n_calls:calls",)),
+            space_arg=("dimensions", "#1"), space_shape=Shape.DOMAIN, budget=("n_calls:calls",)),
         Api(so, "skopt.gbrt_minimize", RUN, AUTO, method="Bayesian optimisation (GBRT)",
-            space_arg=("dimensions", "#1"), space_shape="domain", budget=("n_calls:calls",)),
+            space_arg=("dimensions", "#1"), space_shape=Shape.DOMAIN, budget=("n_calls:calls",)),
         Api(so, "skopt.dummy_minimize", RUN, method="random search",
-            space_arg=("dimensions", "#1"), space_shape="domain", budget=("n_calls:calls",)),
+            space_arg=("dimensions", "#1"), space_shape=Shape.DOMAIN, budget=("n_calls:calls",)),
         Api(so, "skopt.BayesSearchCV", RUN, AUTO, method="Bayesian optimisation",
-            space_arg=("search_spaces", "#1"), space_shape="domain", budget=fit_budget),
+            space_arg=("search_spaces", "#1"), space_shape=Shape.DOMAIN, budget=fit_budget),
         Api(so, "skopt.BayesSearchCV().fit", RUN),
         Api(so, "skopt.Optimizer", RUN, AUTO, method="Bayesian optimisation",
-            space_arg=("dimensions", "#0"), space_shape="domain"),
+            space_arg=("dimensions", "#0"), space_shape=Shape.DOMAIN),
     ]
 
 
 def _bayesian_and_bandits() -> list[Api]:
     return [
         Api("bayes_opt", "bayes_opt.BayesianOptimization", RUN, AUTO, method="Bayesian optimisation",
-            space_arg=("pbounds",), space_shape="domain"),
+            space_arg=("pbounds",), space_shape=Shape.DOMAIN),
         Api("bayes_opt", "bayes_opt.BayesianOptimization().maximize", RUN, AUTO,
             budget=("n_iter:iterations",)),
         Api("bayes_opt", ".maximize", RUN, AUTO, requires=("bayes_opt",), receiver=r"opt|bo|optimizer",
@@ -359,21 +410,21 @@ def _bayesian_and_bandits() -> list[Api]:
         Api("BoTorch", "botorch.**.qUpperConfidenceBound", SCHED, AUTO, method="upper confidence bound"),
         Api("BoTorch", "botorch.**.ProbabilityOfImprovement", SCHED, AUTO, method="probability of improvement"),
         Api("BoTorch", "botorch.**.optimize_acqf", RUN, AUTO, method="Bayesian optimisation",
-            space_arg=("bounds",), space_shape="box"),
+            space_arg=("bounds",), space_shape=Shape.BOX),
         Api("Ax", "ax.**.AxClient", RUN, AUTO, method="Bayesian optimisation (Ax)"),
         Api("Ax", "ax.**.AxClient().create_experiment", RUN, AUTO, space_arg=("parameters",),
-            space_shape="ax"),
+            space_shape=Shape.AX),
         Api("Ax", ".create_experiment", RUN, AUTO, requires=("ax",), receiver=r"ax|client",
-            space_arg=("parameters",), space_shape="ax"),
+            space_arg=("parameters",), space_shape=Shape.AX),
         Api("Ax", "ax.**.AxClient().get_next_trial", RUN, AUTO),
         Api("Ax", ".get_next_trial", RUN, AUTO, requires=("ax",), receiver=r"ax|client"),
         Api("Ax", "ax.**.managed_loop.optimize", RUN, AUTO, method="Bayesian optimisation (Ax)",
-            space_arg=("parameters",), space_shape="ax", budget=("total_trials:trials",)),
+            space_arg=("parameters",), space_shape=Shape.AX, budget=("total_trials:trials",)),
         Api("Ax", "ax.optimize", RUN, AUTO, method="Bayesian optimisation (Ax)",
-            space_arg=("parameters",), space_shape="ax", budget=("total_trials:trials",)),
-        Api("Ax", "ax.**.Client().configure_experiment", RUN, AUTO, space_arg=("parameters",), space_shape="ax"),
-        Api("Ax", "ax.**.RangeParameterConfig", SPACE, AUTO, space="float: name, bounds"),
-        Api("Ax", "ax.**.ChoiceParameterConfig", SPACE, AUTO, space="categorical: name, choices"),
+            space_arg=("parameters",), space_shape=Shape.AX, budget=("total_trials:trials",)),
+        Api("Ax", "ax.**.Client().configure_experiment", RUN, AUTO, space_arg=("parameters",), space_shape=Shape.AX),
+        Api("Ax", "ax.**.RangeParameterConfig", SPACE, AUTO, space=spec("float: name, bounds")),
+        Api("Ax", "ax.**.ChoiceParameterConfig", SPACE, AUTO, space=spec("categorical: name, choices")),
     ]
 
 
@@ -381,10 +432,10 @@ def _tuners() -> list[Api]:
     kt = "keras-tuner"
     req = ("keras_tuner", "kerastuner")
     rows = [
-        Api(kt, ".Float", SPACE, space="float: name, low, high, step, prior", receiver=r"^hp$"),
-        Api(kt, ".Int", SPACE, space="int: name, low, high, step, prior", receiver=r"^hp$"),
-        Api(kt, ".Choice", SPACE, space="categorical: name, choices", receiver=r"^hp$"),
-        Api(kt, ".Boolean", SPACE, space="categorical+bool: name", receiver=r"^hp$"),
+        Api(kt, ".Float", SPACE, space=spec("float: name, low, high, step, prior"), receiver=r"^hp$"),
+        Api(kt, ".Int", SPACE, space=spec("int: name, low, high, step, prior"), receiver=r"^hp$"),
+        Api(kt, ".Choice", SPACE, space=spec("categorical: name, choices"), receiver=r"^hp$"),
+        Api(kt, ".Boolean", SPACE, space=spec("categorical+bool: name"), receiver=r"^hp$"),
         Api(kt, ".search", RUN, requires=req, receiver=r"tuner", budget=("epochs:epochs",)),
     ]
     for module in ("keras_tuner", "kerastuner"):
@@ -405,10 +456,10 @@ def _tuners() -> list[Api]:
 def _evolutionary() -> list[Api]:
     ng = "nevergrad"
     rows = [
-        Api(ng, "nevergrad.p.Log", SPACE, space="float+log: low, high"),
-        Api(ng, "nevergrad.p.Scalar", SPACE, space="float: low, high"),
-        Api(ng, "nevergrad.p.Choice", SPACE, space="categorical: choices"),
-        Api(ng, "nevergrad.p.TransitionChoice", SPACE, space="categorical: choices"),
+        Api(ng, "nevergrad.p.Log", SPACE, space=spec("float+log: low, high")),
+        Api(ng, "nevergrad.p.Scalar", SPACE, space=spec("float: low, high")),
+        Api(ng, "nevergrad.p.Choice", SPACE, space=spec("categorical: choices")),
+        Api(ng, "nevergrad.p.TransitionChoice", SPACE, space=spec("categorical: choices")),
         Api(ng, ".minimize", RUN, AUTO, requires=("nevergrad",), receiver=r"opt"),
         Api(ng, ".ask", RUN, AUTO, requires=("nevergrad",), receiver=r"opt"),
     ]
@@ -427,11 +478,11 @@ def _evolutionary() -> list[Api]:
         Api("DEAP", "deap.algorithms.eaMuCommaLambda", RUN, AUTO, method="evolution strategy (mu,lambda)",
             budget=("ngen:generations",)),
         Api("DEAP", "deap.algorithms.eaGenerateUpdate", RUN, AUTO, method="CMA-ES", budget=("ngen:generations",)),
-        Api("DEAP", "deap.base.Toolbox().register", SPACE, AUTO, space="sampler: name, sampler, low, high"),
-        Api("DEAP", ".register", SPACE, AUTO, space="sampler: name, sampler, low, high", requires=("deap",),
+        Api("DEAP", "deap.base.Toolbox().register", SPACE, AUTO, space=spec("sampler: name, sampler, low, high")),
+        Api("DEAP", ".register", SPACE, AUTO, space=spec("sampler: name, sampler, low, high"), requires=("deap",),
             receiver=r"toolbox"),
         Api("pygad", "pygad.GA", RUN, AUTO, method="genetic algorithm", space_arg=("gene_space",),
-            space_shape="genes", budget=("num_generations:generations",)),
+            space_shape=Shape.GENES, budget=("num_generations:generations",)),
         Api("pygad", "pygad.GA().run", RUN, AUTO),
         Api("pycma", "cma.CMAEvolutionStrategy", RUN, AUTO, method="CMA-ES"),
         Api("pycma", "cma.CMAEvolutionStrategy().ask", RUN, AUTO),
@@ -445,10 +496,10 @@ def _evolutionary() -> list[Api]:
 def _others() -> list[Api]:
     wb, dh = "Weights & Biases", "DeepHyper"
     rows = [
-        Api(wb, "wandb.sweep", RUN, space_arg=("sweep", "#0"), space_shape="wandb"),
+        Api(wb, "wandb.sweep", RUN, space_arg=("sweep", "#0"), space_shape=Shape.WANDB),
         Api(wb, "wandb.agent", RUN, budget=("count:runs",)),
-        Api(dh, "deephyper.**.HpProblem().add_hyperparameter", SPACE, space="auto: bounds, name"),
-        Api(dh, ".add_hyperparameter", SPACE, space="auto: bounds, name", requires=("deephyper",),
+        Api(dh, "deephyper.**.HpProblem().add_hyperparameter", SPACE, space=spec("auto: bounds, name")),
+        Api(dh, ".add_hyperparameter", SPACE, space=spec("auto: bounds, name"), requires=("deephyper",),
             receiver=r"problem"),
         Api(dh, "deephyper.**.CBO", RUN, AUTO, method="Bayesian optimisation (CBO)"),
         Api(dh, "deephyper.**.AMBS", RUN, AUTO, method="Bayesian optimisation (AMBS)"),
@@ -482,8 +533,8 @@ def _others() -> list[Api]:
     syne = {"uniform": "float: low, high", "loguniform": "float+log: low, high", "randint": "int: low, high",
             "lograndint": "int+log: low, high", "choice": "categorical: choices", "finrange": "grid: low, high",
             "logfinrange": "grid+log: low, high"}
-    rows += [Api("Syne Tune", f"syne_tune.config_space.{fn}", SPACE, space=spec) for fn, spec in syne.items()]
-    rows += [Api("FLAML", f"flaml.tune.{fn}", SPACE, space=spec) for fn, spec in _TUNE_SPACES.items()]
+    rows += [Api("Syne Tune", f"syne_tune.config_space.{fn}", SPACE, space=spec(text)) for fn, text in syne.items()]
+    rows += [Api("FLAML", f"flaml.tune.{fn}", SPACE, space=spec(text)) for fn, text in _TUNE_SPACES.items()]
     return rows
 
 
@@ -547,13 +598,13 @@ def _cpp() -> list[Api]:
     return [
         Api(ml, "mlpack::**::HyperParameterTuner", RUN, method="grid search", requires=("mlpack",)),
         Api(ml, "mlpack::**::HyperParameterTuner().Optimize", RUN, method="grid search", space_arg=("#*",),
-            space_shape="values", requires=("mlpack",)),
+            space_shape=Shape.VALUES, requires=("mlpack",)),
         Api(dl, "dlib::find_min_global", RUN, AUTO, method=dlib_method, space_arg=("#1", "#2"),
-            space_shape="bounds", budget=dlib_budget, requires=("dlib",)),
+            space_shape=Shape.BOUNDS, budget=dlib_budget, requires=("dlib",)),
         Api(dl, "dlib::find_max_global", RUN, AUTO, method=dlib_method, space_arg=("#1", "#2"),
-            space_shape="bounds", budget=dlib_budget, requires=("dlib",)),
+            space_shape=Shape.BOUNDS, budget=dlib_budget, requires=("dlib",)),
         Api(dl, "dlib::global_function_search", RUN, AUTO, method=dlib_method, requires=("dlib",)),
-        Api(dl, "dlib::function_spec", SPACE, LIB, space_arg=("#0", "#1"), space_shape="bounds",
+        Api(dl, "dlib::function_spec", SPACE, LIB, space_arg=("#0", "#1"), space_shape=Shape.BOUNDS,
             requires=("dlib",)),
     ]
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from tree_sitter import Node
 
-from hptlens.analysis.catalog import KEYWORD_ROLES
+from hptlens.analysis.catalog import KEYWORD_ROLES, Shape, SpaceSpec
 from hptlens.analysis.neutral import NOT_LITERAL, number, scalar, text
 from hptlens.report import JsonScalar, SearchSpace, SpaceType
 
@@ -109,21 +108,6 @@ def _short(source: str) -> str:
     return source if len(source) <= _MAX_CHOICE_TEXT else source[: _MAX_CHOICE_TEXT - 3] + "..."
 
 
-@dataclass(frozen=True)
-class SpaceSpec:
-    type: str
-    flags: frozenset[str]
-    roles: tuple[str, ...]
-
-
-@lru_cache(maxsize=None)
-def parse_spec(spec: str) -> SpaceSpec:
-    head, _, tail = spec.partition(":")
-    kind, *flags = head.strip().split("+")
-    roles = tuple(r.strip() for r in tail.split(",") if r.strip())
-    return SpaceSpec(kind, frozenset(flags), roles)
-
-
 def call_arguments(call: Node) -> tuple[list[Node], dict[str, Node]]:
     args = call.child_by_field_name("arguments")
     positional: list[Node] = []
@@ -146,10 +130,9 @@ Resolver = Callable[[Node], Node]
 
 
 def space_from_call(
-    spec_text: str, call: Node, resolve: Resolver, qualify: Callable[[Node], str]
+    spec: SpaceSpec, call: Node, resolve: Resolver, qualify: Callable[[Node], str]
 ) -> tuple[str | None, SearchSpace]:
     """Read a space-defining call with its spec; returns (name or None, space)."""
-    spec = parse_spec(spec_text)
     positional, keywords = call_arguments(call)
     nodes: dict[str, Node] = {}
     for role, node in zip(spec.roles, positional):
@@ -172,7 +155,7 @@ def _build_space(
     qualify: Callable[[Node], str],
     call: Node,
 ) -> SearchSpace:
-    kind = spec.type
+    kind: str = spec.kind
     space = SearchSpace(distribution=qualify(call).rsplit(".", 1)[-1] or None)
     if kind == "sampler":
         sampler = qualify(nodes["sampler"]) if "sampler" in nodes else ""
@@ -275,20 +258,15 @@ def dict_pairs(node: Node) -> Iterator[tuple[str, Node, Node]]:
             yield key, value, value.parent
 
 
-def dimensions(shape: str, node: Node, resolve: Resolver, is_space_call: Callable[[Node], bool],
+def dimensions(shape: Shape, node: Node, resolve: Resolver, is_space_call: Callable[[Node], bool],
                qualify: Callable[[Node], str]) -> list[Dimension]:
     """The dimensions of a dict/list-shaped space. Values that are catalog space calls are
     left out (they are findings of their own)."""
     node = resolve(node)
-    if shape == "ax":
-        return _ax_dimensions(node, resolve)
-    if shape == "genes":
-        return _gene_dimensions(node, resolve)
-    if shape == "wandb":
-        return _wandb_dimensions(node, resolve)
-    if shape == "box":
-        return [_box(node)]
-    if node.type == "list" and shape in ("grid", "domain"):
+    whole = _WHOLE_SHAPES.get(shape)
+    if whole is not None:
+        return whole(node, resolve)
+    if node.type == "list" and shape in (Shape.GRID, Shape.DOMAIN):
         dims: list[Dimension] = []
         for item in node.named_children:
             item = resolve(item)
@@ -306,7 +284,7 @@ def dimensions(shape: str, node: Node, resolve: Resolver, is_space_call: Callabl
     return dims
 
 
-def _pair_space(shape: str, value: Node, qualify: Callable[[Node], str], resolve: Resolver) -> SearchSpace | None:
+def _pair_space(shape: Shape, value: Node, qualify: Callable[[Node], str], resolve: Resolver) -> SearchSpace | None:
     lit = literal(value)
     if value.type == "call":
         return _distribution_space(value, qualify, resolve)
@@ -314,14 +292,14 @@ def _pair_space(shape: str, value: Node, qualify: Callable[[Node], str], resolve
         return SearchSpace(type=SpaceType.UNKNOWN, distribution="sampled by a function")
     if value.type == "dictionary":
         return None
-    if shape == "grid":
+    if shape == Shape.GRID:
         items = choice_items(value, lit)
         return SearchSpace(type=SpaceType.GRID, values=items) if items is not None else None
-    if shape == "mutations":
+    if shape == Shape.MUTATIONS:
         items = choice_items(value, lit)
         return SearchSpace(type=SpaceType.CATEGORICAL, choices=items) if items is not None else None
-    if shape in ("domain", "bounds"):
-        if value.type == "list" and shape == "domain":
+    if shape in (Shape.DOMAIN, Shape.BOUNDS):
+        if value.type == "list" and shape == Shape.DOMAIN:
             return SearchSpace(type=SpaceType.CATEGORICAL, choices=choice_items(value, lit))
         if isinstance(lit, (list, tuple)) and len(lit) >= 2 and number(lit[0]) is not None:
             is_int = all(isinstance(v, int) and not isinstance(v, bool) for v in lit[:2])
@@ -454,3 +432,14 @@ def _gene_dimensions(node: Node, resolve: Resolver) -> list[Dimension]:
             space = SearchSpace(type=SpaceType.UNKNOWN, distribution=_short(text(item)))
         dims.append(Dimension(None, space, item))
     return dims
+
+
+_WHOLE_SHAPES: dict[Shape, Callable[[Node, Resolver], list[Dimension]]] = {
+    Shape.AX: _ax_dimensions,
+    Shape.GENES: _gene_dimensions,
+    Shape.WANDB: _wandb_dimensions,
+    Shape.BOX: lambda node, resolve: [_box(node)],
+}
+"""Shapes read as a whole; the others are read entry by entry (`_pair_space`)."""
+PYTHON_SHAPES = frozenset({*_WHOLE_SHAPES, Shape.GRID, Shape.DOMAIN, Shape.MUTATIONS, Shape.BOUNDS})
+"""The shapes Python space arguments are read in."""

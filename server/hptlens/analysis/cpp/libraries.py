@@ -9,7 +9,7 @@ from typing import Any
 
 from tree_sitter import Node, QueryCursor
 
-from hptlens.analysis.catalog import CPP_APIS, MLPACK_TUNER_OPTIMIZERS, Api
+from hptlens.analysis.catalog import CPP_APIS, MLPACK_TUNER_OPTIMIZERS, Api, Shape
 from hptlens.analysis.cpp.file import (
     CALL_QUERY,
     FLOW_QUERY,
@@ -53,6 +53,10 @@ def _name_matches(cpp: CppFile, written: str, pattern: str, requires: tuple[str,
     return bool(re.fullmatch(regex, "::".join(parts))) or (uses and "**" in want)
 
 
+CPP_SHAPES = frozenset({Shape.VALUES, Shape.BOUNDS})
+"""The shapes C++ rows' space arguments are read in (`LibrarySearches._hits_for`)."""
+
+
 class LibrarySearches:
     def __init__(self, cpp: CppFile) -> None:
         self.cpp = cpp
@@ -93,11 +97,11 @@ class LibrarySearches:
                         self._run_hit(api, decl.statement, self._tuner_method(api, decl.type))
 
     def _hits_for(self, api: Api, call: Node, function: Node) -> None:
-        if api.space_shape == "values":
+        if api.space_shape == Shape.VALUES:
             self._mlpack_optimize(api, call, function)
-        elif api.space_shape == "bounds" and api.kind == FindingKind.SEARCH_RUN:
+        elif api.space_shape == Shape.BOUNDS and api.kind == FindingKind.SEARCH_RUN:
             self._dlib_global(api, call)
-        elif api.space_shape == "bounds":
+        elif api.space_shape == Shape.BOUNDS:
             self._bound_spaces(api, positional(call)[:2], [])
         else:
             self._run_hit(api, call, None)
