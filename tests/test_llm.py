@@ -19,8 +19,7 @@ from hptlens.llm.merge import merge_review, seed_report
 from hptlens.llm.prompt import Part, messages, numbered
 from hptlens.llm.source import SourceLines
 from hptlens.llm.validate import Tally, canonical_library, check_review, check_seed
-from hptlens.settings import LlmSettings, Settings
-from hptlens.settings import load_settings
+from hptlens.settings import LlmSettings, Settings, load_settings
 
 OPTUNA = '''"""Optuna study: a docstring that mentions lr."""
 import optuna

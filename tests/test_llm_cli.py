@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_llm_server import ChatRequest, FakeOpenAI, Reply
 
 from hptlens.cli import main
 from hptlens.llm import client as client_module
 from hptlens.llm.cache import CACHE_ENV
 from hptlens.llm.client import RetryPolicy
+from test_llm_server import ChatRequest, FakeOpenAI, Reply
 
 REPO = Path(__file__).resolve().parent.parent
 KEY = "sk-cli-test-0c1d2e3f4a5b6c7d8e9f"

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_llm_server import ChatRequest, FakeOpenAI, Reply
 
 from hptlens.analysis import analyze
 from hptlens.documents import Document, notebook_document
@@ -25,6 +24,7 @@ from hptlens.llm import client as client_module
 from hptlens.llm.client import RetryPolicy
 from hptlens.report import FileReport, Report
 from hptlens.settings import LlmSettings, Settings
+from test_llm_server import ChatRequest, FakeOpenAI, Reply
 
 KEY_ENV = "HPTLENS_TEST_LLM_KEY"
 KEY = "sk-hptlens-test-7f3a9c2e5b1d4086aa"

@@ -13,6 +13,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 import pytest_lsp
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import LanguageClient
+
+from hptlens.analysis import analyze
+from hptlens.documents import Document
+from hptlens.report import report_schema
 from test_lsp_support import (
     CONFIG,
     FAIL_MARKER,
@@ -29,13 +36,6 @@ from test_lsp_support import (
     uri_of,
     wait_until,
 )
-from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException
-from pytest_lsp import LanguageClient
-
-from hptlens.analysis import analyze
-from hptlens.documents import Document
-from hptlens.report import report_schema
 
 pytestmark = pytest.mark.asyncio
 

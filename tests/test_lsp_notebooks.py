@@ -8,12 +8,21 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from test_lsp_support import CONFIG, diagnostics_for, latest_for, push_capabilities, start, uri_of, wait_until, with_notebooks
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
 from hptlens.analysis import analyze
 from hptlens.documents import notebook_document
+from test_lsp_support import (
+    CONFIG,
+    diagnostics_for,
+    latest_for,
+    push_capabilities,
+    start,
+    uri_of,
+    wait_until,
+    with_notebooks,
+)
 
 pytestmark = pytest.mark.asyncio
 

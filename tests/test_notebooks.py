@@ -12,19 +12,13 @@ import pytest
 
 from hptlens.analysis import analyze
 from hptlens.cli import main
-from hptlens.truth import load_truth
-from hptlens.documents import (
-    Document,
-    NotebookError,
-    neutralize_magics,
-    notebook_document,
-    read_notebook,
-)
+from hptlens.documents import Document, NotebookError, neutralize_magics, notebook_document, read_notebook
 from hptlens.evaluate import evaluate
 from hptlens.export.legacy import from_legacy, to_legacy
 from hptlens.export.sarif import to_sarif
 from hptlens.report import FileReport, Language, build_report
 from hptlens.settings import Settings
+from hptlens.truth import load_truth
 from hptlens.workspace import analyze_file, discover, scan
 
 ROOT = Path(__file__).resolve().parent.parent

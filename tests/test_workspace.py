@@ -13,8 +13,7 @@ import pytest
 
 from hptlens.documents import Document
 from hptlens.report import FileReport, build_report, report_json
-from hptlens.settings import DEFAULT_MAX_FILE_BYTES, Settings
-from hptlens.settings import load_settings
+from hptlens.settings import DEFAULT_MAX_FILE_BYTES, Settings, load_settings
 from hptlens.workspace import discover, display_path, load_document, read_document, scan
 
 TUNING = """import optuna

@@ -332,7 +332,7 @@ def _is_tty(stream: TextIO) -> bool:
         return False
 
 
-def _console(stream: TextIO) -> "Console":
+def _console(stream: TextIO) -> Console:
     """A terminal gets colour at its own width; a pipe or file gets plain text wide enough
     that paths stay on one line (rich would otherwise assume 80 columns)."""
     from rich.console import Console

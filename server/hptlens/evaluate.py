@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Literal
 
 from pydantic import Field
 from rich.console import Console
@@ -40,7 +40,7 @@ from hptlens.export.text import format_lines
 from hptlens.report import FileReport, Model, Report
 from hptlens.truth import GroundTruth, TruthError, load_truth
 
-LineKey = Union[int, str]
+LineKey = int | str
 """A 1-based line, or "CELL:LINE" in notebooks."""
 
 
@@ -377,7 +377,7 @@ def _yes_no(value: bool) -> str:
 def _files_table(analysis: AnalysisScore) -> Table:
     table = Table(title=f"{analysis.name}: per file", title_justify="left")
     for column in ("File", "Truth", "Predicted", "P", "R", "F1", "Missing lines", "Unexpected lines"):
-        justify = "right" if column in ("P", "R", "F1") else "left"
+        justify: Literal["right", "left"] = "right" if column in ("P", "R", "F1") else "left"
         table.add_column(column, overflow="fold", justify=justify)
     for f in analysis.files:
         predicted = _yes_no(f.predicted_tuning) + (" (no report)" if f.report is None else "")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from enum import Enum
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,7 +20,7 @@ HAND_WRITTEN = "hand-written"
 UNNAMED = "?"
 """The name of a dimension whose name the code does not say (a dlib bound vector's element)."""
 
-JsonScalar = Union[str, int, float, bool, None]
+JsonScalar = str | int | float | bool | None
 
 
 if sys.version_info >= (3, 11):
@@ -190,18 +190,22 @@ class Criteria(Model):
         return [str(c) for flag, c in pairs if flag]
 
 
+ErrorCode = Literal[
+    "syntax-error",
+    "decode-error",
+    "too-large",
+    "binary",
+    "unreadable",
+    "symlink-loop",
+    "malformed",
+    "internal-error",
+    "llm-error",
+]
+RefKind = Literal["hydra-main", "hydra-compose", "hydra-defaults", "hyperparams"]
+
+
 class FileError(Model):
-    code: Literal[
-        "syntax-error",
-        "decode-error",
-        "too-large",
-        "binary",
-        "unreadable",
-        "symlink-loop",
-        "malformed",
-        "internal-error",
-        "llm-error",
-    ]
+    code: ErrorCode
     message: str
     line: int | None = None
     cell: int | None = None
@@ -220,7 +224,7 @@ class ConfigRef(Model):
     config defines a sweep is reported as tuning at the decorator).
     """
 
-    kind: Literal["hydra-main", "hydra-compose", "hydra-defaults", "hyperparams"]
+    kind: RefKind
     config_path: str | None = Field(
         default=None, description="folder as written (hydra's config_path, a defaults group), relative to the "
         "referring file's folder; null when not given")

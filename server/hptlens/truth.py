@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from pydantic import Field, ValidationError
 
 from hptlens.report import Criterion, Model
 
-LineRef = Union[int, str]
+LineRef = int | str
 """A 1-based line; in notebooks the string "CELL:LINE" (0-based cell, 1-based line in it)."""
 
 

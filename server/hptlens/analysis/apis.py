@@ -17,7 +17,7 @@ from hptlens.analysis.catalog import (
     Shape,
     last_name,
 )
-from hptlens.analysis.neutral import Hit, number, text
+from hptlens.analysis.neutral import Hit, child_field, number, text
 from hptlens.analysis.pyfile import PyFile, name_from_context
 from hptlens.analysis.spaces import call_arguments, choice_items, dict_pairs, dimensions, literal, space_from_call
 from hptlens.report import UNNAMED, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
@@ -178,7 +178,7 @@ def _comprehension_table(py: PyFile, call: Node) -> Node | None:
     function = iterable.child_by_field_name("function") if iterable is not None and iterable.type == "call" else None
     if function is None or function.type != "attribute" or text(function.child_by_field_name("attribute")) != "items":
         return None
-    table = py.resolve(function.child_by_field_name("object"))
+    table = py.resolve(child_field(function, "object"))
     return table if table.type == "dictionary" else None
 
 

@@ -91,7 +91,8 @@ def _filter(py: SourceText, hits: list[Hit], settings: Settings, suppress: re.Pa
     for hit in hits:
         kind = hit.kind
         for row in (hit.start[0], -1):
-            if row in ignored and (ignored[row] is None or kind in ignored[row]):  # type: ignore[operator]
+            kinds = ignored.get(row, set())
+            if kinds is None or kind in kinds:
                 break
         else:
             kept.append(hit)

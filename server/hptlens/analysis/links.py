@@ -25,7 +25,7 @@ from hptlens.analysis.pyfile import PyFile, query
 from hptlens.analysis.sites import make_site
 from hptlens.analysis.spaces import call_arguments, literal
 from hptlens.documents import Document
-from hptlens.report import ConfigRef, Criterion, FileReport, Finding, FindingKind, Hyperparameter
+from hptlens.report import ConfigRef, Criterion, FileReport, Finding, FindingKind, Hyperparameter, RefKind
 from hptlens.settings import Settings
 
 HYDRA_ENTRY_KINDS = frozenset({"hydra-main", "hydra-compose"})
@@ -96,7 +96,7 @@ def config_references(py: PyFile, document: Document, loads: list[tuple[Node, st
         given, node = _argument(call, "config_name", 0)
         name = _string(py, node) if given else _UNKNOWN
         if isinstance(name, str) and (path is None or isinstance(path, str)) and not _suppressed(py, call):
-            refs.append(_ref(py, document, "hydra-compose", path, name, call))  # type: ignore[arg-type]
+            refs.append(_ref(py, document, "hydra-compose", path, name, call))
     for call, path in loads:
         refs.append(_ref(py, document, "hyperparams", None, path, call))
     return sorted(refs, key=lambda r: (r.line, r.kind))
@@ -121,10 +121,10 @@ def _suppressed(py: PyFile, node: Node) -> bool:
     return match is not None and not match.group("file")
 
 
-def _ref(py: PyFile, document: Document, kind: str, path: str | None, name: str, node: Node) -> ConfigRef:
+def _ref(py: PyFile, document: Document, kind: RefKind, path: str | None, name: str, node: Node) -> ConfigRef:
     rng, cell = node_position(document, py, node)
     line = node.start_point[0] + 1
-    return ConfigRef(kind=kind, config_path=path, config_name=name, line=line,  # type: ignore[arg-type]
+    return ConfigRef(kind=kind, config_path=path, config_name=name, line=line,
                      range=rng, cell=cell)
 
 
@@ -218,8 +218,8 @@ def _applied(py: PyFile, call: Node) -> bool:
     for _ in range(_MAX_ROUNDS):
         grown = set(derived)
         for target, assignments in py.assignments.items():
-            if "." not in target and any(identifiers_in(a.child_by_field_name("right")) & derived
-                                         for a in assignments if a.child_by_field_name("right") is not None):
+            rights = [right for a in assignments if (right := a.child_by_field_name("right")) is not None]
+            if "." not in target and any(identifiers_in(right) & derived for right in rights):
                 grown.add(target)
         for update in _updates(py):
             receiver, argument = update
@@ -241,7 +241,7 @@ def _seeds(call: Node) -> set[str]:
         left = parent.child_by_field_name("left")
         return {text(left)} if left is not None and left.type == "identifier" else set()
     if parent is not None and parent.type == "return_statement":
-        function = parent
+        function: Node | None = parent
         while function is not None and function.type != "function_definition":
             function = function.parent
         name = function.child_by_field_name("name") if function is not None else None

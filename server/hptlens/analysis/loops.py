@@ -24,7 +24,7 @@ from hptlens.analysis.catalog import (
     RANDOM_SAMPLERS,
     VALUE_GENERATORS,
 )
-from hptlens.analysis.neutral import NOT_LITERAL, Hit, enclosing, is_hyperparameter, scalar, text
+from hptlens.analysis.neutral import NOT_LITERAL, Hit, child_field, enclosing, is_hyperparameter, scalar, text
 from hptlens.analysis.pyfile import PyFile, query, target_name
 from hptlens.analysis.spaces import call_arguments, choice_items, dict_pairs, literal
 from hptlens.analysis.values import config_dicts, generated_values, sampled_binding, sampled_space
@@ -278,7 +278,7 @@ class HandTuning:
             if bound is None:
                 continue
             name, statement = bound
-            if not is_hyperparameter(name):
+            if name is None or not is_hyperparameter(name):
                 continue
             loop = self._trial_loop(statement)
             if loop is None:
@@ -305,7 +305,7 @@ class HandTuning:
         if function.type == "attribute":
             receiver = text(function.child_by_field_name("object")).rsplit(".", 1)[-1]
             method = text(function.child_by_field_name("attribute"))
-            origin = self.py.qualify(function.child_by_field_name("object"))
+            origin = self.py.qualify(child_field(function, "object"))
             return method in RANDOM_METHODS and (
                 bool(_RANDOM_RECEIVER.search(receiver)) or "random" in origin or "default_rng" in origin)
         return False

@@ -71,6 +71,15 @@ class Hit:
         return self.node.start_point
 
 
+def child_field(node: Node, name: str) -> Node:
+    """A field the grammar always gives this kind of node (a call's `function`): tree-sitter types
+    every field as optional, and a missing one here is a bug, not bad input."""
+    found = node.child_by_field_name(name)
+    if found is None:
+        raise ValueError(f"a {node.type} node without its {name}")
+    return found
+
+
 def line_count(text: str) -> int:
     """Lines of a text as reports count them (a last line without a newline counts)."""
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)

@@ -13,7 +13,7 @@ import tree_sitter_python
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from hptlens.analysis.catalog import CONFIG_CALL_NAMES, PYTHON_APIS, RANDOM_METHODS, RANDOM_SAMPLERS, last_name
-from hptlens.analysis.neutral import enclosing, text
+from hptlens.analysis.neutral import child_field, enclosing, text
 from hptlens.analysis.spaces import literal
 
 PY_LANGUAGE = Language(tree_sitter_python.language())
@@ -210,12 +210,12 @@ class PyFile:
         if depth > _MAX_RESOLVE_DEPTH:
             return text(node)
         if node.type == "call":
-            return self.qualify(node.child_by_field_name("function"), depth + 1)
+            return self.qualify(child_field(node, "function"), depth + 1)
         if node.type == "attribute":
             value = self.assigned_value(text(node), node)
             if value is not None and value.type == "call":
                 return f"{self.qualify(value, depth + 1)}()"  # `self.ga = pygad.GA(...)`
-            obj = node.child_by_field_name("object")
+            obj = child_field(node, "object")
             attr = text(node.child_by_field_name("attribute"))
             if obj.type == "call":
                 return f"{self.qualify(obj, depth + 1)}().{attr}"
@@ -278,8 +278,9 @@ def name_from_context(node: Node) -> str | None:
         or parent.type == "attribute" and parent.parent is not None and parent.parent.type == "call"
     ):
         # `ng.p.Scalar(...).set_integer_casting()`: the chain's outer call carries the name
-        node = parent if parent.type == "parenthesized_expression" else parent.parent
-        parent = node.parent
+        outer = parent if parent.type == "parenthesized_expression" else parent.parent
+        assert outer is not None  # the loop condition checked it
+        node, parent = outer, outer.parent
     if parent is None:
         return None
     if parent.type == "pair":

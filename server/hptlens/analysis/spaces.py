@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from tree_sitter import Node
 
@@ -138,9 +139,9 @@ def space_from_call(
     for role, node in zip(spec.roles, positional):
         nodes[role] = node
     for key, node in keywords.items():
-        role = KEYWORD_ROLES.get(key)
-        if role and role not in nodes:
-            nodes[role] = node
+        keyword_role = KEYWORD_ROLES.get(key)
+        if keyword_role and keyword_role not in nodes:
+            nodes[keyword_role] = node
     values = {role: literal(resolve(node)) for role, node in nodes.items() if role != "sampler"}
     name = values.get("name")
     space = _build_space(spec, values, nodes, resolve, qualify, call)
@@ -164,7 +165,8 @@ def _build_space(
         space.distribution = sampler or None
         if kind == "categorical":
             values["choices"] = values.pop("low", NOT_LITERAL)
-            nodes["choices"] = nodes.get("low")  # type: ignore[assignment]
+            if "low" in nodes:
+                nodes["choices"] = nodes["low"]
     if kind == "auto":
         bounds = values.get("bounds")
         kind = "float"
@@ -373,8 +375,9 @@ def _wandb_parameters(node: Node, resolve: Resolver) -> list[Dimension]:
             if isinstance(distribution, str) and "int" in distribution:
                 is_int = True
             log = isinstance(distribution, str) and "log" in distribution
-            if distribution == "log_uniform" and number(low) is not None and number(high) is not None:
-                low, high = math.exp(float(low)), math.exp(float(high))  # W&B's log_uniform takes natural logs
+            low_log, high_log = number(low), number(high)
+            if distribution == "log_uniform" and low_log is not None and high_log is not None:
+                low, high = math.exp(low_log), math.exp(high_log)  # W&B's log_uniform takes natural logs
             space = SearchSpace(type=SpaceType.INT if is_int else SpaceType.FLOAT, low=number(low),
                                 high=number(high), log=log)
         elif "mu" in fields or "sigma" in fields:
@@ -418,7 +421,7 @@ def _gene_dimensions(node: Node, resolve: Resolver) -> list[Dimension]:
     dims: list[Dimension] = []
     if node.type != "list":
         return dims
-    for index, item in enumerate(node.named_children):
+    for item in node.named_children:
         item = resolve(item)
         if item.type == "comment":
             continue

@@ -9,7 +9,7 @@ from typing import Any
 
 from tree_sitter import Node
 
-from hptlens.analysis.neutral import is_hyperparameter, number, scalar, text
+from hptlens.analysis.neutral import child_field, is_hyperparameter, number, scalar, text
 from hptlens.analysis.pyfile import PyFile, name_from_context, target_name
 from hptlens.analysis.spaces import call_arguments, choice_items, literal
 from hptlens.report import SearchSpace, SpaceType
@@ -80,7 +80,7 @@ def sampled_binding(call: Node) -> tuple[str | None, Node] | None:
 
 
 def sampled_space(py: PyFile, call: Node) -> SearchSpace:
-    qualified = py.qualify(call.child_by_field_name("function"))
+    qualified = py.qualify(child_field(call, "function"))
     short = qualified.rsplit(".", 1)[-1]
     positional, _ = call_arguments(call)
     if short in ("choice", "sample"):
@@ -89,10 +89,11 @@ def sampled_space(py: PyFile, call: Node) -> SearchSpace:
     nums = [number(literal(py.resolve(n))) for n in positional[:2]]
     low = nums[0] if nums else None
     high = nums[1] if len(nums) > 1 else None
-    exponent = call.parent is not None and call.parent.type == "binary_operator" and \
-        text(call.parent.child_by_field_name("operator")) == "**"
-    if exponent:
-        base = number(literal(call.parent.child_by_field_name("left")))
+    parent = call.parent
+    exponent = parent is not None and parent.type == "binary_operator" and \
+        text(parent.child_by_field_name("operator")) == "**"
+    if exponent and parent is not None:
+        base = number(literal(parent.child_by_field_name("left")))
         if base is not None and low is not None and high is not None:
             low, high = base**low, base**high
     kind = SpaceType.INT if short in ("randint", "integers", "randrange") else SpaceType.FLOAT

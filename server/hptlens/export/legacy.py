@@ -37,7 +37,7 @@ Other keys (technique, environment notes, comments) are ignored.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import ValidationError
 
@@ -250,9 +250,10 @@ def _language(example: dict[str, Any], path: str, where: _Where) -> Language:
     if value is None or (isinstance(value, str) and not value.strip()):
         language = from_name
     elif isinstance(value, str):
-        language = _language_of(value)
-        if language is None:
+        named = _language_of(value)
+        if named is None:
             raise where.error("language", f"unknown language {value!r}")
+        language = named
     else:
         raise where.error("language", f"expected a string, got {value!r}")
     notebook_hint = "notebook" in environment or "jupyter" in environment
@@ -398,9 +399,13 @@ def _line_object(item: dict[str, Any], field: str, where: _Where) -> list[LineKe
         raise where.error(field, f"invalid cell in {item!r}")
     first = item.get("line", item.get("start"))
     last = item.get("end", first)
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (first, last)):
+    if not (_is_int(first) and _is_int(last)):
         raise where.error(field, f"cannot read {item!r} as a line number")
     return [(cell, n) for n in _span(first, last, field, where)]
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _line_item(item: Any, field: str, where: _Where) -> list[LineKey]:

@@ -18,7 +18,18 @@ from hptlens.analysis.sites import make_site
 from hptlens.llm.answers import Verdict
 from hptlens.llm.source import SourceLines
 from hptlens.llm.validate import Candidate, SeedChecked, clean
-from hptlens.report import HAND_WRITTEN, Criteria, FileError, FileReport, Finding, Hyperparameter, Range, Site
+from hptlens.report import (
+    HAND_WRITTEN,
+    Criteria,
+    Criterion,
+    FileError,
+    FileReport,
+    Finding,
+    FindingKind,
+    Hyperparameter,
+    Range,
+    Site,
+)
 
 _KIND_LABELS = {
     "search-space": "search space",
@@ -45,8 +56,8 @@ def llm_finding(source: SourceLines, candidate: Candidate) -> Finding:
     if candidate.note:
         message += f" - {candidate.note}"
     return Finding(
-        kind=candidate.kind,  # type: ignore[arg-type]
-        category=candidate.category,  # type: ignore[arg-type]
+        kind=FindingKind(candidate.kind),
+        category=Criterion(candidate.category),
         library=candidate.library,
         method=candidate.method,
         message=message,

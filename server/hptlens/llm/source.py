@@ -225,7 +225,7 @@ class SourceLines:
 _IMPORT = re.compile(r"^\s*(import\s|from\s+\S+\s+import\s|#include\s)")
 
 
-def _strip_comment(text: str, language: str) -> str:
+def _strip_comment(text: str, language: Language) -> str:
     """A line without its trailing comment, for languages without a parse here (a marker
     inside a string literal cuts it short too: only names are looked up in the rest)."""
     for marker in _COMMENT_PREFIXES.get(language, ())[:1]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from hptlens.llm.answers import ReviewAnswer, SeedAnswer, Verdict
 from hptlens.llm.prompt import Part
@@ -223,6 +224,15 @@ def check_review(
     return verdicts, candidates
 
 
+
+T = TypeVar("T")
+
+
+def _extend_new(mine: list[T], theirs: list[T]) -> None:
+    """Append what `mine` does not hold yet, in order."""
+    mine.extend(x for x in theirs if x not in mine)
+
+
 @dataclass
 class SeedChecked:
     """An LLM-only answer (or the union of its parts), checked."""
@@ -235,9 +245,10 @@ class SeedChecked:
 
     def add(self, other: SeedChecked) -> None:
         self.tuning = self.tuning or other.tuning
-        for mine, theirs in ((self.lines, other.lines), (self.names, other.names),
-                             (self.libraries, other.libraries), (self.criteria, other.criteria)):
-            mine.extend(x for x in theirs if x not in mine)
+        _extend_new(self.lines, other.lines)
+        for mine, theirs in ((self.names, other.names), (self.libraries, other.libraries),
+                             (self.criteria, other.criteria)):
+            _extend_new(mine, theirs)
 
 
 def check_seed(answer: SeedAnswer, source: SourceLines, part: Part, tally: Tally) -> SeedChecked:

@@ -162,10 +162,11 @@ def _python_file(source: str, kind: str, notebook: bool) -> Edit | None:
         if found is None:
             continue
         row = next((r for r, text in enumerate(lines) if comment in text), None)
-        return _extend_file_marker(lines, row, _FILE_MARKER.search(lines[row]), kind) if row is not None else None
+        found_here = _FILE_MARKER.search(lines[row]) if row is not None else None
+        return _extend_file_marker(lines, row, found_here, kind) if row is not None and found_here is not None else None
     header = list(module.header)
     skip = 0
-    while skip < len(header) and header[skip].comment is not None and _PREAMBLE.match(header[skip].comment.value):
+    while skip < len(header) and _is_preamble(header[skip]):
         skip += 1
     marker = cst.EmptyLine(comment=cst.Comment(f"# hpt: ignore-file[{kind}]"))
     updated = module.with_changes(header=[*header[:skip], marker, *header[skip:]])
@@ -187,3 +188,8 @@ def _comments(module: cst.Module) -> list[str]:
     visitor = _Comments()
     module.visit(visitor)
     return visitor.values
+
+
+def _is_preamble(line: cst.EmptyLine) -> bool:
+    """A shebang or coding comment line of a module header."""
+    return line.comment is not None and _PREAMBLE.match(line.comment.value) is not None

@@ -8,6 +8,7 @@ chose UTF-8 or UTF-32). A notebook's findings carry their cell and in-cell lines
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -334,7 +335,7 @@ def _cell(text: str) -> str:
 # --------------------------------------------------------------------------- quick fixes
 
 
-def quick_fixes(uri: str, language: str, diagnostics: list[lsp.Diagnostic]) -> list[lsp.CodeAction]:
+def quick_fixes(uri: str, language: str, diagnostics: Sequence[lsp.Diagnostic]) -> list[lsp.CodeAction]:
     """The "ignore" quick fixes for our diagnostics: on this line, and once per kind for the file.
     Unresolved: `data` says what to edit, the edit is made on resolve."""
     prefix = comment_prefix(language)

@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 
 
 class _Server(Protocol):
-    work_done_progress: Any
+    @property
+    def work_done_progress(self) -> Any: ...
 
     def capability(self, dotted: str) -> Any: ...
 

@@ -108,6 +108,10 @@ class Snapshot:
         return {c.uri: c.version for c in self.content.cells}
 
 
+SERIALS = itertools.count(1)
+"""Result ids of pull diagnostics: each analysis gets the next."""
+
+
 @dataclass
 class Analysis:
     """One analysed version of a document or notebook, with what is needed to show it."""
@@ -120,7 +124,7 @@ class Analysis:
     """Part URI -> the text version analysed (what publishDiagnostics reports)."""
     diagnostics: dict[str, list[lsp.Diagnostic]]
     error: str | None = None
-    serial: int = field(default_factory=lambda: next(_SERIALS))
+    serial: int = field(default_factory=lambda: next(SERIALS))
 
     @classmethod
     def of(cls, report: FileReport, layout: Layout, document: Document, settings: Settings,
@@ -128,7 +132,6 @@ class Analysis:
         return cls(report, layout, document, settings, versions, convert.diagnostics(report, layout), error)
 
 
-_SERIALS = itertools.count(1)
 
 
 def run_analysis(snapshot: Snapshot) -> Analysis:

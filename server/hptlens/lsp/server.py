@@ -59,7 +59,7 @@ class HptLanguageServer(LanguageServer):
         self.sent: dict[str, tuple[int | None, list[lsp.Diagnostic]]] = {}
         """Part URI -> (version, diagnostics) last published to it."""
         self.configured = asyncio.Event()
-        self.progress = Progress(self)
+        self.work_done = Progress(self)
 
     # ------------------------------------------------------------------ capabilities
 
@@ -483,27 +483,27 @@ async def export_report(ls: HptLanguageServer, *args: Any) -> dict[str, Any]:
         jobs = _export_jobs(ls, request)
     except export.ExportError as exc:
         raise JsonRpcInvalidParams(message=str(exc)) from None
-    token = await ls.progress.begin("hptlens: exporting the HPT report")
+    token = await ls.work_done.begin("hptlens: exporting the HPT report")
     loop = asyncio.get_running_loop()
-    cancelled = ls.progress.cancelled(token)
+    cancelled = ls.work_done.cancelled(token)
     summaries = []
     try:
         for job in jobs:
             def progress(done: int, total: int) -> None:
                 percentage = int(100 * done / total) if total else 100
-                loop.call_soon_threadsafe(ls.progress.report, token, f"{done}/{total} files", percentage)
+                loop.call_soon_threadsafe(ls.work_done.report, token, f"{done}/{total} files", percentage)
 
             buffers = export.open_reports(ls.scheduler, to_fs_path)
             run = partial(export.run, job, request.format, buffers, progress, cancelled)
             summaries.append(await loop.run_in_executor(None, run))
     except export.ExportError as exc:
-        ls.progress.end(token, str(exc))
+        ls.work_done.end(token, str(exc))
         raise JsonRpcInvalidParams(message=str(exc)) from None
     except Exception as exc:
-        ls.progress.end(token, "export failed")
+        ls.work_done.end(token, "export failed")
         log.error("export failed", exc_info=True)
         raise JsonRpcInternalError(message=f"export failed: {type(exc).__name__}: {exc}") from None
-    ls.progress.end(token, f"wrote {', '.join(s['path'] for s in summaries)}")
+    ls.work_done.end(token, f"wrote {', '.join(s['path'] for s in summaries)}")
     return export.combined(summaries)
 
 
@@ -526,17 +526,17 @@ async def analyze_with_llm(ls: HptLanguageServer, *args: Any) -> dict[str, Any]:
     llm_settings = analysis.settings.llm
     mode = llm_settings.mode if llm_settings.mode != "off" else "review"  # the command is an explicit request
     cancel = threading.Event()
-    token = await ls.progress.begin("hptlens: LLM review")
-    ls.progress.on_cancel(token, cancel.set)
+    token = await ls.work_done.begin("hptlens: LLM review")
+    ls.work_done.on_cancel(token, cancel.set)
     run = partial(review, analysis.document, analysis.report, llm_settings, mode=mode, cancel=cancel)
     try:
         # Not the analysis pool: a review can take a minute and must not hold up analyses.
         result = await asyncio.get_running_loop().run_in_executor(None, run)
     except Exception as exc:  # review should not raise; keep the static result if it does
-        ls.progress.end(token, "LLM review failed")
+        ls.work_done.end(token, "LLM review failed")
         log.error("LLM review of %s failed", uri, exc_info=True)
         raise JsonRpcInternalError(message=f"LLM review failed: {type(exc).__name__}: {exc}") from None
-    ls.progress.end(token, "cancelled" if cancel.is_set() else "done")
+    ls.work_done.end(token, "cancelled" if cancel.is_set() else "done")
     for warning in result.warnings:
         ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=f"hptlens LLM: {warning}"))
     merged = Analysis.of(result.report, analysis.layout, analysis.document, analysis.settings, analysis.versions)

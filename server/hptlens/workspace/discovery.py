@@ -16,7 +16,7 @@ from pathlib import Path
 from pathspec import GitIgnoreSpec
 
 from hptlens.documents import detect_language
-from hptlens.report import FileReport, Language
+from hptlens.report import ErrorCode, FileReport, Language
 from hptlens.settings import Settings
 from hptlens.workspace.reading import error_report, os_message
 
@@ -59,7 +59,7 @@ class _Walk:
     seen: set[str]
     """Display paths already yielded or failed (a file named twice is reported once)."""
 
-    def fail(self, display: str, code: str, message: str) -> None:
+    def fail(self, display: str, code: ErrorCode, message: str) -> None:
         if display not in self.seen:
             self.seen.add(display)
             self.errors.append(error_report(display, code, message))

@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 
 from hptlens.documents import Document, NotebookError, detect_language, read_notebook
-from hptlens.report import FileError, FileReport, Language
+from hptlens.report import ErrorCode, FileError, FileReport, Language
 from hptlens.settings import Settings
 
 BINARY_SNIFF_BYTES = 8192
@@ -19,12 +19,12 @@ BINARY_SNIFF_BYTES = 8192
 _BOM = b"\xef\xbb\xbf"
 
 
-def error_report(display: str, code: str, message: str, line: int | None = None) -> FileReport:
+def error_report(display: str, code: ErrorCode, message: str, line: int | None = None) -> FileReport:
     """A report for a file that could not be analysed; the language comes from its suffix."""
     return FileReport(
         path=display,
         language=detect_language(display),
-        errors=[FileError(code=code, message=message, line=line)],  # type: ignore[arg-type]
+        errors=[FileError(code=code, message=message, line=line)],
     )
 
 

@@ -251,7 +251,7 @@ def detect_zoo(root: Node, ctx: Context) -> list[Group]:
     for key, block in blocks:
         hps = [Hyperparameter(name=name.text, space=SearchSpace(values=[plain(value)], distribution="tuned value"))
                for name, value in block.pairs if name.text not in _NOT_HYPERPARAMETERS]
-        shown = ", ".join(f"{hp.name}={_short((hp.space.values or [None])[0])}" for hp in hps[:6])
+        shown = ", ".join(f"{hp.name}={_short(_tuned_value(hp))}" for hp in hps[:6])
         more = f", ... ({len(hps)} in all)" if len(hps) > 6 else ""
         message = f"tuned {algorithm + ' ' if algorithm else ''}hyperparameters for {key.text}: {shown}{more}"
         groups.append(Group([entry_hit(key, block, kind=TUNED, category=PARAM, library="RL Baselines3 Zoo",
@@ -262,6 +262,10 @@ def detect_zoo(root: Node, ctx: Context) -> list[Group]:
     if algorithm:
         ctx.rl.algorithms = sorted({*ctx.rl.algorithms, algorithm})
     return groups
+
+
+def _tuned_value(hp: Hyperparameter) -> JsonScalar:
+    return (hp.space.values or [None])[0] if hp.space is not None else None
 
 
 def _short(value: JsonScalar) -> str:

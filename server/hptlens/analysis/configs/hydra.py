@@ -9,7 +9,7 @@ from hptlens.analysis.configs.hits import AUTO, SWEEP, Context, Group, Hit, dime
 from hptlens.analysis.configs.overrides import override_space
 from hptlens.analysis.configs.spaces import categorical, nevergrad_space, typed_space
 from hptlens.analysis.configs.tree import Key, Node, items_of, plain
-from hptlens.report import ConfigRef, Range, SearchSpace
+from hptlens.report import ConfigRef, Range, RefKind, SearchSpace
 
 # sweeper (lower-cased, as in `hydra/sweeper: X` or the class name) -> (library, method)
 _SWEEPERS: dict[str, tuple[str, str | None]] = {
@@ -107,8 +107,9 @@ def _hydra_dimensions(root: Node, sweeper: Node, library: str) -> tuple[list[Hit
 def _group_of(root: Node, space: Node) -> str:
     """`${search_space}` with `- search_space: ppo` in the defaults list -> 'search_space/ppo.yaml'."""
     match = re.fullmatch(r"\$\{([\w.]+)\}", str(plain(space)).strip())
-    for ref in hydra_defaults_refs(root) if match else []:
-        if ref.config_path == match.group(1):  # type: ignore[union-attr]
+    group = match.group(1) if match else None
+    for ref in hydra_defaults_refs(root) if group else []:
+        if ref.config_path == group:
             return f"the {ref.config_path}/{ref.config_name}.yaml config"
     return "another config"
 
@@ -211,8 +212,8 @@ def hydra_defaults_refs(root: Node) -> list[ConfigRef]:
     return refs
 
 
-def _ref(kind: str, path: str | None, name: str, line: int, column: int, end: Node) -> ConfigRef:
-    return ConfigRef(kind=kind, config_path=path, config_name=name, line=line,  # type: ignore[arg-type]
+def _ref(kind: RefKind, path: str | None, name: str, line: int, column: int, end: Node) -> ConfigRef:
+    return ConfigRef(kind=kind, config_path=path, config_name=name, line=line,
                      range=Range.of(line, column, end.end_line, end.end_column))
 
 

@@ -121,7 +121,8 @@ class CppFile:
             return same[-1]
         outer = [d for d in candidates if function_of(d.statement) is None]
         before = [d for d in outer if d.statement.start_byte <= at.start_byte]
-        return (before or outer or [None])[-1]
+        found = before or outer
+        return found[-1] if found else None
 
     def resolve(self, node: Node) -> tuple[Node, Decl | None]:
         """Follow a name (`lrs`, `this->lrs_`, `Config::kLrs`) to the value it was declared with."""
@@ -141,8 +142,8 @@ class CppFile:
         for _, match in QueryCursor(cpp_query(STRUCT_QUERY)).matches(self.root):
             fields: list[str] = []
             for member in match["body"][0].named_children:
-                if member.type == "field_declaration" and member.child_by_field_name("declarator") is not None:
-                    declarator = member.child_by_field_name("declarator")
+                declarator = member.child_by_field_name("declarator")
+                if member.type == "field_declaration" and declarator is not None:
                     if declarator.type in ("field_identifier", "init_declarator"):
                         fields.append(text(declarator.child_by_field_name("declarator") or declarator))
             table.setdefault(text(match["name"][0]), fields)

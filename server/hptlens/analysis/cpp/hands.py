@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from tree_sitter import Node, QueryCursor
@@ -30,7 +31,7 @@ from hptlens.analysis.cpp.file import (
 )
 from hptlens.analysis.cpp.literals import grid_values, is_num, literal
 from hptlens.analysis.cpp.sampling import binding, bound_name, distribution, distribution_space, transformed
-from hptlens.analysis.neutral import NOT_LITERAL, Hit, identifiers_in, text
+from hptlens.analysis.neutral import NOT_LITERAL, Hit, child_field, identifiers_in, text
 from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 _MAX_SWEEP = 20  # a counter loop with more values than this is a schedule (epsilon decay), not a sweep
@@ -62,7 +63,7 @@ def _root_identifier(node: Node) -> str | None:
                 return None
             node = args[0]
         elif node.type == "field_expression":
-            node = node.child_by_field_name("argument")
+            node = child_field(node, "argument")
         else:
             return None
     return None
@@ -154,12 +155,12 @@ class HandSearches:
         dims: list[tuple[str, list[Any] | None]] = []
         definitions: list[tuple[Node, str, list[Any]]] = []
         for array_text, subscripts in reads.items():
-            array = subscripts[0].child_by_field_name("argument")
+            array = child_field(subscripts[0], "argument")
             value, decl = self.cpp.resolve(array)
             values = grid_values(literal(value))
             name = _element_name(array_text, subscripts)
             if values is None or name is None or any(n == name for n, _ in dims) or _carried(
-                    body, lambda n: n.type == "subscript_expression" and any(n.id == s.id for s in subscripts)):
+                    body, partial(_is_one_of, frozenset(s.id for s in subscripts))):
                 continue
             dims.append((name, values))
             if decl is not None:
@@ -352,6 +353,11 @@ def _element_name(array: str, subscripts: list[Node]) -> str | None:
     if bound:
         return next((b for b in bound if is_cpp_hyperparameter(b)), None)
     return singular(array)
+
+
+def _is_one_of(ids: frozenset[int], node: Node) -> bool:
+    """Whether `node` is one of these reads (by node id): bound now, not when the loop ends."""
+    return node.type == "subscript_expression" and node.id in ids
 
 
 def _carried(body: Node, is_element: Callable[[Node], bool]) -> bool:

@@ -22,7 +22,7 @@ from hptlens.analysis.cpp.file import (
     target_names,
 )
 from hptlens.analysis.cpp.literals import grid_values, is_num, literal
-from hptlens.analysis.neutral import Hit, number, text
+from hptlens.analysis.neutral import Hit, child_field, number, text
 from hptlens.report import UNNAMED, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 # ---- library searches (catalog rows) ------------------------------------------------------------
@@ -81,7 +81,7 @@ class LibrarySearches:
             if function.type != "field_expression":
                 return False
             owner = api.call.split("().", 1)[0]
-            receiver_type = self.cpp.type_of(function.child_by_field_name("argument"))
+            receiver_type = self.cpp.type_of(child_field(function, "argument"))
             return bool(receiver_type) and _name_matches(self.cpp, receiver_type, owner, api.requires)
         return function.type != "field_expression" and _name_matches(self.cpp, text(function), api.call, api.requires)
 
@@ -204,8 +204,8 @@ class LibrarySearches:
             return None
         declared = [p for p in params[0].named_children if p.type in ("parameter_declaration",
                                                                         "optional_parameter_declaration")]
-        names = [next(iter(target_names(p.child_by_field_name("declarator"))), None)
-                 if p.child_by_field_name("declarator") is not None else None for p in declared]
+        declarators = [p.child_by_field_name("declarator") for p in declared]
+        names = [next(iter(target_names(d)), None) if d is not None else None for d in declarators]
         if len(names) == 1 and names[0] and re.search(r"matrix|vector|column", text(declared[0])):
             body = value.child_by_field_name("body")
             return _element_names(body, names[0]) if body is not None else None

@@ -11,7 +11,7 @@ from tree_sitter import Node
 from hptlens.analysis.catalog import CPP_DISTRIBUTIONS
 from hptlens.analysis.cpp.file import CppFile, plain_name, positional, reference_name, statement_of
 from hptlens.analysis.cpp.literals import literal
-from hptlens.analysis.neutral import number, scalar, text
+from hptlens.analysis.neutral import child_field, number, scalar, text
 from hptlens.report import SearchSpace, SpaceType
 
 _CASTS = re.compile(r"(cast|^(float|double|int|int64_t|int32_t|size_t|long|unsigned))(<[^>]*>)?$")
@@ -26,15 +26,14 @@ def bound_name(node: Node) -> str | None:
         if parent is None:
             return None
         if parent.type == "init_declarator" and parent.child_by_field_name("value") == current:
-            return reference_name(parent.child_by_field_name("declarator")) or None
+            return reference_name(child_field(parent, "declarator")) or None
         if parent.type == "assignment_expression" and parent.child_by_field_name("right") == current:
             left = parent.child_by_field_name("left")
             if left is not None and left.type == "field_expression":
                 return text(left.child_by_field_name("field"))
             if left is not None and left.type == "subscript_expression":
-                key = literal(left.child_by_field_name("indices").named_children[0]) \
-                    if left.child_by_field_name("indices") is not None and \
-                    left.child_by_field_name("indices").named_child_count else None
+                indices = left.child_by_field_name("indices")
+                key = literal(indices.named_children[0]) if indices is not None and indices.named_child_count else None
                 return key if isinstance(key, str) else None
             return text(left) if left is not None and left.type == "identifier" else None
         if parent.type == "initializer_pair":
@@ -111,7 +110,7 @@ def transformed(cpp: CppFile, space: SearchSpace, call: Node, wrapper: Node | No
     if wrapper is None:
         return space
     if wrapper.type == "subscript_expression":
-        value, _ = cpp.resolve(wrapper.child_by_field_name("argument"))
+        value, _ = cpp.resolve(child_field(wrapper, "argument"))
         items = literal(value)
         choices = [scalar(v) for v in items] if isinstance(items, list) and not any(
             isinstance(v, (list, dict)) for v in items) else None
