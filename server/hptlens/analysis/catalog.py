@@ -106,6 +106,8 @@ class Api:
     """Also matched when passed uncalled as an argument (hyperopt's ``algo=tpe.suggest``)."""
 
 
+# fmt: off
+# The tables below are data, laid out as rows; the formatter would spread each row over lines.
 KEYWORD_ROLES: dict[str, Role] = {
     "name": "name", "label": "name",
     "low": "low", "lower": "low", "min_value": "low", "a": "low",
@@ -116,41 +118,6 @@ KEYWORD_ROLES: dict[str, Role] = {
     "bounds": "bounds", "prior": "prior", "sampling": "prior",
     "mu": "mu", "mean": "mu", "sigma": "sigma", "sd": "sigma",
 }
-
-# Names that are hyperparameters in RL/ML code; loop variables and keywords are
-# compared with these (see `is_hyperparameter` in neutral.py). Seeds, envs, episodes, steps are deliberately absent.
-HYPERPARAMETER_NAMES: frozenset[str] = frozenset(
-    """
-    lr learning_rate lr_actor lr_critic actor_lr critic_lr policy_lr value_lr q_lr alpha_lr
-    gamma discount discount_factor tau polyak alpha beta beta1 beta2 lam lmbda gae_lambda lambda_
-    ent_coef entropy_coef entropy_coeff ent_coeff vf_coef vf_loss_coeff value_coef
-    clip clip_ratio clip_eps clip_epsilon clip_range clip_range_vf clip_param clip_coef vf_clip_param
-    max_grad_norm grad_clip
-    batch_size minibatch_size mini_batch_size sgd_minibatch_size train_batch_size num_minibatches
-    buffer_size replay_buffer_size memory_size n_steps num_steps n_epochs num_epochs update_epochs
-    num_sgd_iter learning_starts train_freq gradient_steps target_update_interval
-    target_update_freq target_network_frequency exploration_fraction exploration_final_eps
-    exploration_initial_eps epsilon eps eps_decay epsilon_decay epsilon_min eps_min eps_end
-    hidden_size hidden_sizes hidden_dim hidden_units n_units units n_layers num_layers net_arch
-    layers layer_size dropout weight_decay momentum temperature kl_coef kl_target target_kl
-    noise_std noise_sigma action_noise sigma ortho_init activation_fn activation use_sde
-    sde_sample_freq n_envs num_envs policy_kwargs normalize_advantage n_critics
-    max_depth n_estimators min_samples_leaf min_samples_split C kernel
-    """.split()
-)
-
-# Names of iterables that hold several values of one hyperparameter (`for lr in lrs`).
-PLURAL_SUFFIXES = ("s", "_values", "_list", "_grid", "_candidates", "_options")
-
-# Loop variables that are never tuned hyperparameters, whatever flows from them.
-NOT_HYPERPARAMETERS: frozenset[str] = frozenset(
-    """
-    seed seeds env env_id env_name envs environment episode episodes ep step steps t timestep
-    epoch iteration it i j k n idx index run runs trial trials checkpoint ckpt path file fname
-    filename dataset data batch sample action state obs observation reward wrapper agent model
-    algo algorithm game task level split fold
-    """.split()
-)
 
 RANDOM_SAMPLERS: frozenset[str] = frozenset(
     """
@@ -610,3 +577,4 @@ def _cpp() -> list[Api]:
 
 
 CPP_APIS: tuple[Api, ...] = tuple(_cpp())
+# fmt: on

@@ -17,14 +17,22 @@ from tree_sitter import Node, QueryCursor
 from hptlens.analysis.apis import is_space_call, match_call
 from hptlens.analysis.catalog import (
     GENETIC_OPERATORS,
-    NOT_HYPERPARAMETERS,
-    PLURAL_SUFFIXES,
     RANDOM_METHODS,
     RANDOM_RECEIVERS,
     RANDOM_SAMPLERS,
     VALUE_GENERATORS,
 )
-from hptlens.analysis.neutral import NOT_LITERAL, Hit, child_field, enclosing, is_hyperparameter, scalar, text
+from hptlens.analysis.neutral import (
+    NOT_HYPERPARAMETERS,
+    NOT_LITERAL,
+    PLURAL_SUFFIXES,
+    Hit,
+    child_field,
+    enclosing,
+    is_hyperparameter,
+    scalar,
+    text,
+)
 from hptlens.analysis.pyfile import PyFile, query, target_name
 from hptlens.analysis.spaces import call_arguments, choice_items, dict_pairs, literal
 from hptlens.analysis.values import config_dicts, generated_values, sampled_binding, sampled_space

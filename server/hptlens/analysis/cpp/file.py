@@ -10,8 +10,7 @@ from functools import cache, cached_property, lru_cache
 import tree_sitter_cpp
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
-from hptlens.analysis.catalog import NOT_HYPERPARAMETERS, PLURAL_SUFFIXES
-from hptlens.analysis.neutral import is_hyperparameter, text
+from hptlens.analysis.neutral import NOT_HYPERPARAMETERS, PLURAL_SUFFIXES, is_hyperparameter, text
 
 CPP_LANGUAGE = Language(tree_sitter_cpp.language())
 

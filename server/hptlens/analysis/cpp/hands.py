@@ -10,7 +10,7 @@ from typing import Any
 
 from tree_sitter import Node, QueryCursor
 
-from hptlens.analysis.catalog import CPP_RANDOM_CALLS, NOT_HYPERPARAMETERS
+from hptlens.analysis.catalog import CPP_RANDOM_CALLS
 from hptlens.analysis.cpp.file import (
     CALL_QUERY,
     FLOW_QUERY,
@@ -31,7 +31,7 @@ from hptlens.analysis.cpp.file import (
 )
 from hptlens.analysis.cpp.literals import grid_values, is_num, literal
 from hptlens.analysis.cpp.sampling import binding, bound_name, distribution, distribution_space, transformed
-from hptlens.analysis.neutral import NOT_LITERAL, Hit, child_field, identifiers_in, text
+from hptlens.analysis.neutral import NOT_HYPERPARAMETERS, NOT_LITERAL, Hit, child_field, identifiers_in, text
 from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 _MAX_SWEEP = 20  # a counter loop with more values than this is a schedule (epsilon decay), not a sweep
