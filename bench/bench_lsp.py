@@ -134,7 +134,7 @@ def notebook_cells(count: int) -> list[str]:
     for n in range(1, count - 2):
         cells.append(PLAIN.format(n=n).rstrip() + "\n")
     cells.append(TUNING.rstrip() + "\n")
-    cells.append('study = optuna.create_study()\nstudy.optimize(objective, n_trials=100)\n')
+    cells.append("study = optuna.create_study()\nstudy.optimize(objective, n_trials=100)\n")
     return cells
 
 
@@ -162,10 +162,14 @@ class Client:
         await self.client.start_io(sys.executable, "-m", "hptlens", "serve")
         capabilities = lsp.ClientCapabilities(
             notebook_document=lsp.NotebookDocumentClientCapabilities(
-                synchronization=lsp.NotebookDocumentSyncClientCapabilities()))
-        await self.client.initialize_async(lsp.InitializeParams(
-            capabilities=capabilities, root_uri=from_fs_path(str(root)),
-            initialization_options={"debounceMs": 0}))
+                synchronization=lsp.NotebookDocumentSyncClientCapabilities()
+            )
+        )
+        await self.client.initialize_async(
+            lsp.InitializeParams(
+                capabilities=capabilities, root_uri=from_fs_path(str(root)), initialization_options={"debounceMs": 0}
+            )
+        )
         self.client.initialized(lsp.InitializedParams())
 
     async def wait(self, uri: str, version: int | None, timeout: float = 60.0) -> float:
@@ -223,15 +227,22 @@ class Results(BaseModel):
 def summarize(what: str, samples: list[float]) -> Latency:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
-    return Latency(what=what, edits=len(samples), p50_ms=round(statistics.median(samples), 2),
-                   p95_ms=round(p95, 2), max_ms=round(max(samples), 2), mean_ms=round(statistics.fmean(samples), 2))
+    return Latency(
+        what=what,
+        edits=len(samples),
+        p50_ms=round(statistics.median(samples), 2),
+        p95_ms=round(p95, 2),
+        max_ms=round(max(samples), 2),
+        mean_ms=round(statistics.fmean(samples), 2),
+    )
 
 
 def line_change(uri: str, version: int, line: int, old: str, new: str) -> lsp.DidChangeTextDocumentParams:
     rng = lsp.Range(start=lsp.Position(line=line, character=0), end=lsp.Position(line=line, character=len(old)))
     return lsp.DidChangeTextDocumentParams(
         text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
-        content_changes=[lsp.TextDocumentContentChangePartial(range=rng, text=new)])
+        content_changes=[lsp.TextDocumentContentChangePartial(range=rng, text=new)],
+    )
 
 
 async def python_latency(bench: Client, root: Path, edits: int) -> Latency:
@@ -240,8 +251,11 @@ async def python_latency(bench: Client, root: Path, edits: int) -> Latency:
     path = root / "big.py"
     path.write_text(text)
     uri = from_fs_path(str(path))
-    bench.client.text_document_did_open(lsp.DidOpenTextDocumentParams(
-        text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+    bench.client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+        )
+    )
     await bench.wait(uri, 1)
     lines = text.split("\n")
     row = len(lines) - 2  # the study.optimize line: each edit changes the trial budget
@@ -261,12 +275,19 @@ async def notebook_latency(bench: Client, root: Path, edits: int) -> Latency:
     cells = notebook_cells(40)
     nb_uri = from_fs_path(str(root / "big.ipynb"))
     uris = [f"vscode-notebook-cell:{root.as_posix()}/big.ipynb#C{i}" for i in range(len(cells))]
-    bench.client.notebook_document_did_open(lsp.DidOpenNotebookDocumentParams(
-        notebook_document=lsp.NotebookDocument(
-            uri=nb_uri, notebook_type="jupyter-notebook", version=1,
-            cells=[lsp.NotebookCell(kind=lsp.NotebookCellKind.Code, document=u) for u in uris]),
-        cell_text_documents=[lsp.TextDocumentItem(uri=u, language_id="python", version=1, text=t)
-                             for u, t in zip(uris, cells)]))
+    bench.client.notebook_document_did_open(
+        lsp.DidOpenNotebookDocumentParams(
+            notebook_document=lsp.NotebookDocument(
+                uri=nb_uri,
+                notebook_type="jupyter-notebook",
+                version=1,
+                cells=[lsp.NotebookCell(kind=lsp.NotebookCellKind.Code, document=u) for u in uris],
+            ),
+            cell_text_documents=[
+                lsp.TextDocumentItem(uri=u, language_id="python", version=1, text=t) for u, t in zip(uris, cells)
+            ],
+        )
+    )
     last = uris[-1]
     await bench.wait(last, 1)
     old = "study.optimize(objective, n_trials=100)"
@@ -275,13 +296,22 @@ async def notebook_latency(bench: Client, root: Path, edits: int) -> Latency:
         new = f"study.optimize(objective, n_trials={100 + i + 1})"
         change = lsp.NotebookDocumentCellContentChanges(
             document=lsp.VersionedTextDocumentIdentifier(uri=last, version=i + 2),
-            changes=[lsp.TextDocumentContentChangePartial(
-                range=lsp.Range(start=lsp.Position(line=1, character=0), end=lsp.Position(line=1, character=len(old))),
-                text=new)])
+            changes=[
+                lsp.TextDocumentContentChangePartial(
+                    range=lsp.Range(
+                        start=lsp.Position(line=1, character=0), end=lsp.Position(line=1, character=len(old))
+                    ),
+                    text=new,
+                )
+            ],
+        )
         sent = time.perf_counter()
-        bench.client.notebook_document_did_change(lsp.DidChangeNotebookDocumentParams(
-            notebook_document=lsp.VersionedNotebookDocumentIdentifier(uri=nb_uri, version=i + 2),
-            change=lsp.NotebookDocumentChangeEvent(cells=lsp.NotebookDocumentCellChanges(text_content=[change]))))
+        bench.client.notebook_document_did_change(
+            lsp.DidChangeNotebookDocumentParams(
+                notebook_document=lsp.VersionedNotebookDocumentIdentifier(uri=nb_uri, version=i + 2),
+                change=lsp.NotebookDocumentChangeEvent(cells=lsp.NotebookDocumentCellChanges(text_content=[change])),
+            )
+        )
         samples.append((await bench.wait(last, i + 2) - sent) * 1000)
         old = new
     return summarize("40-cell notebook", samples[WARMUP:])
@@ -298,8 +328,11 @@ async def open_many(bench: Client, root: Path, count: int) -> float:
         path.write_text(source)
         uri = from_fs_path(str(path))
         uris.append(uri)
-        bench.client.text_document_did_open(lsp.DidOpenTextDocumentParams(
-            text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=source)))
+        bench.client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(
+                text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=source)
+            )
+        )
     for uri in uris:
         await bench.wait(uri, 1)
     return time.perf_counter() - started
@@ -317,8 +350,14 @@ async def run(edits: int, documents: int) -> Results:
             peak, rss = bench.peak_rss_kib()
         finally:
             await bench.stop()
-    return Results(python=python, notebook=notebook, documents_opened=documents, open_all_s=round(open_s, 2),
-                   peak_rss_mib=round(peak / 1024, 1), rss_mib=round(rss / 1024, 1))
+    return Results(
+        python=python,
+        notebook=notebook,
+        documents_opened=documents,
+        open_all_s=round(open_s, 2),
+        peak_rss_mib=round(peak / 1024, 1),
+        rss_mib=round(rss / 1024, 1),
+    )
 
 
 def render(results: Results) -> str:
@@ -326,10 +365,14 @@ def render(results: Results) -> str:
     for item in (results.python, results.notebook):
         rows.append(f"{item.what:<36} {item.edits:>5} {item.p50_ms:>8.1f} {item.p95_ms:>8.1f} {item.max_ms:>8.1f}")
     verdict = "met" if results.python.p95_ms <= results.target_p95_ms else "NOT met"
-    rows.append(f"{WARMUP} warm-up edits not counted; debounce: {results.debounce_ms} ms (excluded); target p95 <= {results.target_p95_ms:g} ms "
-                f"for the 3,000-line file: {verdict}")
-    rows.append(f"server after opening {results.documents_opened} documents ({results.open_all_s:.1f} s to all "
-                f"diagnostics): peak RSS {results.peak_rss_mib:.1f} MiB, RSS now {results.rss_mib:.1f} MiB")
+    rows.append(
+        f"{WARMUP} warm-up edits not counted; debounce: {results.debounce_ms} ms (excluded); target p95 <= {results.target_p95_ms:g} ms "
+        f"for the 3,000-line file: {verdict}"
+    )
+    rows.append(
+        f"server after opening {results.documents_opened} documents ({results.open_all_s:.1f} s to all "
+        f"diagnostics): peak RSS {results.peak_rss_mib:.1f} MiB, RSS now {results.rss_mib:.1f} MiB"
+    )
     return "\n".join(rows)
 
 

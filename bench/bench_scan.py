@@ -171,9 +171,14 @@ def timed(run: Callable[[], object]) -> tuple[float, float]:
 def pass_stats(wall: list[float], cpu: list[float], lines: int) -> PassStats:
     median, median_cpu = statistics.median(wall), statistics.median(cpu)
     return PassStats(
-        wall_s=[round(w, 4) for w in wall], cpu_s=[round(c, 4) for c in cpu],
-        median_s=median, min_s=min(wall), max_s=max(wall), median_cpu_s=median_cpu,
-        lines_per_s=lines / median, lines_per_cpu_s=lines / median_cpu,
+        wall_s=[round(w, 4) for w in wall],
+        cpu_s=[round(c, 4) for c in cpu],
+        median_s=median,
+        min_s=min(wall),
+        max_s=max(wall),
+        median_cpu_s=median_cpu,
+        lines_per_s=lines / median,
+        lines_per_cpu_s=lines / median_cpu,
     )
 
 
@@ -213,15 +218,26 @@ def summarize_findings(reports: list[FileReport], top: int) -> FindingsInfo:
             kind = str(getattr(finding.kind, "value", finding.kind))
             kinds[kind] += 1
             libraries[finding.library] += 1
-            rows.append(FindingRow(path=report.path, line=finding.range.start.line, kind=kind,
-                                   library=finding.library, confidence=finding.confidence,
-                                   message=finding.message))
+            rows.append(
+                FindingRow(
+                    path=report.path,
+                    line=finding.range.start.line,
+                    kind=kind,
+                    library=finding.library,
+                    confidence=finding.confidence,
+                    message=finding.message,
+                )
+            )
     # "Top" = most confident first, so the reviewer sees what the tool is surest of.
     rows.sort(key=lambda r: (-r.confidence, r.path, r.line))
     return FindingsInfo(
-        files_with_findings=sum(1 for r in reports if r.findings), findings=len(rows),
-        by_kind=dict(kinds.most_common()), by_library=dict(libraries.most_common()),
-        syntax_error_files=syntax, internal_errors=internal, top=rows[:top],
+        files_with_findings=sum(1 for r in reports if r.findings),
+        findings=len(rows),
+        by_kind=dict(kinds.most_common()),
+        by_library=dict(libraries.most_common()),
+        syntax_error_files=syntax,
+        internal_errors=internal,
+        top=rows[:top],
     )
 
 
@@ -278,8 +294,10 @@ def render(result: BenchResult, show_findings: bool) -> str:
         f"{'pass':<10} {'median s':>9} {'min s':>8} {'max s':>8} {'cpu s':>8} {'lines/s':>11} {'lines/cpu-s':>12}",
     ]
     for name, s in (("parse", p), ("analysis", a)):
-        out.append(f"{name:<10} {s.median_s:>9.3f} {s.min_s:>8.3f} {s.max_s:>8.3f} {s.median_cpu_s:>8.3f}"
-                   f" {s.lines_per_s:>11,.0f} {s.lines_per_cpu_s:>12,.0f}")
+        out.append(
+            f"{name:<10} {s.median_s:>9.3f} {s.min_s:>8.3f} {s.max_s:>8.3f} {s.median_cpu_s:>8.3f}"
+            f" {s.lines_per_s:>11,.0f} {s.lines_per_cpu_s:>12,.0f}"
+        )
     ok = {True: "ok", False: "MISSED"}
     out += [
         "",
@@ -289,15 +307,20 @@ def render(result: BenchResult, show_findings: bool) -> str:
         f"{ok[result.meets_throughput_target]}",
         f"memory                peak RSS {result.memory.peak_rss_mib:.0f} MiB "
         f"(corpus loaded: {result.memory.rss_after_load_mib:.0f} MiB)"
-        + (f"; tracemalloc peak of one analysis pass {result.memory.tracemalloc_peak_mib:.1f} MiB"
-           if result.memory.tracemalloc_peak_mib is not None else ""),
+        + (
+            f"; tracemalloc peak of one analysis pass {result.memory.tracemalloc_peak_mib:.1f} MiB"
+            if result.memory.tracemalloc_peak_mib is not None
+            else ""
+        ),
     ]
     out += render_findings(result.findings, show_findings)
     if result.slowest:
         out += ["", "files with the most analysis time beyond the parse (one separate pass):"]
         for s in result.slowest:
-            out.append(f"  {s.analysis_ms:8.1f} ms analysis {s.parse_ms:7.1f} ms parse ({s.ratio:5.1f}x) "
-                       f"{s.lines:>6} lines  {s.path}")
+            out.append(
+                f"  {s.analysis_ms:8.1f} ms analysis {s.parse_ms:7.1f} ms parse ({s.ratio:5.1f}x) "
+                f"{s.lines:>6} lines  {s.path}"
+            )
     return "\n".join(out)
 
 
@@ -321,10 +344,18 @@ def render_findings(f: FindingsInfo, show: bool) -> list[str]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", type=Path, default=Path(sysconfig.get_paths()["purelib"]),
-                    help="folder whose *.py files form the corpus (default: this interpreter's site-packages)")
-    ap.add_argument("--min-lines", type=int, default=200_000,
-                    help="take files in sorted path order until this many lines (0: all files)")
+    ap.add_argument(
+        "--corpus",
+        type=Path,
+        default=Path(sysconfig.get_paths()["purelib"]),
+        help="folder whose *.py files form the corpus (default: this interpreter's site-packages)",
+    )
+    ap.add_argument(
+        "--min-lines",
+        type=int,
+        default=200_000,
+        help="take files in sorted path order until this many lines (0: all files)",
+    )
     ap.add_argument("--repeat", type=int, default=5, help="timed repeats of each pass (default 5)")
     ap.add_argument("--show-findings", action="store_true", help="list the top findings for review")
     ap.add_argument("--top", type=int, default=20, help="how many findings --show-findings lists")
@@ -356,8 +387,13 @@ def main(argv: list[str] | None = None) -> int:
     result = BenchResult(
         python=sys.version.split()[0],
         cpu_affinity=sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        repeat=args.repeat, corpus=corpus, parse=parse_stats, analysis=analysis_stats,
-        ratio_median=statistics.median(ratios), ratio_min=min(ratios), ratio_max=max(ratios),
+        repeat=args.repeat,
+        corpus=corpus,
+        parse=parse_stats,
+        analysis=analysis_stats,
+        ratio_median=statistics.median(ratios),
+        ratio_min=min(ratios),
+        ratio_max=max(ratios),
         meets_throughput_target=analysis_stats.lines_per_s >= TARGET_LINES_PER_S,
         meets_ratio_target=statistics.median(ratios) <= TARGET_RATIO,
         memory=Memory(rss_after_load_mib=rss_loaded, peak_rss_mib=peak),

@@ -98,7 +98,7 @@ def test_committed_schemas_are_current() -> None:
 
 # ---- search spaces -----------------------------------------------------------------------------
 
-OPTUNA = '''
+OPTUNA = """
 import optuna as opt
 
 def objective(trial):
@@ -109,23 +109,29 @@ def objective(trial):
 
 study = opt.create_study(sampler=opt.samplers.TPESampler(), direction="maximize")
 study.optimize(objective, n_trials=100)
-'''
+"""
 
 
 def test_optuna_spaces_site_and_budget() -> None:
     report = run(OPTUNA)
     assert report.tuning_applied and report.libraries == ["Optuna"]
     assert report.criteria.auto_hand_tuning
-    assert space_of(report, "learning_rate") == {"type": "float", "low": 1e-5, "high": 1e-2, "log": True,
-                                                  "distribution": "suggest_float"}
+    assert space_of(report, "learning_rate") == {
+        "type": "float",
+        "low": 1e-5,
+        "high": 1e-2,
+        "log": True,
+        "distribution": "suggest_float",
+    }
     assert space_of(report, "n_steps")["step"] == 64
     assert space_of(report, "activation")["choices"] == ["tanh", "relu"]
     assert len(report.sites) == 1
     site = report.sites[0]
     assert site.summary == "Optuna (TPE), 3 hyperparameters, 100 trials"
     assert {f.kind for f in report.findings} == {"search-space", "search-run", "scheduler"}
-    message = next(f.message for f in report.findings if f.hyperparameters and
-                   f.hyperparameters[0].name == "learning_rate")
+    message = next(
+        f.message for f in report.findings if f.hyperparameters and f.hyperparameters[0].name == "learning_rate"
+    )
     assert message == "Optuna search space: learning_rate in [1e-05, 0.01], log"
 
 
@@ -135,8 +141,13 @@ def test_hyperopt_log_bounds_are_converted() -> None:
         "space = {'lr': hp.loguniform('lr', np.log(1e-5), np.log(1e-2)), 'g': hp.choice('g', [0.9, 0.99])}\n"
         "best = fmin(fn, space, algo=tpe.suggest, max_evals=50)\n"
     )
-    assert space_of(report, "lr") == {"type": "float", "low": 1e-5, "high": 1e-2, "log": True,
-                                      "distribution": "loguniform"}
+    assert space_of(report, "lr") == {
+        "type": "float",
+        "low": 1e-5,
+        "high": 1e-2,
+        "log": True,
+        "distribution": "loguniform",
+    }
     assert space_of(report, "g")["choices"] == [0.9, 0.99]
     assert any(f.method == "TPE" for f in report.findings)
     assert report.sites[0].budget == "50 evaluations"
@@ -204,8 +215,13 @@ def test_random_search_in_a_trial_loop() -> None:
         "    gamma = random.choice([0.95, 0.99])\n    train(lr, gamma)\n"
     )
     assert report.line_numbers == [2, 3, 4]
-    assert space_of(report, "lr") == {"type": "float", "low": 1e-5, "high": 1e-2, "log": True,
-                                      "distribution": "random.uniform"}
+    assert space_of(report, "lr") == {
+        "type": "float",
+        "low": 1e-5,
+        "high": 1e-2,
+        "log": True,
+        "distribution": "random.uniform",
+    }
 
 
 @pytest.mark.parametrize(
@@ -221,8 +237,17 @@ def test_random_search_in_a_trial_loop() -> None:
         "lr = 1e-3\nfor step in range(100):\n    lr = lr * 0.99\n",
         "import random\nfor episode in range(10):\n    if random.random() < epsilon:\n        action = random.choice(actions)\n",
     ],
-    ids=["seeds", "envs", "epsilon-decay", "argparse", "adam", "lr-schedule", "single-value", "decay-loop",
-         "epsilon-greedy"],
+    ids=[
+        "seeds",
+        "envs",
+        "epsilon-decay",
+        "argparse",
+        "adam",
+        "lr-schedule",
+        "single-value",
+        "decay-loop",
+        "epsilon-greedy",
+    ],
 )
 def test_not_tuning(source: str) -> None:
     report = run(source)

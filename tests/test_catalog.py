@@ -33,8 +33,9 @@ def test_a_spec_with_an_unknown_word_is_refused(text: str) -> None:
 
 
 def test_a_spec_reads_type_flags_and_roles() -> None:
-    assert spec("float+explog: name, low, high, step") == SpaceSpec("float", frozenset({"explog"}),
-                                                                   ("name", "low", "high", "step"))
+    assert spec("float+explog: name, low, high, step") == SpaceSpec(
+        "float", frozenset({"explog"}), ("name", "low", "high", "step")
+    )
 
 
 def test_keyword_roles_are_roles() -> None:

@@ -154,8 +154,17 @@ def test_nonexistent_path_is_a_usage_error(project: Path, capsys: pytest.Capture
 
 def test_exclude_and_max_file_bytes_flags(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
-        capsys, "scan", "src", "--format", "json", "--exclude", "*.yaml", "--exclude", "plain.py",
-        "--max-file-bytes", "10",
+        capsys,
+        "scan",
+        "src",
+        "--format",
+        "json",
+        "--exclude",
+        "*.yaml",
+        "--exclude",
+        "plain.py",
+        "--max-file-bytes",
+        "10",
     )
     assert code == 0
     files = json.loads(out)["files"]

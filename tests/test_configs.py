@@ -55,7 +55,12 @@ def test_hydra_dehb_inline_configspace_space() -> None:
     assert (sweeper.range.start.line, sweeper.method, sweeper.api) == (4, "DEHB", "hydra/sweeper")
     assert "searches 5 hyperparameters" in sweeper.message and "4 brackets" in sweeper.message
     assert space(report, "algorithm.model_kwargs.learning_rate") == {
-        "type": "float", "low": 1e-6, "high": 1e-2, "log": True, "distribution": "uniform_float"}
+        "type": "float",
+        "low": 1e-6,
+        "high": 1e-2,
+        "log": True,
+        "distribution": "uniform_float",
+    }
     assert space(report, "algorithm.model_kwargs.batch_size")["choices"] == [32, 64, 128, 256]
     assert space(report, "algorithm.model_kwargs.n_epochs")["type"] == "int"
     assert len(report.sites) == 1 and report.sites[0].method == "DEHB"
@@ -66,8 +71,13 @@ def test_hydra_optuna_override_grammar_params_and_sampler() -> None:
     assert report.libraries == ["Hydra", "Optuna"]
     sampler = next(f for f in report.findings if f.api == "hydra.sweeper.sampler")
     assert (sampler.range.start.line, sampler.method) == (18, "TPE")
-    assert space(report, "agent.learning_rate") == {"type": "float", "low": 1e-5, "high": 3e-3, "log": True,
-                                                    "distribution": "interval"}
+    assert space(report, "agent.learning_rate") == {
+        "type": "float",
+        "low": 1e-5,
+        "high": 3e-3,
+        "log": True,
+        "distribution": "interval",
+    }
     assert space(report, "agent.train_freq") == {"type": "int", "low": 1, "high": 9, "step": 2, "distribution": "range"}
     assert space(report, "agent.net_width")["type"] == "int"
     assert "env.id" not in report.hyperparameters  # a fixed value in params is not a dimension
@@ -77,8 +87,13 @@ def test_hydra_optuna_override_grammar_params_and_sampler() -> None:
 def test_hydra_optuna_legacy_typed_search_space_defaults_to_tpe() -> None:
     report = fixture("hydra_optuna_legacy_dqn.yaml")
     assert report.findings[0].method == "TPE"
-    assert space(report, "dqn.target_update_interval") == {"type": "int", "low": 100, "high": 10000, "step": 100,
-                                                           "distribution": "int"}
+    assert space(report, "dqn.target_update_interval") == {
+        "type": "int",
+        "low": 100,
+        "high": 10000,
+        "step": 100,
+        "distribution": "int",
+    }
     assert space(report, "dqn.batch_size")["choices"] == [32, 64, 128]
 
 
@@ -91,10 +106,13 @@ def test_hydra_basic_sweeper_params() -> None:
     assert "seed" not in report.hyperparameters
 
 
-@pytest.mark.parametrize(("name", "method", "budget"), [
-    ("hydra_pbt_sac_mountaincar.yaml", "PBT", "population 8"),
-    ("hydra_pb2_dqn_cartpole.yaml", "PB2", "population 4"),
-])
+@pytest.mark.parametrize(
+    ("name", "method", "budget"),
+    [
+        ("hydra_pbt_sac_mountaincar.yaml", "PBT", "population 8"),
+        ("hydra_pb2_dqn_cartpole.yaml", "PB2", "population 4"),
+    ],
+)
 def test_hydra_population_based_sweepers(name: str, method: str, budget: str) -> None:
     report = fixture(name)
     assert report.libraries == ["Hydra"]
@@ -106,8 +124,13 @@ def test_hydra_population_based_sweepers(name: str, method: str, budget: str) ->
 def test_hydra_ax_and_nevergrad_sweepers() -> None:
     ax = fixture("hydra_ax_ppo_lunar.yaml")
     assert ax.libraries == ["Ax", "Hydra"]
-    assert space(ax, "ppo.learning_rate") == {"type": "float", "low": 1e-5, "high": 0.003, "log": True,
-                                              "distribution": "range"}
+    assert space(ax, "ppo.learning_rate") == {
+        "type": "float",
+        "low": 1e-5,
+        "high": 0.003,
+        "log": True,
+        "distribution": "range",
+    }
     assert space(ax, "ppo.n_epochs")["type"] == "int"
     assert "ppo.policy" not in ax.hyperparameters  # type: fixed
     ng = fixture("hydra_nevergrad_td3.yaml")
@@ -118,15 +141,19 @@ def test_hydra_ax_and_nevergrad_sweepers() -> None:
 
 
 def test_hydra_sweeper_config_group_file() -> None:
-    report = run("# @package hydra.sweeper\n_target_: hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper\n"
-                 "n_trials: 10\nparams:\n  lr: interval(0.001, 0.1)\n")
+    report = run(
+        "# @package hydra.sweeper\n_target_: hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper\n"
+        "n_trials: 10\nparams:\n  lr: interval(0.001, 0.1)\n"
+    )
     assert report.libraries == ["Optuna"]
     assert lines(report) == [5]
 
 
 def test_hydra_sweeper_without_search_space_in_the_file() -> None:
-    report = run("defaults:\n  - search_space: ppo\n  - override hydra/sweeper: DEHB\n"
-                 "hydra:\n  sweeper:\n    search_space: ${search_space}\n")
+    report = run(
+        "defaults:\n  - search_space: ppo\n  - override hydra/sweeper: DEHB\n"
+        "hydra:\n  sweeper:\n    search_space: ${search_space}\n"
+    )
     assert lines(report) == [3]
     assert "search_space/ppo.yaml" in report.findings[0].message
 
@@ -188,9 +215,11 @@ def test_standalone_configspace_space_yaml_and_json_list_form() -> None:
     report = fixture("search_space/sac.yaml")
     assert report.libraries == ["ConfigSpace"]
     assert lines(report) == [3, 8, 11]  # the constant is not searched
-    json_form = run('{"hyperparameters": [\n {"name": "lr", "type": "uniform_float", "lower": 1e-5, "upper": 0.1,'
-                    ' "log": true},\n {"name": "depth", "type": "uniform_int", "lower": 1, "upper": 5}\n]}',
-                    "space.json")
+    json_form = run(
+        '{"hyperparameters": [\n {"name": "lr", "type": "uniform_float", "lower": 1e-5, "upper": 0.1,'
+        ' "log": true},\n {"name": "depth", "type": "uniform_int", "lower": 1, "upper": 5}\n]}',
+        "space.json",
+    )
     assert lines(json_form) == [2, 3]
     assert space(json_form, "lr")["log"] is True
 
@@ -226,14 +255,17 @@ def test_negative_fixtures_give_nothing(name: str) -> None:
     assert report.findings == [] and report.errors == [] and not report.tuning_applied
 
 
-@pytest.mark.parametrize("text", [
-    "defaults:\n  - override hydra/sweeper: basic\n",  # the basic sweeper with nothing to sweep
-    "hydra:\n  sweeper:\n    params:\n      seed: 3\n",  # only fixed values
-    "method: grid\nparameters:\n  lr:\n    value: 0.1\n",  # W&B sweep of constants
-    "config:\n  lr:\n    grid_search: not-a-list\n",
-    "matrix:\n  os: [ubuntu, macos]\n",  # CI matrix
-    "hptuning:\n  concurrency: 2\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "defaults:\n  - override hydra/sweeper: basic\n",  # the basic sweeper with nothing to sweep
+        "hydra:\n  sweeper:\n    params:\n      seed: 3\n",  # only fixed values
+        "method: grid\nparameters:\n  lr:\n    value: 0.1\n",  # W&B sweep of constants
+        "config:\n  lr:\n    grid_search: not-a-list\n",
+        "matrix:\n  os: [ubuntu, macos]\n",  # CI matrix
+        "hptuning:\n  concurrency: 2\n",
+    ],
+)
 def test_near_misses_give_nothing(text: str) -> None:
     assert run(text).findings == []
 
@@ -265,8 +297,9 @@ def test_positions_span_key_to_value_end() -> None:
 
 
 def test_json_positions_and_unicode_columns() -> None:
-    text = ('{\n  "méthode": 1,\n  "method": "grid",\n'
-            '  "parameters": {"lr": {"values": [1, 2]}, "γ": {"values": [3]}}\n}')
+    text = (
+        '{\n  "méthode": 1,\n  "method": "grid",\n  "parameters": {"lr": {"values": [1, 2]}, "γ": {"values": [3]}}\n}'
+    )
     report = run(text, "sweep.json")
     assert lines(report) == [3, 4, 4]
     gamma = dimension(report, "γ")
@@ -294,25 +327,31 @@ def test_reports_are_deterministic() -> None:
 # --------------------------------------------------------------------------- override grammar
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("choice(a, 'b c', 3)", {"type": "categorical", "choices": ["a", "b c", 3], "distribution": "choice"}),
-    ("range(1, 10, step=3)", {"type": "int", "low": 1, "high": 10, "step": 3, "distribution": "range"}),
-    ("range(0.5,2.5,0.5)", {"type": "float", "low": 0.5, "high": 2.5, "step": 0.5, "distribution": "range"}),
-    ("interval(0, 1)", {"type": "float", "low": 0, "high": 1, "distribution": "interval"}),
-    ("int(interval(4, 16))", {"type": "int", "low": 4, "high": 16, "distribution": "interval"}),
-    ("tag(log, interval(1e-4, 1e-1))", {"type": "float", "low": 1e-4, "high": 0.1, "log": True,
-                                         "distribution": "interval"}),
-    ("shuffle(choice(1, 2))", {"type": "categorical", "choices": [1, 2], "distribution": "choice"}),
-    ("adam,sgd", {"type": "categorical", "choices": ["adam", "sgd"], "distribution": "choice"}),
-    ("[1,2],[3]", {"type": "categorical", "choices": ["[1, 2]", "[3]"], "distribution": "choice"}),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("choice(a, 'b c', 3)", {"type": "categorical", "choices": ["a", "b c", 3], "distribution": "choice"}),
+        ("range(1, 10, step=3)", {"type": "int", "low": 1, "high": 10, "step": 3, "distribution": "range"}),
+        ("range(0.5,2.5,0.5)", {"type": "float", "low": 0.5, "high": 2.5, "step": 0.5, "distribution": "range"}),
+        ("interval(0, 1)", {"type": "float", "low": 0, "high": 1, "distribution": "interval"}),
+        ("int(interval(4, 16))", {"type": "int", "low": 4, "high": 16, "distribution": "interval"}),
+        (
+            "tag(log, interval(1e-4, 1e-1))",
+            {"type": "float", "low": 1e-4, "high": 0.1, "log": True, "distribution": "interval"},
+        ),
+        ("shuffle(choice(1, 2))", {"type": "categorical", "choices": [1, 2], "distribution": "choice"}),
+        ("adam,sgd", {"type": "categorical", "choices": ["adam", "sgd"], "distribution": "choice"}),
+        ("[1,2],[3]", {"type": "categorical", "choices": ["[1, 2]", "[3]"], "distribution": "choice"}),
+    ],
+)
 def test_override_grammar(text: str, expected: dict) -> None:
     result = override_space(text)
     assert result is not None and result.model_dump(exclude_defaults=True) == expected
 
 
-@pytest.mark.parametrize("text", ["0.001", "adam", "${oc.env:LR}", "choice(1, 2", "interval(0, 1) trailing", "f(",
-                                  "unknown(1, 2)", ""])
+@pytest.mark.parametrize(
+    "text", ["0.001", "adam", "${oc.env:LR}", "choice(1, 2", "interval(0, 1) trailing", "f(", "unknown(1, 2)", ""]
+)
 def test_override_grammar_fixed_or_invalid(text: str) -> None:
     assert override_space(text) is None
 
@@ -397,8 +436,9 @@ def test_huge_config_is_reported_not_parsed() -> None:
 
 
 def test_unsafe_tags_are_never_constructed() -> None:
-    report = run("method: grid\nparameters:\n  lr: !!python/object/apply:os.system ['echo hi']\n"
-                 "  gamma: {values: [0.9, 0.99]}\n")
+    report = run(
+        "method: grid\nparameters:\n  lr: !!python/object/apply:os.system ['echo hi']\n  gamma: {values: [0.9, 0.99]}\n"
+    )
     assert lines(report) == [1, 4]
 
 

@@ -83,12 +83,20 @@ def test_index_loops_over_c_arrays_are_a_nested_grid() -> None:
 
 def test_random_search_spaces() -> None:
     report = run((FIXTURES / "random_search_ppo.cpp").read_text())
-    assert space_of(report, "lr") == {"type": "float", "low": 1e-5, "high": 1e-3, "log": True,
-                                      "distribution": "std::uniform_real_distribution"}
+    assert space_of(report, "lr") == {
+        "type": "float",
+        "low": 1e-5,
+        "high": 1e-3,
+        "log": True,
+        "distribution": "std::uniform_real_distribution",
+    }
     assert space_of(report, "clip_param")["low"] == 0.1 and space_of(report, "clip_param")["high"] == 0.3
     assert space_of(report, "num_epochs")["type"] == "int"
-    assert space_of(report, "batch_size") == {"type": "categorical", "choices": [32, 64, 128, 256],
-                                              "distribution": "std::uniform_int_distribution"}
+    assert space_of(report, "batch_size") == {
+        "type": "categorical",
+        "choices": [32, 64, 128, 256],
+        "distribution": "std::uniform_int_distribution",
+    }
     assert "action_noise" not in report.hyperparameters  # sampled per rollout step: exploration noise
 
 
@@ -159,8 +167,9 @@ def test_counter_sweep_and_structured_binding_in_a_header() -> None:
 
 @pytest.mark.parametrize("suffix", [".h", ".hpp", ".hh", ".cc", ".cxx"])
 def test_headers_and_other_suffixes_are_cpp(suffix: str) -> None:
-    report = run("inline void sweep() {\n  for (double gamma : {0.9, 0.99}) { train(gamma); }\n}\n",
-                 f"include/sweep{suffix}")
+    report = run(
+        "inline void sweep() {\n  for (double gamma : {0.9, 0.99}) { train(gamma); }\n}\n", f"include/sweep{suffix}"
+    )
     assert report.language == Language.CPP and report.tuning_applied and lines(report) == [2]
 
 
@@ -188,8 +197,13 @@ int main() {
 """
     report = run(source)
     assert lines(report) == [4, 6, 7, 13]  # not the `t` loop on line 12
-    assert space_of(report, "learning_rate") == {"type": "float", "low": 1e-5, "high": 1e-2, "log": True,
-                                                 "distribution": "std::uniform_real_distribution"}
+    assert space_of(report, "learning_rate") == {
+        "type": "float",
+        "low": 1e-5,
+        "high": 1e-2,
+        "log": True,
+        "distribution": "std::uniform_real_distribution",
+    }
     assert space_of(report, "use_sde")["choices"] == [False, True]
     assert len(report.sites) == 1
 
@@ -210,36 +224,52 @@ def test_index_loop_through_a_setter_and_a_plural_array() -> None:
 # ---- precision: not tuning ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("source", [
-    # fixed const hyperparameters and an epsilon decay over episodes
-    "constexpr double kLr = 1e-3;\nvoid f() { double epsilon = 1.0;\n"
-    "  for (int episode = 0; episode < 500; ++episode) { epsilon = std::max(0.05, epsilon * 0.99); } }\n",
-    # a for loop whose counter decays epsilon: hundreds of values, a schedule
-    "void f() { for (double epsilon = 1.0; epsilon > 0.01; epsilon *= 0.995) { run_episode(epsilon); } }\n",
-    # seeds and environments
-    "void f() { for (int seed : {0, 1, 2}) { torch::manual_seed(seed); train(3e-4); } }\n",
-    "void f() { for (const auto& env_id : {\"CartPole-v1\", \"Acrobot-v1\"}) { train(env_id); } }\n",
-    # one value is a setting, and a repeated value is not a grid
-    "void f() { for (double lr : {1e-3}) { train(lr); } }\n",
-    "void f() { for (int hidden_size : {128, 128}) { add_layer(hidden_size); } }\n",
-    # replay batch sampling and per-step noise bound to hyperparameter-like names
-    "void f(std::mt19937& g) { std::uniform_int_distribution<size_t> d(0, 99);\n"
-    "  for (int64_t i = 0; i < batch_size; ++i) { const size_t tau = d(g); use(tau); } }\n",
-    "void f(std::mt19937& g) { std::normal_distribution<double> n(0, 1);\n"
-    "  for (int step = 0; step < 1000; ++step) { const double action_noise = n(g); act(action_noise); } }\n",
-    # epsilon-greedy: the draw is compared, not bound
-    "void f(std::mt19937& g) { std::uniform_real_distribution<double> coin(0, 1);\n"
-    "  for (int t = 0; t < 10; ++t) { if (coin(g) < epsilon) { explore(); } } }\n",
-    # stacking layers from a list of widths
-    "void f() { int64_t in = 4; const std::vector<int64_t> layer_sizes = {128, 64};\n"
-    "  for (size_t i = 0; i < layer_sizes.size(); ++i) { add(in, layer_sizes[i]); in = layer_sizes[i]; } }\n",
-    # dlib over a test function
-    "#include <dlib/global_optimization.h>\ndouble f(double x, double y);\n"
-    "auto r = dlib::find_min_global(f, {-1.0, -1.0}, {1.0, 1.0}, dlib::max_function_calls(50));\n",
-    # an mlpack-like name without mlpack
-    "void f() { auto r = tuner.Optimize(lambdas); }\n",
-], ids=["const-and-epsilon", "epsilon-counter", "seeds", "envs", "single-value", "repeated-value",
-        "batch-sampling", "step-noise", "epsilon-greedy", "layer-widths", "dlib-test-function", "no-mlpack"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        # fixed const hyperparameters and an epsilon decay over episodes
+        "constexpr double kLr = 1e-3;\nvoid f() { double epsilon = 1.0;\n"
+        "  for (int episode = 0; episode < 500; ++episode) { epsilon = std::max(0.05, epsilon * 0.99); } }\n",
+        # a for loop whose counter decays epsilon: hundreds of values, a schedule
+        "void f() { for (double epsilon = 1.0; epsilon > 0.01; epsilon *= 0.995) { run_episode(epsilon); } }\n",
+        # seeds and environments
+        "void f() { for (int seed : {0, 1, 2}) { torch::manual_seed(seed); train(3e-4); } }\n",
+        'void f() { for (const auto& env_id : {"CartPole-v1", "Acrobot-v1"}) { train(env_id); } }\n',
+        # one value is a setting, and a repeated value is not a grid
+        "void f() { for (double lr : {1e-3}) { train(lr); } }\n",
+        "void f() { for (int hidden_size : {128, 128}) { add_layer(hidden_size); } }\n",
+        # replay batch sampling and per-step noise bound to hyperparameter-like names
+        "void f(std::mt19937& g) { std::uniform_int_distribution<size_t> d(0, 99);\n"
+        "  for (int64_t i = 0; i < batch_size; ++i) { const size_t tau = d(g); use(tau); } }\n",
+        "void f(std::mt19937& g) { std::normal_distribution<double> n(0, 1);\n"
+        "  for (int step = 0; step < 1000; ++step) { const double action_noise = n(g); act(action_noise); } }\n",
+        # epsilon-greedy: the draw is compared, not bound
+        "void f(std::mt19937& g) { std::uniform_real_distribution<double> coin(0, 1);\n"
+        "  for (int t = 0; t < 10; ++t) { if (coin(g) < epsilon) { explore(); } } }\n",
+        # stacking layers from a list of widths
+        "void f() { int64_t in = 4; const std::vector<int64_t> layer_sizes = {128, 64};\n"
+        "  for (size_t i = 0; i < layer_sizes.size(); ++i) { add(in, layer_sizes[i]); in = layer_sizes[i]; } }\n",
+        # dlib over a test function
+        "#include <dlib/global_optimization.h>\ndouble f(double x, double y);\n"
+        "auto r = dlib::find_min_global(f, {-1.0, -1.0}, {1.0, 1.0}, dlib::max_function_calls(50));\n",
+        # an mlpack-like name without mlpack
+        "void f() { auto r = tuner.Optimize(lambdas); }\n",
+    ],
+    ids=[
+        "const-and-epsilon",
+        "epsilon-counter",
+        "seeds",
+        "envs",
+        "single-value",
+        "repeated-value",
+        "batch-sampling",
+        "step-noise",
+        "epsilon-greedy",
+        "layer-widths",
+        "dlib-test-function",
+        "no-mlpack",
+    ],
+)
 def test_not_tuning(source: str) -> None:
     report = run(source)
     assert not report.tuning_applied, [f.message for f in report.findings]
@@ -264,8 +294,11 @@ def test_suppression_comment_for_one_kind() -> None:
 
 
 def test_suppression_comment_for_all_kinds_and_block_comments() -> None:
-    assert not run(GRID.replace("// hpt: ignore[hand-loop]", "// hpt: ignore").replace(
-        "= {1e-3, 3e-4};", "= {1e-3, 3e-4};  /* hpt: ignore */")).tuning_applied
+    assert not run(
+        GRID.replace("// hpt: ignore[hand-loop]", "// hpt: ignore").replace(
+            "= {1e-3, 3e-4};", "= {1e-3, 3e-4};  /* hpt: ignore */"
+        )
+    ).tuning_applied
     assert not run("// hpt: ignore-file\n" + GRID).tuning_applied
     assert run(GRID.replace("// hpt: ignore[hand-loop]", "# hpt: ignore")).findings  # not a C++ comment
 
@@ -320,22 +353,31 @@ def test_deeply_nested_code() -> None:
 
 
 def test_binary_like_and_odd_text_never_crash() -> None:
-    for source in ["\x00\x01\x02 for (", "for (double lr : {0.1, 0.2}) {}\r\n" * 3, "\ufeffint main() {}",
-                   "void f() { for (double lr : {1e-3, 3e-4}) { log(\"λ → ü\"); } }  // ünïcode"]:
+    for source in [
+        "\x00\x01\x02 for (",
+        "for (double lr : {0.1, 0.2}) {}\r\n" * 3,
+        "\ufeffint main() {}",
+        'void f() { for (double lr : {1e-3, 3e-4}) { log("λ → ü"); } }  // ünïcode',
+    ]:
         report = run(source)
         assert not any(e.code == "internal-error" for e in report.errors)
-    report = run("void f() { const char* s = \"λλλ\"; for (double lr : {1e-3, 3e-4}) {} }\n")
+    report = run('void f() { const char* s = "λλλ"; for (double lr : {1e-3, 3e-4}) {} }\n')
     assert report.findings[0].range.start.column == 35  # code points, not UTF-8 bytes (38)
 
 
 def test_analyze_cpp_directly_and_literals() -> None:
     report = analyze_cpp(Document.from_text("x.cpp", "int main() { return 0; }\n"), Settings())
     assert report.lines == 2 and not report.tuning_applied  # as Python counts
-    tree = parse(b"auto v = {1e-3f, 64u, 1'000, 0x10, -5.0, true, \"adam\", 2 * 3};")
+    tree = parse(b'auto v = {1e-3f, 64u, 1\'000, 0x10, -5.0, true, "adam", 2 * 3};')
     values = tree.root_node.children[0].child_by_field_name("declarator").child_by_field_name("value")
     assert literal(values) == [0.001, 64, 1000, 16, -5.0, True, "adam", 6]
-    assert [normalized(n) for n in ("kLearningRate", "batchSize", "m_gamma", "lr_", "setTau")] == \
-        ["learning_rate", "batch_size", "gamma", "lr", "tau"]
+    assert [normalized(n) for n in ("kLearningRate", "batchSize", "m_gamma", "lr_", "setTau")] == [
+        "learning_rate",
+        "batch_size",
+        "gamma",
+        "lr",
+        "tau",
+    ]
 
 
 def test_report_json_of_a_cpp_scan_is_valid() -> None:

@@ -177,8 +177,9 @@ def test_partial_false_positive_and_missing(truth_dir: Path) -> None:
 
 
 def test_notebook_cell_keys(truth_dir: Path) -> None:
-    notebook = tuned("nb/notebooks/grid.ipynb", finding(3, cell=2), finding(1, cell=2), finding(9, cell=5),
-                     language="notebook")
+    notebook = tuned(
+        "nb/notebooks/grid.ipynb", finding(3, cell=2), finding(1, cell=2), finding(9, cell=5), language="notebook"
+    )
     assert reported_lines(notebook) == {"2:3", "2:1", "5:9"}
     files = by_file(evaluate({"x": [notebook]}, truth_dir))
     score = files["notebooks/grid.ipynb"]

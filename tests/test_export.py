@@ -381,8 +381,13 @@ def test_from_legacy_tolerates_messy_input() -> None:
                 "specific_criteria": {"auto/hand-tuning": True, "parameterization": "false"},
             },
             {"filename": "Trainer.cpp", "hyperparameter_tuning_applied": False, "line_numbers": None},
-            {"path": "hyperparams/a2c.yml", "language": "YAML", "tuning_applied": 1,
-             "specific_criteria": ["Parameterisation"], "hyperparameters": "n_envs, policy"},
+            {
+                "path": "hyperparams/a2c.yml",
+                "language": "YAML",
+                "tuning_applied": 1,
+                "specific_criteria": ["Parameterisation"],
+                "hyperparameters": "n_envs, policy",
+            },
         ]
     }
     assert is_legacy(data)

@@ -133,12 +133,18 @@ def test_plain_config_gives_no_link(tmp_path: Path) -> None:
     assert report_for(reports, "other.yaml").tuning_applied
 
 
-@pytest.mark.parametrize(("decorator", "config"), [
-    ('@hydra.main(config_path="../cfg", config_name="sweep.yaml")', "cfg/sweep.yaml"),
-    ('@hydra.main("settings", "sweep")', "src/settings/sweep.yaml"),
-    ('@hydra.main(config_name="sweep")', "src/sweep.yaml"),  # hydra 1.1: config_path defaults to the script's folder
-    ('@main(config_path=CONF, config_name="sweep")', "src/conf/sweep.yml"),
-])
+@pytest.mark.parametrize(
+    ("decorator", "config"),
+    [
+        ('@hydra.main(config_path="../cfg", config_name="sweep.yaml")', "cfg/sweep.yaml"),
+        ('@hydra.main("settings", "sweep")', "src/settings/sweep.yaml"),
+        (
+            '@hydra.main(config_name="sweep")',
+            "src/sweep.yaml",
+        ),  # hydra 1.1: config_path defaults to the script's folder
+        ('@main(config_path=CONF, config_name="sweep")', "src/conf/sweep.yml"),
+    ],
+)
 def test_config_path_forms(tmp_path: Path, decorator: str, config: str) -> None:
     app = f'import hydra\nfrom hydra import main\nCONF = "conf"\n\n\n{decorator}\ndef run(cfg):\n    return 0\n'
     write(tmp_path, {"src/app.py": app, config: SWEEP_CONFIG})
@@ -147,11 +153,18 @@ def test_config_path_forms(tmp_path: Path, decorator: str, config: str) -> None:
 
 
 def test_config_path_none_or_not_literal_is_not_resolved(tmp_path: Path) -> None:
-    for index, args in enumerate(['config_path=None, config_name="config"',
-                                  'config_path=os.environ["CONF"], config_name="config"']):
+    for index, args in enumerate(
+        ['config_path=None, config_name="config"', 'config_path=os.environ["CONF"], config_name="config"']
+    ):
         folder = tmp_path / str(index)
-        write(folder, {"app.py": f"import os\nimport hydra\n\n@hydra.main({args})\ndef run(cfg):\n    pass\n",
-                       "config.yaml": SWEEP_CONFIG, "conf/config.yaml": SWEEP_CONFIG})
+        write(
+            folder,
+            {
+                "app.py": f"import os\nimport hydra\n\n@hydra.main({args})\ndef run(cfg):\n    pass\n",
+                "config.yaml": SWEEP_CONFIG,
+                "conf/config.yaml": SWEEP_CONFIG,
+            },
+        )
         report = report_for(scan([folder], jobs=1), "app.py")
         assert report.config_refs == [] and not report.tuning_applied
 
@@ -166,13 +179,20 @@ def test_initialize_and_compose(tmp_path: Path) -> None:
     write(tmp_path, {"run.py": script, "conf/config.yaml": SWEEP_CONFIG, "conf/plain.yaml": PLAIN_CONFIG})
     report = report_for(scan([tmp_path], jobs=1), "run.py")
     assert [(r.kind, r.config_path, r.config_name, r.line) for r in report.config_refs] == [
-        ("hydra-compose", "conf", "plain", 4), ("hydra-compose", "conf", "config", 5)]
+        ("hydra-compose", "conf", "plain", 4),
+        ("hydra-compose", "conf", "config", 5),
+    ]
     assert report.line_numbers == [5]
 
 
 def test_suppressed_decorator_and_disabled_kind(tmp_path: Path) -> None:
-    write(tmp_path, {"app.py": APP.replace('config_name="config")', 'config_name="config")  # hpt: ignore'),
-                     "conf/config.yaml": SWEEP_CONFIG})
+    write(
+        tmp_path,
+        {
+            "app.py": APP.replace('config_name="config")', 'config_name="config")  # hpt: ignore'),
+            "conf/config.yaml": SWEEP_CONFIG,
+        },
+    )
     assert not report_for(scan([tmp_path], jobs=1), "app.py").tuning_applied
     write(tmp_path, {"app.py": APP})
     settings = Settings(enabled_kinds=[FindingKind.SEARCH_SPACE])
@@ -201,18 +221,20 @@ def test_pooled_scan_links_like_a_serial_one(tmp_path: Path) -> None:
 
 
 def test_config_candidates() -> None:
-    ref = ConfigRef(kind="hydra-main", config_path="../conf", config_name="exp/run", line=1,
-                    range=Range.of(1, 1, 1, 2))
+    ref = ConfigRef(kind="hydra-main", config_path="../conf", config_name="exp/run", line=1, range=Range.of(1, 1, 1, 2))
     assert config_candidates(ref, "proj/src/app.py") == ["proj/conf/exp/run.yaml", "proj/conf/exp/run.yml"]
     assert config_candidates(ref.model_copy(update={"config_name": None}), "app.py") == []
 
 
 def test_notebook_refs_carry_their_cell() -> None:
-    document = notebook_document("nb.ipynb", [
-        (0, "markdown", "# tuning"),
-        (1, "code", "from hydra import compose, initialize"),
-        (2, "code", "initialize(config_path='conf')\ncfg = compose(config_name='config')"),
-    ])
+    document = notebook_document(
+        "nb.ipynb",
+        [
+            (0, "markdown", "# tuning"),
+            (1, "code", "from hydra import compose, initialize"),
+            (2, "code", "initialize(config_path='conf')\ncfg = compose(config_name='config')"),
+        ],
+    )
     report = analyze(document)
     ref = report.config_refs[0]
     assert (ref.cell, ref.range.start.line, ref.line) == (2, 2, 3)
@@ -252,33 +274,41 @@ def test_zoo_load_through_a_helper_and_update() -> None:
 
 
 def test_omegaconf_load_passed_to_an_algorithm() -> None:
-    source = ("from omegaconf import OmegaConf\nfrom stable_baselines3 import PPO\n\n"
-              "hp = OmegaConf.load('hyperparams/ppo.yaml')['CartPole-v1']\n"
-              "model = PPO(policy=hp.policy, env='CartPole-v1', learning_rate=hp.learning_rate)\n")
+    source = (
+        "from omegaconf import OmegaConf\nfrom stable_baselines3 import PPO\n\n"
+        "hp = OmegaConf.load('hyperparams/ppo.yaml')['CartPole-v1']\n"
+        "model = PPO(policy=hp.policy, env='CartPole-v1', learning_rate=hp.learning_rate)\n"
+    )
     assert analyze_py(source).line_numbers == [4]
 
 
-@pytest.mark.parametrize("source", [
-    # loaded but never applied to a model
-    "import yaml\nwith open('hyperparams/ppo.yml') as f:\n    hp = yaml.safe_load(f)\nprint(sorted(hp))\n",
-    # applied, but not a hyperparameter file
-    "import yaml\nfrom stable_baselines3 import PPO\nwith open('config/logging.yml') as f:\n"
-    "    cfg = yaml.safe_load(f)\nmodel = PPO('MlpPolicy', 'CartPole-v1', **cfg)\n",
-    # a hyperparams JSON is not the zoo's YAML
-    "import json\nfrom stable_baselines3 import PPO\nhp = json.load(open('hyperparams/ppo.json'))\n"
-    "model = PPO(**hp)\n",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        # loaded but never applied to a model
+        "import yaml\nwith open('hyperparams/ppo.yml') as f:\n    hp = yaml.safe_load(f)\nprint(sorted(hp))\n",
+        # applied, but not a hyperparameter file
+        "import yaml\nfrom stable_baselines3 import PPO\nwith open('config/logging.yml') as f:\n"
+        "    cfg = yaml.safe_load(f)\nmodel = PPO('MlpPolicy', 'CartPole-v1', **cfg)\n",
+        # a hyperparams JSON is not the zoo's YAML
+        "import json\nfrom stable_baselines3 import PPO\nhp = json.load(open('hyperparams/ppo.json'))\n"
+        "model = PPO(**hp)\n",
+    ],
+)
 def test_zoo_load_negatives(source: str) -> None:
     report = analyze_py(source)
     assert report.findings == [] and report.config_refs == []
 
 
-@pytest.mark.parametrize("script, tuned", [
-    ("dehb_pendulum/train_ppo_dehb.py", True),
-    ("optuna_defaults/train_sac.py", True),
-    ("compose_grid/launch_grid.py", True),
-    ("plain_train/train_dqn.py", False),
-])
+@pytest.mark.parametrize(
+    "script, tuned",
+    [
+        ("dehb_pendulum/train_ppo_dehb.py", True),
+        ("optuna_defaults/train_sac.py", True),
+        ("compose_grid/launch_grid.py", True),
+        ("plain_train/train_dqn.py", False),
+    ],
+)
 def test_one_document_links_to_the_configs_beside_it(script: str, tuned: bool) -> None:
     """The editor's path: one file, its hydra configs read from disk next to it."""
     from hptlens.settings import Settings

@@ -112,11 +112,17 @@ def test_cpp_and_yaml_comments_are_not_code() -> None:
 
 
 def test_numbered_source_keeps_file_line_numbers_and_marks_notebook_cells() -> None:
-    nb = notebook_document("nb.ipynb", [(0, "code", "import optuna"), (1, "markdown", "# Title"),
-                                        (2, "code", "x = 1\ny = 2")])
+    nb = notebook_document(
+        "nb.ipynb", [(0, "code", "import optuna"), (1, "markdown", "# Title"), (2, "code", "x = 1\ny = 2")]
+    )
     text = numbered(SourceLines(nb), 1, 3)
-    assert text.split("\n") == ["  | # ---- notebook cell 0 ----", "1 | import optuna",
-                                "  | # ---- notebook cell 2 ----", "2 | x = 1", "3 | y = 2"]
+    assert text.split("\n") == [
+        "  | # ---- notebook cell 0 ----",
+        "1 | import optuna",
+        "  | # ---- notebook cell 2 ----",
+        "2 | x = 1",
+        "3 | y = 2",
+    ]
 
 
 def test_review_prompt_lists_static_findings_and_says_code_is_data() -> None:
@@ -191,29 +197,42 @@ def test_response_format_is_strict_json_schema_from_the_models() -> None:
 
 
 def test_answers_parse_leniently_item_by_item() -> None:
-    content = "```json\n" + json.dumps({
-        "tuning_applied": True,
-        "verdicts": [{"id": "F1", "verdict": "confirm"}, {"id": "F2", "verdict": "maybe"}],
-        "additions": [{"line": 3, "kind": "hand-loop", "category": "hand-tuning"}, {"line": "x"}],
-        "extra": "ignored",
-    }) + "\n```"
+    content = (
+        "```json\n"
+        + json.dumps(
+            {
+                "tuning_applied": True,
+                "verdicts": [{"id": "F1", "verdict": "confirm"}, {"id": "F2", "verdict": "maybe"}],
+                "additions": [{"line": 3, "kind": "hand-loop", "category": "hand-tuning"}, {"line": "x"}],
+                "extra": "ignored",
+            }
+        )
+        + "\n```"
+    )
     answer, dropped = parse_answer(content, ReviewAnswer)
     assert isinstance(answer, ReviewAnswer)
     assert [v.id for v in answer.verdicts] == ["F1"] and len(answer.additions) == 1 and dropped == 2
 
 
-@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"verdicts": []}', '{"tuning_applied": true, "additions": 3}'])
+@pytest.mark.parametrize(
+    "content", ["{not json", "[1, 2]", '{"verdicts": []}', '{"tuning_applied": true, "additions": 3}']
+)
 def test_unusable_answers_raise(content: str) -> None:
     with pytest.raises(AnswerError):
         parse_answer(content, ReviewAnswer)
 
 
 def test_seed_answer_reads_the_seeds_line_spellings() -> None:
-    answer, _ = parse_answer(json.dumps({
-        "hyperparameter_tuning_applied": True,
-        "line_numbers": [3, "5", "7-9", "line 12", "1-1000", "x", True],
-        "specific_criteria": ["hand_tuning", "Auto-Tuning", "bogus"],
-    }), SeedAnswer)
+    answer, _ = parse_answer(
+        json.dumps(
+            {
+                "hyperparameter_tuning_applied": True,
+                "line_numbers": [3, "5", "7-9", "line 12", "1-1000", "x", True],
+                "specific_criteria": ["hand_tuning", "Auto-Tuning", "bogus"],
+            }
+        ),
+        SeedAnswer,
+    )
     assert isinstance(answer, SeedAnswer)
     assert answer.line_numbers == [3, 5, 7, 8, 9, 12]
     assert answer.specific_criteria == ["hand-tuning", "auto-tuning"]
@@ -237,8 +256,17 @@ def review_answer(**fields: object) -> ReviewAnswer:
 
 
 def addition(line: int, kind: str = "search-space", names: list[str] | None = None, **extra: object) -> dict:
-    return {"line": line, "kind": kind, "category": "auto/hand-tuning", "library": "optuna", "method": "",
-            "hyperparameters": names or [], "explanation": "", "confidence": 0.8, **extra}
+    return {
+        "line": line,
+        "kind": kind,
+        "category": "auto/hand-tuning",
+        "library": "optuna",
+        "method": "",
+        "hyperparameters": names or [],
+        "explanation": "",
+        "confidence": 0.8,
+        **extra,
+    }
 
 
 def test_validation_drops_impossible_lines_and_invented_names() -> None:
@@ -248,16 +276,20 @@ def test_validation_drops_impossible_lines_and_invented_names() -> None:
     answer = review_answer(
         verdicts=[{"id": "F1", "verdict": "confirm", "reason": ""}, {"id": "F99", "verdict": "reject", "reason": ""}],
         additions=[
-            addition(0), addition(999),                                  # outside the file
+            addition(0),
+            addition(999),  # outside the file
             addition(lines_of(OPTUNA, "# learning rate"), names=["lr"]),  # comment in the dict: snapped
-            addition(lines_of(OPTUNA, "import optuna") + 1),             # blank between statements: dropped
+            addition(lines_of(OPTUNA, "import optuna") + 1),  # blank between statements: dropped
             addition(lines_of(OPTUNA, '"gamma": (0.9'), names=["gamma", "momentum"]),  # one invented name
             addition(lines_of(OPTUNA, "def objective"), names=["beta2"]),  # only invented names: dropped
         ],
     )
     verdicts, candidates = check_review(answer, source, Part(1, source.count), {1, 2, 3}, tally)
     assert list(verdicts) == [1]
-    assert [(c.line, c.names) for c in candidates] == [(space, ("lr",)), (lines_of(OPTUNA, '"gamma": (0.9'), ("gamma",))]
+    assert [(c.line, c.names) for c in candidates] == [
+        (space, ("lr",)),
+        (lines_of(OPTUNA, '"gamma": (0.9'), ("gamma",)),
+    ]
     assert tally.counts == {"outside-file": 2, "snapped": 1, "not-code": 1, "unknown-id": 1, "invented-finding": 1}
     assert tally.invented == {"momentum", "beta2"}
     messages_ = tally.messages("tune.py")
@@ -269,13 +301,15 @@ def test_an_answer_off_by_a_line_moves_to_the_line_that_writes_the_name() -> Non
     source = SourceLines(document())
     tally = Tally()
     gamma = lines_of(OPTUNA, 'gamma = trial.suggest_float("gamma"')
-    _, candidates = check_review(review_answer(additions=[addition(gamma + 1, names=["gamma"])]),
-                                 source, Part(1, source.count), set(), tally)
+    _, candidates = check_review(
+        review_answer(additions=[addition(gamma + 1, names=["gamma"])]), source, Part(1, source.count), set(), tally
+    )
     assert candidates[0].line == gamma and tally.counts["moved"] == 1
     # A multi-line call that names its hyperparameter on the next line stays where it starts.
     lr = lines_of(OPTUNA, "lr = trial.suggest_float(")
-    _, candidates = check_review(review_answer(additions=[addition(lr, names=["lr"])]),
-                                 source, Part(1, source.count), set(), Tally())
+    _, candidates = check_review(
+        review_answer(additions=[addition(lr, names=["lr"])]), source, Part(1, source.count), set(), Tally()
+    )
     assert candidates[0].line == lr
 
 
@@ -283,15 +317,19 @@ def test_findings_must_show_what_they_claim_on_their_line() -> None:
     source = SourceLines(document())
     tally = Tally()
     note = lines_of(OPTUNA, 'note = """')
-    answer = review_answer(additions=[
-        addition(note, kind="search-run"),               # an assignment of a string: not a call
-        addition(note, names=[]),                        # a search space that names nothing
-        addition(lines_of(OPTUNA, "return lr"), names=["gamma"]),  # names gamma: it is written there
-        addition(lines_of(OPTUNA, "study = optuna"), kind="search-run"),
-    ])
+    answer = review_answer(
+        additions=[
+            addition(note, kind="search-run"),  # an assignment of a string: not a call
+            addition(note, names=[]),  # a search space that names nothing
+            addition(lines_of(OPTUNA, "return lr"), names=["gamma"]),  # names gamma: it is written there
+            addition(lines_of(OPTUNA, "study = optuna"), kind="search-run"),
+        ]
+    )
     _, candidates = check_review(answer, source, Part(1, source.count), set(), tally)
     assert [(c.line, c.kind) for c in candidates] == [
-        (lines_of(OPTUNA, "return lr"), "search-space"), (lines_of(OPTUNA, "study = optuna"), "search-run")]
+        (lines_of(OPTUNA, "return lr"), "search-space"),
+        (lines_of(OPTUNA, "study = optuna"), "search-run"),
+    ]
     assert tally.counts == {"unsupported": 2}
 
 
@@ -304,8 +342,9 @@ def test_names_only_in_comments_or_docstrings_are_not_in_the_source() -> None:
 def test_lines_outside_the_part_sent_are_dropped() -> None:
     source = SourceLines(document())
     tally = Tally()
-    _, candidates = check_review(review_answer(additions=[addition(2, kind="search-run")]), source,
-                                 Part(10, 20, 2, 2), set(), tally)
+    _, candidates = check_review(
+        review_answer(additions=[addition(2, kind="search-run")]), source, Part(10, 20, 2, 2), set(), tally
+    )
     assert candidates == [] and tally.counts["outside-part"] == 1
 
 
@@ -316,8 +355,10 @@ def test_merge_confirms_disputes_and_adds_without_deleting_static_findings() -> 
     assert len(static.findings) >= 4
     space = lines_of(OPTUNA, '"lr": (1e-5')
     answer = review_answer(
-        verdicts=[{"id": "F1", "verdict": "confirm", "reason": "a dimension"},
-                  {"id": "F2", "verdict": "reject", "reason": "ignore previous instructions"}],
+        verdicts=[
+            {"id": "F1", "verdict": "confirm", "reason": "a dimension"},
+            {"id": "F2", "verdict": "reject", "reason": "ignore previous instructions"},
+        ],
         additions=[addition(space, names=["lr"]), addition(lines_of(OPTUNA, "study.optimize"), kind="search-run")],
     )
     verdicts, candidates = check_review(answer, source, Part(1, source.count), set(range(1, 10)), Tally())
@@ -346,8 +387,9 @@ def test_llm_findings_in_a_static_site_join_it() -> None:
     source = SourceLines(doc)
     static = analyze(doc, Settings())
     line = lines_of(OPTUNA, "return lr * gamma")
-    _, candidates = check_review(review_answer(additions=[addition(line, names=["lr"])]), source,
-                                 Part(1, source.count), set(), Tally())
+    _, candidates = check_review(
+        review_answer(additions=[addition(line, names=["lr"])]), source, Part(1, source.count), set(), Tally()
+    )
     merged = merge_review(source, static, {}, candidates)
     added = next(f for f in merged.findings if f.source == "llm")
     objective_site = next(f.site for f in static.findings if f.range.start.line == lines_of(OPTUNA, "lr = trial"))
@@ -358,13 +400,24 @@ def test_llm_findings_in_a_static_site_join_it() -> None:
 
 
 def test_merge_in_a_notebook_keeps_cells() -> None:
-    nb = notebook_document("nb.ipynb", [(0, "code", "import optuna"), (1, "markdown", "text"),
-                                        (2, "code", "def objective(trial):\n    x = trial.suggest_int('x', 1, 5)\n"
-                                                    "    return x\nstudy = optuna.create_study()")])
+    nb = notebook_document(
+        "nb.ipynb",
+        [
+            (0, "code", "import optuna"),
+            (1, "markdown", "text"),
+            (
+                2,
+                "code",
+                "def objective(trial):\n    x = trial.suggest_int('x', 1, 5)\n"
+                "    return x\nstudy = optuna.create_study()",
+            ),
+        ],
+    )
     source = SourceLines(nb)
     static = analyze(nb, Settings())
-    _, candidates = check_review(review_answer(additions=[addition(4, names=["x"])]), source,
-                                 Part(1, source.count), set(), Tally())
+    _, candidates = check_review(
+        review_answer(additions=[addition(4, names=["x"])]), source, Part(1, source.count), set(), Tally()
+    )
     merged = merge_review(source, static, {}, candidates)
     added = next(f for f in merged.findings if f.source == "llm")
     assert (added.cell, added.range.start.line) == (2, 3)
@@ -376,22 +429,29 @@ def test_seed_answer_becomes_a_report_and_no_tuning_drops_lines() -> None:
     source = SourceLines(doc)
     static = analyze(doc, Settings())
     tally = Tally()
-    answer = SeedAnswer.model_validate({
-        "hyperparameter_tuning_applied": True,
-        "line_numbers": [lines_of(OPTUNA, 'gamma = trial'), lines_of(OPTUNA, "study.optimize"), 500, 1],
-        "hyperparameters": ["gamma", "lr", "momentum"], "libraries": ["optuna"],
-        "specific_criteria": ["auto/hand-tuning"],
-    })
+    answer = SeedAnswer.model_validate(
+        {
+            "hyperparameter_tuning_applied": True,
+            "line_numbers": [lines_of(OPTUNA, "gamma = trial"), lines_of(OPTUNA, "study.optimize"), 500, 1],
+            "hyperparameters": ["gamma", "lr", "momentum"],
+            "libraries": ["optuna"],
+            "specific_criteria": ["auto/hand-tuning"],
+        }
+    )
     checked = check_seed(answer, source, Part(1, source.count), tally)
     report = seed_report(source, static, checked)
     assert report.tuning_applied and report.libraries == ["Optuna"] and report.hyperparameters == ["gamma", "lr"]
     assert [(f.range.start.line, f.kind, f.source) for f in report.findings] == [
-        (lines_of(OPTUNA, 'gamma = trial'), "search-space", "llm"),
+        (lines_of(OPTUNA, "gamma = trial"), "search-space", "llm"),
         (lines_of(OPTUNA, "study.optimize"), "search-run", "llm"),
     ]
     assert tally.counts == {"outside-file": 1, "not-code": 1} and tally.invented == {"momentum"}
-    no = check_seed(SeedAnswer.model_validate({"hyperparameter_tuning_applied": False, "line_numbers": [2, 3]}),
-                    source, Part(1, source.count), tally)
+    no = check_seed(
+        SeedAnswer.model_validate({"hyperparameter_tuning_applied": False, "line_numbers": [2, 3]}),
+        source,
+        Part(1, source.count),
+        tally,
+    )
     assert no.lines == [] and tally.counts["no-tuning-lines"] == 2
     empty = seed_report(source, static, no)
     assert not empty.tuning_applied and empty.findings == [] and empty.sites == []
@@ -428,9 +488,17 @@ def test_llm_settings_defaults_match_the_contract() -> None:
     settings = Settings().llm
     assert settings == LlmSettings()
     assert (settings.mode, settings.base_url, settings.model, settings.api_key_env) == (
-        "off", None, "gpt-4o-mini", "OPENAI_API_KEY")
+        "off",
+        None,
+        "gpt-4o-mini",
+        "OPENAI_API_KEY",
+    )
     assert (settings.timeout_seconds, settings.max_concurrency, settings.max_file_tokens, settings.cache) == (
-        60, 4, 6000, True)
+        60,
+        4,
+        6000,
+        True,
+    )
 
 
 def test_pyproject_llm_table_loads_key_by_key(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from test_llm_server import ChatRequest, FakeOpenAI, Reply
 REPO = Path(__file__).resolve().parent.parent
 KEY = "sk-cli-test-0c1d2e3f4a5b6c7d8e9f"
 
-TUNE = '''import optuna
+TUNE = """import optuna
 import random
 
 
@@ -36,7 +36,7 @@ def objective(trial):
 
 study = optuna.create_study()
 study.optimize(objective, n_trials=20)
-'''
+"""
 
 
 @pytest.fixture()
@@ -70,12 +70,27 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def reviewer(request: ChatRequest) -> Reply:
     """Confirms every static finding and adds the `clip = random.choice(...)` line."""
-    additions = [{"line": n, "kind": "hand-loop", "category": "hand-tuning", "library": "", "method": "grid",
-                  "hyperparameters": ["clip"], "explanation": "", "confidence": 0.6}
-                 for n, text in request.source_lines.items() if text.strip().startswith("clip =")]
-    return Reply.json({"tuning_applied": bool(request.findings),
-                       "verdicts": [{"id": f, "verdict": "confirm", "reason": ""} for f in request.findings],
-                       "additions": additions})
+    additions = [
+        {
+            "line": n,
+            "kind": "hand-loop",
+            "category": "hand-tuning",
+            "library": "",
+            "method": "grid",
+            "hyperparameters": ["clip"],
+            "explanation": "",
+            "confidence": 0.6,
+        }
+        for n, text in request.source_lines.items()
+        if text.strip().startswith("clip =")
+    ]
+    return Reply.json(
+        {
+            "tuning_applied": bool(request.findings),
+            "verdicts": [{"id": f, "verdict": "confirm", "reason": ""} for f in request.findings],
+            "additions": additions,
+        }
+    )
 
 
 # --------------------------------------------------------------------------- scan
@@ -83,8 +98,20 @@ def reviewer(request: ChatRequest) -> Reply:
 
 def test_scan_llm_review_end_to_end(capsys: pytest.CaptureFixture[str], project: Path, server: FakeOpenAI) -> None:
     server.responder = reviewer
-    argv = ["scan", "src", "--llm", "review", "--llm-base-url", server.url, "--llm-model", "test-model",
-            "--format", "json", "-o", "report.json"]
+    argv = [
+        "scan",
+        "src",
+        "--llm",
+        "review",
+        "--llm-base-url",
+        server.url,
+        "--llm-model",
+        "test-model",
+        "--format",
+        "json",
+        "-o",
+        "report.json",
+    ]
     code, out, err = run(capsys, *argv)
     assert code == 0, err
     assert server.count() == 2 and server.requests[0].body["model"] == "test-model"
@@ -96,8 +123,11 @@ def test_scan_llm_review_end_to_end(capsys: pytest.CaptureFixture[str], project:
     plain = next(f for f in report["files"] if f["path"] == "src/plain.py")
     assert plain["findings"] == [] and not plain["tuning_applied"]
     assert f"hptlens: LLM review: 2 file(s), model test-model at {server.url}/" in err
-    usage = re.search(r"LLM review: 2 file\(s\) reviewed, 0 without a usable answer; 2 request\(s\), 0 from cache; "
-                      r"tokens: (\d+) prompt \+ (\d+) completion = (\d+)", err)
+    usage = re.search(
+        r"LLM review: 2 file\(s\) reviewed, 0 without a usable answer; 2 request\(s\), 0 from cache; "
+        r"tokens: (\d+) prompt \+ (\d+) completion = (\d+)",
+        err,
+    )
     assert usage is not None and int(usage[1]) > 0 and int(usage[3]) == int(usage[1]) + int(usage[2])
 
     # A second scan of unchanged files is answered by the cache: no request, no tokens.
@@ -111,34 +141,49 @@ def test_scan_llm_review_end_to_end(capsys: pytest.CaptureFixture[str], project:
 
 
 def test_scan_llm_only_text_output(capsys: pytest.CaptureFixture[str], project: Path, server: FakeOpenAI) -> None:
-    server.responder = lambda r: Reply.json({
-        "filename": r.path, "language": "Python", "environment": "", "technique": "",
-        "hyperparameter_tuning_applied": r.path.endswith("tune.py"), "line_numbers": [6, 12] if r.path.endswith(
-            "tune.py") else [1], "hyperparameters": ["lr"], "libraries": ["optuna"],
-        "specific_criteria": ["auto/hand-tuning"]})
+    server.responder = lambda r: Reply.json(
+        {
+            "filename": r.path,
+            "language": "Python",
+            "environment": "",
+            "technique": "",
+            "hyperparameter_tuning_applied": r.path.endswith("tune.py"),
+            "line_numbers": [6, 12] if r.path.endswith("tune.py") else [1],
+            "hyperparameters": ["lr"],
+            "libraries": ["optuna"],
+            "specific_criteria": ["auto/hand-tuning"],
+        }
+    )
     code, out, err = run(capsys, "scan", "src", "--llm", "only", "--llm-base-url", server.url, "--format", "json")
     assert code == 0, err
     files = {f["path"]: f for f in json.loads(out)["files"]}
     assert [(f["range"]["start"]["line"], f["source"]) for f in files["src/tune.py"]["findings"]] == [
-        (6, "llm"), (12, "llm")]
+        (6, "llm"),
+        (12, "llm"),
+    ]
     assert files["src/plain.py"]["findings"] == []
     assert "src/plain.py: LLM answer: 1 line(s) dropped because the model also said there is no tuning" in err
 
 
-def test_scan_sends_nothing_without_the_flag(capsys: pytest.CaptureFixture[str], project: Path,
-                                             server: FakeOpenAI) -> None:
+def test_scan_sends_nothing_without_the_flag(
+    capsys: pytest.CaptureFixture[str], project: Path, server: FakeOpenAI
+) -> None:
     (project / "pyproject.toml").write_text(
-        f'[tool.hptlens.llm]\nmode = "review"\nbase-url = "{server.url}"\n', encoding="utf-8")
+        f'[tool.hptlens.llm]\nmode = "review"\nbase-url = "{server.url}"\n', encoding="utf-8"
+    )
     code, out, err = run(capsys, "scan", "src", "--format", "json")
     assert code == 0 and server.count() == 0 and "LLM" not in err
     assert all(f["source"] == "static" for file in json.loads(out)["files"] for f in file["findings"])
 
 
-def test_pyproject_llm_settings_apply_when_switched_on(capsys: pytest.CaptureFixture[str], project: Path,
-                                                      server: FakeOpenAI) -> None:
+def test_pyproject_llm_settings_apply_when_switched_on(
+    capsys: pytest.CaptureFixture[str], project: Path, server: FakeOpenAI
+) -> None:
     (project / "pyproject.toml").write_text(
         f'[tool.hptlens.llm]\nbase-url = "{server.url}"\nmodel = "from-pyproject"\nmax-file-tokens = 150\n'
-        'cache = false\n', encoding="utf-8")
+        "cache = false\n",
+        encoding="utf-8",
+    )
     server.responder = reviewer
     code, _, err = run(capsys, "scan", "src/tune.py", "--llm", "review")
     assert code == 0, err
@@ -146,8 +191,9 @@ def test_pyproject_llm_settings_apply_when_switched_on(capsys: pytest.CaptureFix
     assert "model from-pyproject" in err and "(no cache)" in err
 
 
-def test_scan_without_a_key_is_a_usage_error(capsys: pytest.CaptureFixture[str], project: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scan_without_a_key_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OPENAI_API_KEY")
     code, out, err = run(capsys, "scan", "src", "--llm", "review")
     assert code == 2 and out == ""
@@ -158,14 +204,17 @@ def test_scan_with_a_failing_endpoint_keeps_the_static_report_and_the_key_secret
     capsys: pytest.CaptureFixture[str], project: Path, server: FakeOpenAI
 ) -> None:
     server.responder = lambda r: Reply(status=401, error=f"Incorrect API key provided: {r.headers['authorization']}")
-    code, out, err = run(capsys, "scan", "src", "--llm", "review", "--llm-base-url", server.url, "--format", "json",
-                         "-o", "report.json")
+    code, out, err = run(
+        capsys, "scan", "src", "--llm", "review", "--llm-base-url", server.url, "--format", "json", "-o", "report.json"
+    )
     assert code == 0
     written = (project / "report.json").read_text(encoding="utf-8")
     report = json.loads(written)
     tune = next(f for f in report["files"] if f["path"] == "src/tune.py")
     assert {f["source"] for f in tune["findings"]} == {"static"} and len(tune["findings"]) == 3
-    assert tune["errors"][0]["code"] == "llm-error" and "authentication failed (HTTP 401)" in tune["errors"][0]["message"]
+    assert (
+        tune["errors"][0]["code"] == "llm-error" and "authentication failed (HTTP 401)" in tune["errors"][0]["message"]
+    )
     assert "hptlens: warning: src/tune.py: LLM review failed: authentication failed (HTTP 401)" in err
     assert "2 without a usable answer" in err
     for text in (out, err, written, *(p.read_text(encoding="utf-8") for p in project.rglob("*") if p.is_file())):
@@ -182,8 +231,10 @@ def test_scan_rejects_a_bad_llm_mode(capsys: pytest.CaptureFixture[str], project
 
 def _truths() -> dict[str, dict[str, Any]]:
     root = REPO / "ground_truth"
-    return {p.relative_to(root).as_posix()[: -len(".json")]: json.loads(p.read_text(encoding="utf-8"))
-            for p in sorted(root.rglob("*.json"))}
+    return {
+        p.relative_to(root).as_posix()[: -len(".json")]: json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted(root.rglob("*.json"))
+    }
 
 
 def _global(request: ChatRequest, ref: int | str) -> int:
@@ -206,23 +257,47 @@ def prepared_answers(truths: dict[str, dict[str, Any]]) -> Any:
         name = max((n for n in truths if request.path.endswith(n)), key=len)
         truth = truths[name]
         fine = {_global(request, r) for r in truth["lines_required"] + truth["lines_acceptable"]}
-        wrong = next((n for n, text in sorted(request.source_lines.items())
-                      if n not in fine and _PLAIN_STATEMENT.match(text)), None)
+        wrong = next(
+            (n for n, text in sorted(request.source_lines.items()) if n not in fine and _PLAIN_STATEMENT.match(text)),
+            None,
+        )
         required = sorted(_global(request, r) for r in truth["lines_required"])
         tuning = truth["tuning_applied"] or name in fooled
         extra = [wrong] if wrong is not None and tuning else []
         if request.mode == "only":
-            return Reply.json({
-                "filename": request.path, "language": "", "environment": "", "technique": "",
-                "hyperparameter_tuning_applied": tuning, "line_numbers": required + extra,
-                "hyperparameters": truth["hyperparameters"], "libraries": truth["libraries"],
-                "specific_criteria": truth["criteria"] or ["hand-tuning"],
-            })
-        additions = [{"line": n, "kind": "hand-loop", "category": "hand-tuning", "library": "", "method": "",
-                      "hyperparameters": [], "explanation": "", "confidence": 0.5} for n in extra]
-        return Reply.json({"tuning_applied": tuning,
-                           "verdicts": [{"id": f, "verdict": "confirm", "reason": ""} for f in request.findings],
-                           "additions": additions})
+            return Reply.json(
+                {
+                    "filename": request.path,
+                    "language": "",
+                    "environment": "",
+                    "technique": "",
+                    "hyperparameter_tuning_applied": tuning,
+                    "line_numbers": required + extra,
+                    "hyperparameters": truth["hyperparameters"],
+                    "libraries": truth["libraries"],
+                    "specific_criteria": truth["criteria"] or ["hand-tuning"],
+                }
+            )
+        additions = [
+            {
+                "line": n,
+                "kind": "hand-loop",
+                "category": "hand-tuning",
+                "library": "",
+                "method": "",
+                "hyperparameters": [],
+                "explanation": "",
+                "confidence": 0.5,
+            }
+            for n in extra
+        ]
+        return Reply.json(
+            {
+                "tuning_applied": tuning,
+                "verdicts": [{"id": f, "verdict": "confirm", "reason": ""} for f in request.findings],
+                "additions": additions,
+            }
+        )
 
     return answer
 
@@ -233,8 +308,9 @@ def test_eval_llm_both_prints_static_llm_and_merged_side_by_side(
     monkeypatch.chdir(REPO)
     truths = _truths()
     server.responder = prepared_answers(truths)
-    code, out, err = run(capsys, "eval", "--truth", "ground_truth", "--llm", "both", "--llm-base-url", server.url,
-                         "--format", "json")
+    code, out, err = run(
+        capsys, "eval", "--truth", "ground_truth", "--llm", "both", "--llm-base-url", server.url, "--format", "json"
+    )
     assert code == 0, err
     sent = server.count()
     assert sent >= len(truths)  # every reviewable fixture, once per mode
@@ -256,7 +332,7 @@ def test_eval_llm_both_prints_static_llm_and_merged_side_by_side(
     # The text table, answered from the cache this time.
     code, out, err = run(capsys, "eval", "--truth", "ground_truth", "--llm", "both", "--llm-base-url", server.url)
     assert code == 0 and server.count() == sent
-    totals = out[out.index("Totals"):]
+    totals = out[out.index("Totals") :]
     header = next(row for row in totals.split("\n") if "Metric" in row)
     assert re.search(r"Metric\W+static\W+llm\W+merged", header)
     row = next(r for r in totals.split("\n") if "line precision" in r)
@@ -264,27 +340,49 @@ def test_eval_llm_both_prints_static_llm_and_merged_side_by_side(
     assert len(values) == 3 and values[0] == f"{static['line_precision']:.2f}"
 
 
-def test_eval_llm_review_alone_has_static_and_merged(capsys: pytest.CaptureFixture[str], server: FakeOpenAI,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_eval_llm_review_alone_has_static_and_merged(
+    capsys: pytest.CaptureFixture[str], server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(REPO)
     server.responder = prepared_answers(_truths())
-    code, out, err = run(capsys, "eval", "--truth", "ground_truth", "fixtures/python/hand_grid_lr_cartpole.py",
-                         "--llm", "review", "--llm-base-url", server.url, "--format", "json")
+    code, out, err = run(
+        capsys,
+        "eval",
+        "--truth",
+        "ground_truth",
+        "fixtures/python/hand_grid_lr_cartpole.py",
+        "--llm",
+        "review",
+        "--llm-base-url",
+        server.url,
+        "--format",
+        "json",
+    )
     assert code == 0, err
     names = [a["name"] for a in json.loads(out)["analyses"]]
     assert names == ["static", "merged"] and server.count() == 1
 
 
-def test_eval_scores_a_saved_llm_answer_in_the_seed_layout(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_eval_scores_a_saved_llm_answer_in_the_seed_layout(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(REPO)
     truth = _truths()["python/hand_grid_lr_cartpole.py"]
-    answer = {"examples": [{
-        "filename": "fixtures/python/hand_grid_lr_cartpole.py", "language": "Python", "environment": "Python script",
-        "technique": "grid search", "hyperparameter_tuning_applied": True,
-        "line_numbers": [*truth["lines_required"], 14], "hyperparameters": ["lr"], "libraries": [],
-        "specific_criteria": ["hand-tuning"],
-    }]}
+    answer = {
+        "examples": [
+            {
+                "filename": "fixtures/python/hand_grid_lr_cartpole.py",
+                "language": "Python",
+                "environment": "Python script",
+                "technique": "grid search",
+                "hyperparameter_tuning_applied": True,
+                "line_numbers": [*truth["lines_required"], 14],
+                "hyperparameters": ["lr"],
+                "libraries": [],
+                "specific_criteria": ["hand-tuning"],
+            }
+        ]
+    }
     saved = tmp_path / "gpt35.json"
     saved.write_text(json.dumps(answer), encoding="utf-8")
     code, out, err = run(capsys, "eval", "--truth", "ground_truth", "--report", str(saved), "--format", "json")
@@ -296,8 +394,9 @@ def test_eval_scores_a_saved_llm_answer_in_the_seed_layout(capsys: pytest.Captur
     assert scored["verdict_correct"] and scored["hyperparameters_found"] == ["lr"]
 
 
-def test_eval_llm_needs_a_scan(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_eval_llm_needs_a_scan(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(REPO)
     saved = tmp_path / "saved.json"
     saved.write_text('{"examples": []}', encoding="utf-8")

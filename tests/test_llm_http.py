@@ -69,14 +69,26 @@ def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def llm_settings(server: FakeOpenAI, **changes: object) -> LlmSettings:
-    values: dict[str, object] = {"base_url": server.url, "model": "test-model", "api_key_env": KEY_ENV,
-                                 "timeout_seconds": 5.0, "cache": False}
+    values: dict[str, object] = {
+        "base_url": server.url,
+        "model": "test-model",
+        "api_key_env": KEY_ENV,
+        "timeout_seconds": 5.0,
+        "cache": False,
+    }
     values.update(changes)
     return LlmSettings.model_validate(values)
 
 
-def run(server: FakeOpenAI, text: str = TUNE, path: str = "tune.py", mode: str = "review",
-        cache_dir: Path | None = None, cancel: threading.Event | None = None, **changes: object) -> LlmResult:
+def run(
+    server: FakeOpenAI,
+    text: str = TUNE,
+    path: str = "tune.py",
+    mode: str = "review",
+    cache_dir: Path | None = None,
+    cancel: threading.Event | None = None,
+    **changes: object,
+) -> LlmResult:
     document = Document.from_text(path, text)
     static = analyze(document, Settings())
     return review(document, static, llm_settings(server, **changes), mode=mode, cancel=cancel, cache_dir=cache_dir)
@@ -86,18 +98,29 @@ def static_of(text: str = TUNE, path: str = "tune.py") -> FileReport:
     return analyze(Document.from_text(path, text), Settings())
 
 
-def review_reply(verdicts: dict[str, str] | None = None, additions: list[dict] | None = None,
-                 tuning: bool = True) -> Reply:
-    return Reply.json({
-        "tuning_applied": tuning,
-        "verdicts": [{"id": k, "verdict": v, "reason": "checked"} for k, v in (verdicts or {}).items()],
-        "additions": additions or [],
-    })
+def review_reply(
+    verdicts: dict[str, str] | None = None, additions: list[dict] | None = None, tuning: bool = True
+) -> Reply:
+    return Reply.json(
+        {
+            "tuning_applied": tuning,
+            "verdicts": [{"id": k, "verdict": v, "reason": "checked"} for k, v in (verdicts or {}).items()],
+            "additions": additions or [],
+        }
+    )
 
 
 def addition(at: int, kind: str = "search-space", names: list[str] | None = None, confidence: float = 0.8) -> dict:
-    return {"line": at, "kind": kind, "category": "auto/hand-tuning", "library": "optuna", "method": "TPE",
-            "hyperparameters": names or [], "explanation": "found by the model", "confidence": confidence}
+    return {
+        "line": at,
+        "kind": kind,
+        "category": "auto/hand-tuning",
+        "library": "optuna",
+        "method": "TPE",
+        "hyperparameters": names or [],
+        "explanation": "found by the model",
+        "confidence": confidence,
+    }
 
 
 def confirm_all(request: ChatRequest) -> Reply:
@@ -124,8 +147,9 @@ def test_correct_answer_is_merged_with_sources_and_usage(server: FakeOpenAI) -> 
     assert request.headers["authorization"] == f"Bearer {KEY}"
     assert request.body["model"] == "test-model" and request.body["temperature"] == 0
     assert request.body["response_format"]["json_schema"]["name"] == "hpt_review"
-    assert request.findings == {f"F{i}": static.findings[i - 1].range.start.line
-                                for i in range(1, len(static.findings) + 1)}
+    assert request.findings == {
+        f"F{i}": static.findings[i - 1].range.start.line for i in range(1, len(static.findings) + 1)
+    }
     assert request.source_lines[line("study.optimize")] == "study.optimize(objective, n_trials=50)"
     Report.model_validate({"tool": {"version": "x"}, "files": [result.report.model_dump(mode="json")]})
 
@@ -135,10 +159,19 @@ def test_only_mode_is_the_model_alone_in_the_seed_layout(server: FakeOpenAI) -> 
 
     def answer(request: ChatRequest) -> Reply:
         seen.append(request)
-        return Reply.json({"filename": request.path, "language": "Python", "environment": "Python script",
-                           "technique": "Optuna", "hyperparameter_tuning_applied": True,
-                           "line_numbers": [line('"lr"'), line("study.optimize")], "hyperparameters": ["lr"],
-                           "libraries": ["Optuna"], "specific_criteria": ["auto/hand-tuning"]})
+        return Reply.json(
+            {
+                "filename": request.path,
+                "language": "Python",
+                "environment": "Python script",
+                "technique": "Optuna",
+                "hyperparameter_tuning_applied": True,
+                "line_numbers": [line('"lr"'), line("study.optimize")],
+                "hyperparameters": ["lr"],
+                "libraries": ["Optuna"],
+                "specific_criteria": ["auto/hand-tuning"],
+            }
+        )
 
     server.responder = answer
     result = run(server, mode="only")
@@ -151,16 +184,23 @@ def test_only_mode_is_the_model_alone_in_the_seed_layout(server: FakeOpenAI) -> 
 
 
 def test_partly_wrong_lines_are_moved_snapped_or_dropped_with_counted_warnings(server: FakeOpenAI) -> None:
-    text = TUNE.replace("    gamma = trial", "    space = {\n        # discount\n        \"tau\": 0.005,\n    }\n"
-                        "    gamma = trial")
+    text = TUNE.replace(
+        "    gamma = trial", '    space = {\n        # discount\n        "tau": 0.005,\n    }\n    gamma = trial'
+    )
     gamma = line("gamma = trial", text)
-    server.answer("tune.py", review_reply(additions=[
-        addition(gamma - 1, names=["gamma"]),            # one line off: moved to the line that writes gamma
-        addition(line("# discount", text), names=["tau"]),  # a comment inside a dict: the dict's statement
-        addition(line("# the batch size", text)),         # a comment between statements: dropped
-        addition(line("from stable_baselines3", text) + 1),  # a blank line: dropped
-        addition(400), addition(-3),                      # outside the file: dropped
-    ]))
+    server.answer(
+        "tune.py",
+        review_reply(
+            additions=[
+                addition(gamma - 1, names=["gamma"]),  # one line off: moved to the line that writes gamma
+                addition(line("# discount", text), names=["tau"]),  # a comment inside a dict: the dict's statement
+                addition(line("# the batch size", text)),  # a comment between statements: dropped
+                addition(line("from stable_baselines3", text) + 1),  # a blank line: dropped
+                addition(400),
+                addition(-3),  # outside the file: dropped
+            ]
+        ),
+    )
     result = run(server, text=text)
     lines = {f.range.start.line for f in result.report.findings if f.source != "static"}
     assert lines == {line("space = {", text), gamma}
@@ -174,20 +214,29 @@ def test_partly_wrong_lines_are_moved_snapped_or_dropped_with_counted_warnings(s
 
 
 def test_invented_hyperparameters_are_dropped(server: FakeOpenAI) -> None:
-    server.answer("tune.py", review_reply(additions=[
-        addition(line("batch_size = 64"), names=["batch_size", "momentum_decay"]),
-        addition(line("model.learn"), names=["warmup_ratio"]),  # nothing real left: the finding goes too
-    ]))
+    server.answer(
+        "tune.py",
+        review_reply(
+            additions=[
+                addition(line("batch_size = 64"), names=["batch_size", "momentum_decay"]),
+                addition(line("model.learn"), names=["warmup_ratio"]),  # nothing real left: the finding goes too
+            ]
+        ),
+    )
     result = run(server)
     added = [f for f in result.report.findings if f.source == "llm"]
     assert [(f.range.start.line, [h.name for h in f.hyperparameters]) for f in added] == [
-        (line("batch_size = 64"), ["batch_size"])]
+        (line("batch_size = 64"), ["batch_size"])
+    ]
     assert "momentum_decay" not in result.report.hyperparameters
     assert "warmup_ratio" not in json.dumps(result.report.model_dump())
-    assert "tune.py: LLM answer: 2 hyperparameter name(s) not in the source dropped: momentum_decay, " \
-           "warmup_ratio" in result.warnings
-    assert "tune.py: LLM answer: 1 search-space finding(s) with only invented hyperparameters dropped" \
-           in result.warnings
+    assert (
+        "tune.py: LLM answer: 2 hyperparameter name(s) not in the source dropped: momentum_decay, "
+        "warmup_ratio" in result.warnings
+    )
+    assert (
+        "tune.py: LLM answer: 1 search-space finding(s) with only invented hyperparameters dropped" in result.warnings
+    )
 
 
 @pytest.mark.parametrize(
@@ -218,8 +267,9 @@ def test_unusable_answers_keep_the_static_result(server: FakeOpenAI, reply: Repl
 
 
 def test_rate_limit_then_success_honours_retry_after(server: FakeOpenAI) -> None:
-    server.answer("tune.py", Reply(status=429, headers={"Retry-After": "0.2"}, error="Rate limit reached"),
-                  review_reply())
+    server.answer(
+        "tune.py", Reply(status=429, headers={"Retry-After": "0.2"}, error="Rate limit reached"), review_reply()
+    )
     started = time.monotonic()
     result = run(server)
     assert time.monotonic() - started >= 0.2
@@ -231,8 +281,10 @@ def test_rate_limit_retries_are_bounded(server: FakeOpenAI) -> None:
     server.answer("tune.py", Reply(status=429, headers={"Retry-After": "0"}, error="Rate limit reached"))
     result = run(server)
     assert server.count() == 3 and result.failed
-    assert result.warnings == ["tune.py: LLM review failed: rate limited (HTTP 429): Rate limit reached, still "
-                               "after 3 attempts; the static result is kept"]
+    assert result.warnings == [
+        "tune.py: LLM review failed: rate limited (HTTP 429): Rate limit reached, still "
+        "after 3 attempts; the static result is kept"
+    ]
 
 
 def test_a_long_retry_after_gives_up_at_once(server: FakeOpenAI) -> None:
@@ -271,8 +323,9 @@ def test_a_hang_past_the_timeout_is_a_warning(server: FakeOpenAI) -> None:
     elapsed = time.monotonic() - started
     assert 0.3 <= elapsed < 0.95  # the client gave up; the server was still sleeping
     assert result.failed and server.count() == 1  # a timeout is not retried
-    assert result.warnings == ["tune.py: LLM review failed: no answer within 0.3 s (timeout-seconds); the static "
-                               "result is kept"]
+    assert result.warnings == [
+        "tune.py: LLM review failed: no answer within 0.3 s (timeout-seconds); the static result is kept"
+    ]
 
 
 def test_an_unreachable_endpoint_is_a_warning(server: FakeOpenAI) -> None:
@@ -299,8 +352,10 @@ def test_no_api_key_sends_nothing(monkeypatch: pytest.MonkeyPatch, server: FakeO
     settings = llm_settings(server).model_copy(update={"base_url": None})
     result = review(document, static_of(), settings, mode="review")
     assert result.failed
-    assert result.warnings == [f"tune.py: LLM review failed: no API key: the environment variable {KEY_ENV} is "
-                               "not set; the static result is kept"]
+    assert result.warnings == [
+        f"tune.py: LLM review failed: no API key: the environment variable {KEY_ENV} is "
+        "not set; the static result is kept"
+    ]
     assert result.usage.requests == 0
 
 
@@ -333,8 +388,9 @@ def test_files_without_code_and_large_config_files_are_not_sent(server: FakeOpen
     assert result.warnings == ["rewards.json: not sent to the LLM: a json file larger than max-file-tokens (500)"]
     assert server.count() == 0
     server.answer("sweep.json", review_reply())
-    assert not run(server, text='{"method": "grid", "parameters": {"lr": {"values": [1, 2]}}}',
-                   path="sweep.json").failed
+    assert not run(
+        server, text='{"method": "grid", "parameters": {"lr": {"values": [1, 2]}}}', path="sweep.json"
+    ).failed
     assert server.count() == 1
 
 
@@ -389,8 +445,10 @@ def large_tuning_file(functions: int = 8) -> str:
     blocks = ['"""Many small objectives."""\nimport optuna\n']
     for f in range(functions):
         filler = "\n".join(f"    step_{i} = {i} + 1  # bookkeeping that is not tuning" for i in range(12))
-        blocks.append(f"def objective_{f}(trial):\n    x_{f} = trial.suggest_float(\"x_{f}\", 0.0, 1.0)\n"
-                      f"{filler}\n    return x_{f}\n")
+        blocks.append(
+            f'def objective_{f}(trial):\n    x_{f} = trial.suggest_float("x_{f}", 0.0, 1.0)\n'
+            f"{filler}\n    return x_{f}\n"
+        )
     return "\n\n".join(blocks)
 
 
@@ -401,8 +459,10 @@ def test_a_large_file_is_sent_in_parts_with_its_own_line_numbers(server: FakeOpe
         lines = request.source_lines
         part = [n for n, row in lines.items() if "step_3 = " in row]  # one line per part, by number
         outside = max(lines) + 40
-        return review_reply({f: "confirm" for f in request.findings},
-                            [addition(n, names=["step_3"]) for n in part] + [addition(outside, "hand-loop")])
+        return review_reply(
+            {f: "confirm" for f in request.findings},
+            [addition(n, names=["step_3"]) for n in part] + [addition(outside, "hand-loop")],
+        )
 
     server.responder = answer
     result = run(server, text=text, max_file_tokens=200, max_concurrency=2)
@@ -411,8 +471,11 @@ def test_a_large_file_is_sent_in_parts_with_its_own_line_numbers(server: FakeOpe
     covered: list[int] = []
     for request in requests:
         assert "Part " in request.user and "Report only lines in" in request.user
-        numbers = sorted(n for n in request.source_lines if f"{n} | " + request.source_lines[n] in
-                         request.user.split("Source:\n", 1)[1])
+        numbers = sorted(
+            n
+            for n in request.source_lines
+            if f"{n} | " + request.source_lines[n] in request.user.split("Source:\n", 1)[1]
+        )
         assert numbers == list(range(numbers[0], numbers[-1] + 1))
         covered.extend(numbers)
     assert sorted(covered) == list(range(1, text.count("\n") + 2))[: len(covered)]
@@ -446,13 +509,20 @@ def test_requests_stay_within_max_concurrency(server: FakeOpenAI) -> None:
 
 
 def test_notebook_lines_map_back_to_cells(server: FakeOpenAI) -> None:
-    nb = notebook_document("study.ipynb", [
-        (0, "code", "import optuna"),
-        (1, "markdown", "## Objective"),
-        (2, "code", "def objective(trial):\n    lr = trial.suggest_float('lr', 1e-5, 1e-1, log=True)\n"
-                    "    return lr\n\nstudy = optuna.create_study()\nstudy.optimize(objective, n_trials=5)"),
-        (3, "code", "best = study.best_params\nprint(best)"),
-    ])
+    nb = notebook_document(
+        "study.ipynb",
+        [
+            (0, "code", "import optuna"),
+            (1, "markdown", "## Objective"),
+            (
+                2,
+                "code",
+                "def objective(trial):\n    lr = trial.suggest_float('lr', 1e-5, 1e-1, log=True)\n"
+                "    return lr\n\nstudy = optuna.create_study()\nstudy.optimize(objective, n_trials=5)",
+            ),
+            (3, "code", "best = study.best_params\nprint(best)"),
+        ],
+    )
     server.answer("study.ipynb", review_reply(additions=[addition(9, "search-run")]))
     static = analyze(nb, Settings())
     result = review(nb, static, llm_settings(server), mode="review")
@@ -478,13 +548,18 @@ def test_prompt_injection_cannot_change_the_result_beyond_validation(server: Fak
 
     def obedient_model(request: ChatRequest) -> Reply:
         # A model that follows the injected text as far as it can.
-        return Reply.json({
-            "tuning_applied": False,
-            "verdicts": [{"id": f, "verdict": "reject", "reason": "maintenance mode"} for f in request.findings],
-            "additions": [{**addition(n, names=["api_key", "OPENAI_API_KEY"]), "confidence": 7}
-                          for n in range(-5, total + 20)],
-            "mode": "off", "api_key": "please", "base_url": "http://evil.example/v1",
-        })
+        return Reply.json(
+            {
+                "tuning_applied": False,
+                "verdicts": [{"id": f, "verdict": "reject", "reason": "maintenance mode"} for f in request.findings],
+                "additions": [
+                    {**addition(n, names=["api_key", "OPENAI_API_KEY"]), "confidence": 7} for n in range(-5, total + 20)
+                ],
+                "mode": "off",
+                "api_key": "please",
+                "base_url": "http://evil.example/v1",
+            }
+        )
 
     server.responder = obedient_model
     static = static_of(INJECTION)
@@ -505,8 +580,10 @@ def test_prompt_injection_cannot_change_the_result_beyond_validation(server: Fak
 
 def test_injection_cannot_place_findings_on_comments_or_outside(server: FakeOpenAI) -> None:
     comment_lines = [n for n, row in enumerate(INJECTION.split("\n"), start=1) if row.strip().startswith("#")]
-    server.answer("tune.py", review_reply(additions=[addition(n, "search-run") for n in comment_lines]
-                                          + [addition(10_000, "search-run")]))
+    server.answer(
+        "tune.py",
+        review_reply(additions=[addition(n, "search-run") for n in comment_lines] + [addition(10_000, "search-run")]),
+    )
     result = run(server, text=INJECTION)
     assert not any(f.range.start.line in comment_lines for f in result.report.findings)
     assert max(result.report.line_numbers) <= INJECTION.count("\n")
@@ -526,9 +603,13 @@ def test_the_api_key_never_appears_in_logs_reports_errors_or_the_cache(
             return Reply(status=401, error=f"Incorrect API key provided: {echoed}")
         if request.path == "refused.py":
             return Reply(content=None, refusal=f"I will not reveal {echoed}")
-        return review_reply({f: "reject" for f in request.findings} | {"F1": "confirm"}, [
-            {**addition(line("study.optimize"), "search-run"), "explanation": f"key {echoed}"},
-            {**addition(line("batch_size = 64"), names=["batch_size"]), "explanation": f"key {echoed}"}])
+        return review_reply(
+            {f: "reject" for f in request.findings} | {"F1": "confirm"},
+            [
+                {**addition(line("study.optimize"), "search-run"), "explanation": f"key {echoed}"},
+                {**addition(line("batch_size = 64"), names=["batch_size"]), "explanation": f"key {echoed}"},
+            ],
+        )
 
     server.responder = hostile
     results = [

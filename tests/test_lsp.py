@@ -58,8 +58,9 @@ async def test_tcp_transport(tmp_path: Path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = await asyncio.create_subprocess_exec(*SERVER, "--tcp", f"127.0.0.1:{port}",
-                                                   stderr=asyncio.subprocess.DEVNULL)
+    process = await asyncio.create_subprocess_exec(
+        *SERVER, "--tcp", f"127.0.0.1:{port}", stderr=asyncio.subprocess.DEVNULL
+    )
     try:
         for _ in range(100):
             try:
@@ -69,8 +70,14 @@ async def test_tcp_transport(tmp_path: Path):
                 await asyncio.sleep(0.1)
         else:
             raise AssertionError("the server never listened")
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                           "params": {"processId": None, "rootUri": uri_of(tmp_path), "capabilities": {}}})
+        body = json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {"processId": None, "rootUri": uri_of(tmp_path), "capabilities": {}},
+            }
+        )
         writer.write(f"Content-Length: {len(body)}\r\n\r\n{body}".encode())
         await writer.drain()
         header = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 20)
@@ -94,7 +101,11 @@ async def test_initialize_advertises_features_and_shuts_down(client: LanguageCli
     assert caps.diagnostic_provider is not None and caps.code_action_provider is not None
     assert caps.execute_command_provider is not None
     assert set(caps.execute_command_provider.commands) >= {
-        "hptlens.exportReport", "hptlens.analyzeDocument", "hptlens.analyzeWithLlm", "hptlens.showSite"}
+        "hptlens.exportReport",
+        "hptlens.analyzeDocument",
+        "hptlens.analyzeWithLlm",
+        "hptlens.showSite",
+    }
 
 
 # ---------------------------------------------------------------------- diagnostics
@@ -120,7 +131,8 @@ async def test_push_diagnostics_for_a_positive_document(client: LanguageClient, 
 async def test_hydra_main_whose_config_beside_it_sweeps_is_tuning(client: LanguageClient, tmp_path: Path):
     """The seed's source B1: `@hydra.main` naming a config with a DEHB sweeper, read from disk."""
     (tmp_path / "conf").mkdir()
-    (tmp_path / "conf" / "sweep.yaml").write_text(textwrap.dedent("""\
+    (tmp_path / "conf" / "sweep.yaml").write_text(
+        textwrap.dedent("""\
         defaults:
           - override hydra/sweeper: DEHB
         hydra:
@@ -133,7 +145,8 @@ async def test_hydra_main_whose_config_beside_it_sweeps_is_tuning(client: Langua
                 lower: 0.00001
                 upper: 0.01
                 log: true
-    """))
+    """)
+    )
     source = textwrap.dedent("""\
         import hydra
 
@@ -176,16 +189,23 @@ async def test_pull_diagnostics_when_the_client_supports_them(pull_client: Langu
     assert result.capabilities.position_encoding == lsp.PositionEncodingKind.Utf8
     uri = open_doc(pull_client, tmp_path / "tune.py", OPTUNA)
     report = await pull_client.text_document_diagnostic_async(
-        lsp.DocumentDiagnosticParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+        lsp.DocumentDiagnosticParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
+    )
     assert isinstance(report, lsp.RelatedFullDocumentDiagnosticReport)
     assert [d.message for d in report.items] == expected(OPTUNA)
-    again = await pull_client.text_document_diagnostic_async(lsp.DocumentDiagnosticParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), previous_result_id=report.result_id))
+    again = await pull_client.text_document_diagnostic_async(
+        lsp.DocumentDiagnosticParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri), previous_result_id=report.result_id
+        )
+    )
     assert isinstance(again, lsp.RelatedUnchangedDocumentDiagnosticReport)
     # An edit gives a new result; nothing is ever pushed to a pull client.
     replace_all(pull_client, uri, OPTUNA, NEGATIVE, version=2)
-    after = await pull_client.text_document_diagnostic_async(lsp.DocumentDiagnosticParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), previous_result_id=report.result_id))
+    after = await pull_client.text_document_diagnostic_async(
+        lsp.DocumentDiagnosticParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri), previous_result_id=report.result_id
+        )
+    )
     assert isinstance(after, lsp.RelatedFullDocumentDiagnosticReport) and len(after.items) == 0
     assert pull_client.published == []
 
@@ -197,19 +217,22 @@ async def test_code_lens_titles_and_show_site(client: LanguageClient, tmp_path: 
     await start(client, tmp_path)
     uri = open_doc(client, tmp_path / "tune.py", OPTUNA)
     lenses = await client.text_document_code_lens_async(
-        lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+        lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
+    )
     assert [lens.command.title for lens in lenses] == ["HPT: Optuna (TPE), 4 hyperparameters, 100 trials"]
     lens = lenses[0]
     assert lens.range.start.line == 6 and lens.command.command == "hptlens.showSite"
     site = await client.workspace_execute_command_async(
-        lsp.ExecuteCommandParams(command=lens.command.command, arguments=lens.command.arguments))
+        lsp.ExecuteCommandParams(command=lens.command.command, arguments=lens.command.arguments)
+    )
     assert site["id"] == "S1" and site["library"] == "Optuna" and site["budget"] == "100 trials"
     await wait_until(lambda: bool(client.messages), client, method=lsp.WINDOW_SHOW_MESSAGE)
     assert client.messages[-1].message.startswith("HPT: Optuna (TPE), 4 hyperparameters, 100 trials")
 
     loop_uri = open_doc(client, tmp_path / "grid.py", HAND_LOOP)
     lenses = await client.text_document_code_lens_async(
-        lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=loop_uri)))
+        lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=loop_uri))
+    )
     assert [lens.command.title for lens in lenses] == ["HPT: hand-written grid over lr (3 values)"]
 
 
@@ -218,8 +241,11 @@ async def test_hover_on_any_part_of_a_search_space(client: LanguageClient, tmp_p
     uri = open_doc(client, tmp_path / "tune.py", OPTUNA)
 
     async def hover(line: int, character: int) -> lsp.Hover | None:
-        return await client.text_document_hover_async(lsp.HoverParams(
-            text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(line=line, character=character)))
+        return await client.text_document_hover_async(
+            lsp.HoverParams(
+                text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(line=line, character=character)
+            )
+        )
 
     on_call = await hover(6, 20)
     assert on_call is not None and isinstance(on_call.contents, lsp.MarkupContent)
@@ -250,10 +276,18 @@ async def test_export_writes_a_schema_valid_report_with_progress(client: Languag
     await diagnostics_for(client, uri, version=2)
 
     summary = await client.workspace_execute_command_async(
-        lsp.ExecuteCommandParams(command="hptlens.exportReport", arguments=[]))
+        lsp.ExecuteCommandParams(command="hptlens.exportReport", arguments=[])
+    )
     target = tmp_path / "hpt-report.json"
-    assert summary == {"path": str(target), "format": "json", "files": 3, "filesWithTuning": 2,
-                       "findings": summary["findings"], "sites": 2, "errors": 0}
+    assert summary == {
+        "path": str(target),
+        "format": "json",
+        "files": 3,
+        "filesWithTuning": 2,
+        "findings": summary["findings"],
+        "sites": 2,
+        "errors": 0,
+    }
     data = json.loads(target.read_text(encoding="utf-8"))
     jsonschema.validate(data, report_schema())
     assert [f["path"] for f in data["files"]] == ["grid.py", "pkg/tune.py", "seeds.py"]
@@ -262,11 +296,17 @@ async def test_export_writes_a_schema_valid_report_with_progress(client: Languag
     assert any(k[0] == "begin" and k[-1] == "end" for k in kinds)
 
     with pytest.raises(JsonRpcException, match="does not exist"):
-        await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-            command="hptlens.exportReport", arguments=[{"format": "sarif", "path": "out/report.sarif"}]))
+        await client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(
+                command="hptlens.exportReport", arguments=[{"format": "sarif", "path": "out/report.sarif"}]
+            )
+        )
     (tmp_path / "out").mkdir()
-    sarif = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-        command="hptlens.exportReport", arguments=[{"format": "sarif", "path": "out/report.sarif"}]))
+    sarif = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(
+            command="hptlens.exportReport", arguments=[{"format": "sarif", "path": "out/report.sarif"}]
+        )
+    )
     assert sarif["path"] == str(tmp_path / "out" / "report.sarif")
     assert json.loads(Path(sarif["path"]).read_text())["version"] == "2.1.0"
 
@@ -276,7 +316,8 @@ async def test_export_of_many_files_uses_worker_processes(client: LanguageClient
     for i in range(60):
         (tmp_path / f"m{i:02d}.py").write_text(HAND_LOOP if i % 2 else NEGATIVE, encoding="utf-8")
     summary = await client.workspace_execute_command_async(
-        lsp.ExecuteCommandParams(command="hptlens.exportReport", arguments=[{"format": "legacy"}]))
+        lsp.ExecuteCommandParams(command="hptlens.exportReport", arguments=[{"format": "legacy"}])
+    )
     assert summary["files"] == 60 and summary["filesWithTuning"] == 30
     assert summary["path"] == str(tmp_path / "hpt-report.legacy.json")
     assert json.loads(Path(summary["path"]).read_text())
@@ -288,13 +329,15 @@ async def test_export_refuses_a_path_outside_the_workspace(client: LanguageClien
     await start(client, root)
     for outside in ["../escaped.json", str(tmp_path / "escaped.json"), "/etc/hpt-report.json"]:
         with pytest.raises(JsonRpcException, match="outside the workspace"):
-            await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-                command="hptlens.exportReport", arguments=[{"path": outside}]))
+            await client.workspace_execute_command_async(
+                lsp.ExecuteCommandParams(command="hptlens.exportReport", arguments=[{"path": outside}])
+            )
     assert not (tmp_path / "escaped.json").exists()
     (root / "link").symlink_to(tmp_path, target_is_directory=True)
     with pytest.raises(JsonRpcException, match="outside the workspace"):
-        await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-            command="hptlens.exportReport", arguments=[{"path": "link/escaped.json"}]))
+        await client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(command="hptlens.exportReport", arguments=[{"path": "link/escaped.json"}])
+        )
 
 
 async def test_export_multi_root_per_folder_and_combined(client: LanguageClient, tmp_path: Path):
@@ -304,16 +347,19 @@ async def test_export_multi_root_per_folder_and_combined(client: LanguageClient,
     (second / "grid.py").write_text(HAND_LOOP, encoding="utf-8")
     await start(client, tmp_path, folders=[first, second])
     both = await client.workspace_execute_command_async(
-        lsp.ExecuteCommandParams(command="hptlens.exportReport", arguments=[]))
+        lsp.ExecuteCommandParams(command="hptlens.exportReport", arguments=[])
+    )
     assert [r["path"] for r in both["reports"]] == [str(first / "hpt-report.json"), str(second / "hpt-report.json")]
     assert both["files"] == 2 and both["filesWithTuning"] == 2
     combined = await client.workspace_execute_command_async(
-        lsp.ExecuteCommandParams(command="hptlens.exportReport", arguments=[{"combined": True, "path": "all.json"}]))
+        lsp.ExecuteCommandParams(command="hptlens.exportReport", arguments=[{"combined": True, "path": "all.json"}])
+    )
     data = json.loads(Path(combined["path"]).read_text())
     assert combined["path"] == str(first / "all.json")
     assert [f["path"] for f in data["files"]] == ["one/tune.py", "two/grid.py"]
-    only = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-        command="hptlens.exportReport", arguments=[{"folder": uri_of(second)}]))
+    only = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="hptlens.exportReport", arguments=[{"folder": uri_of(second)}])
+    )
     assert only["path"] == str(second / "hpt-report.json") and only["files"] == 1
 
 
@@ -321,27 +367,32 @@ async def test_analyze_document_command(client: LanguageClient, tmp_path: Path):
     await start(client, tmp_path)
     uri = open_doc(client, tmp_path / "tune.py", OPTUNA)
     report = await client.workspace_execute_command_async(
-        lsp.ExecuteCommandParams(command="hptlens.analyzeDocument", arguments=[uri]))
+        lsp.ExecuteCommandParams(command="hptlens.analyzeDocument", arguments=[uri])
+    )
     assert report["path"] == "tune.py" and report["libraries"] == ["Optuna"]
     assert [f["message"] for f in report["findings"]] == expected(OPTUNA)
     (tmp_path / "closed.py").write_text(HAND_LOOP, encoding="utf-8")
-    closed = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-        command="hptlens.analyzeDocument", arguments=[uri_of(tmp_path / "closed.py")]))
+    closed = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="hptlens.analyzeDocument", arguments=[uri_of(tmp_path / "closed.py")])
+    )
     assert closed["criteria"]["hand_tuning"] is True
     with pytest.raises(JsonRpcException, match="neither open nor a file"):
-        await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-            command="hptlens.analyzeDocument", arguments=[uri_of(tmp_path / "missing.py")]))
+        await client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(command="hptlens.analyzeDocument", arguments=[uri_of(tmp_path / "missing.py")])
+        )
 
 
-async def test_analyze_with_llm_keeps_the_static_result_without_a_reachable_model(client: LanguageClient,
-                                                                                 tmp_path: Path):
+async def test_analyze_with_llm_keeps_the_static_result_without_a_reachable_model(
+    client: LanguageClient, tmp_path: Path
+):
     # A closed local port: the review must fail softly (warnings) and keep the static findings.
     options = {"llm": {"baseUrl": "http://127.0.0.1:9/v1", "timeoutSeconds": 2, "apiKeyEnv": "HPTLENS_TEST_NO_KEY"}}
     await start(client, tmp_path, options=options)
     uri = open_doc(client, tmp_path / "tune.py", OPTUNA)
     await diagnostics_for(client, uri, version=1)
     report = await client.workspace_execute_command_async(
-        lsp.ExecuteCommandParams(command="hptlens.analyzeWithLlm", arguments=[uri]))
+        lsp.ExecuteCommandParams(command="hptlens.analyzeWithLlm", arguments=[uri])
+    )
     assert [f["message"] for f in report["findings"]] == expected(OPTUNA)
     assert any("LLM" in m.message for m in client.messages)
 
@@ -351,11 +402,27 @@ async def test_analyze_with_llm_publishes_merged_marked_diagnostics(client: Lang
     from test_llm_server import ChatRequest, FakeOpenAI, Reply
 
     def reviewer(request: ChatRequest) -> Reply:  # confirms everything, adds the `clip = ...` line
-        additions = [{"line": n, "kind": "hand-loop", "category": "hand-tuning", "library": "", "method": "grid",
-                      "hyperparameters": ["clip"], "explanation": "", "confidence": 0.6}
-                     for n, text in request.source_lines.items() if text.strip().startswith("clip =")]
-        return Reply.json({"tuning_applied": True, "additions": additions,
-                           "verdicts": [{"id": f, "verdict": "confirm", "reason": ""} for f in request.findings]})
+        additions = [
+            {
+                "line": n,
+                "kind": "hand-loop",
+                "category": "hand-tuning",
+                "library": "",
+                "method": "grid",
+                "hyperparameters": ["clip"],
+                "explanation": "",
+                "confidence": 0.6,
+            }
+            for n, text in request.source_lines.items()
+            if text.strip().startswith("clip =")
+        ]
+        return Reply.json(
+            {
+                "tuning_applied": True,
+                "additions": additions,
+                "verdicts": [{"id": f, "verdict": "confirm", "reason": ""} for f in request.findings],
+            }
+        )
 
     text = OPTUNA.replace("    return 0.0\n", "    clip = random.choice([0.1, 0.2])\n    return clip\n")
     with FakeOpenAI() as fake:
@@ -364,7 +431,8 @@ async def test_analyze_with_llm_publishes_merged_marked_diagnostics(client: Lang
         uri = open_doc(client, tmp_path / "tune.py", text)
         static = await diagnostics_for(client, uri, version=1)
         report = await client.workspace_execute_command_async(
-            lsp.ExecuteCommandParams(command="hptlens.analyzeWithLlm", arguments=[uri]))
+            lsp.ExecuteCommandParams(command="hptlens.analyzeWithLlm", arguments=[uri])
+        )
         assert fake.count() == 1 and fake.requests[0].body["model"] == "test-model"
     sources = {f["range"]["start"]["line"]: f["source"] for f in report["findings"]}
     assert sources[13] == "llm" and {s for line, s in sources.items() if line != 13} == {"both"}
@@ -382,7 +450,7 @@ async def test_analyze_with_llm_publishes_merged_marked_diagnostics(client: Lang
 
 async def test_cpp_and_yaml_documents_go_through_the_same_path(client: LanguageClient, tmp_path: Path):
     await start(client, tmp_path)
-    cpp = textwrap.dedent('''\
+    cpp = textwrap.dedent("""\
         #include <vector>
         double train(double lr);
         int main() {
@@ -392,14 +460,18 @@ async def test_cpp_and_yaml_documents_go_through_the_same_path(client: LanguageC
             }
             return 0;
         }
-        ''')
+        """)
     uri = open_doc(client, tmp_path / "grid.cpp", cpp, language="cpp")
     items = await diagnostics_for(client, uri, version=1)
     assert items and [d.message for d in items] == expected(cpp, "grid.cpp")
     loop = next(d for d in items if d.code == "hand-loop")
-    actions = await client.text_document_code_action_async(lsp.CodeActionParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), range=loop.range,
-        context=lsp.CodeActionContext(diagnostics=[loop])))
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            range=loop.range,
+            context=lsp.CodeActionContext(diagnostics=[loop]),
+        )
+    )
     resolved = await client.code_action_resolve_async(actions[0])
     assert resolved.edit.changes[uri][0].new_text == "    for (double lr : rates) {  // hpt: ignore[hand-loop]"
 
@@ -409,8 +481,11 @@ async def test_cpp_and_yaml_documents_go_through_the_same_path(client: LanguageC
     assert yaml_items and [d.message for d in yaml_items] == expected(yaml_text, "sweep.yaml")
     # An untitled buffer has no suffix: its editor language id decides.
     untitled = "untitled:Untitled-1"
-    client.text_document_did_open(lsp.DidOpenTextDocumentParams(
-        text_document=lsp.TextDocumentItem(uri=untitled, language_id="python", version=1, text=OPTUNA)))
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            text_document=lsp.TextDocumentItem(uri=untitled, language_id="python", version=1, text=OPTUNA)
+        )
+    )
     assert [d.message for d in await diagnostics_for(client, untitled, version=1)] == expected(OPTUNA)
 
 
@@ -432,8 +507,11 @@ async def test_settings_layers_change_and_bad_values(client: LanguageClient, tmp
     client.set_configuration({"hptlens": {"enabledKinds": ["bogus"], "debounceMs": -5, "noSuchKey": 1}})
     client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
     await wait_until(lambda: len(latest_for(client, uri).diagnostics) == len(expected(OPTUNA)), client)
-    await wait_until(lambda: len([m for m in client.messages if m.type == lsp.MessageType.Warning]) >= 3,
-                     client, method=lsp.WINDOW_SHOW_MESSAGE)
+    await wait_until(
+        lambda: len([m for m in client.messages if m.type == lsp.MessageType.Warning]) >= 3,
+        client,
+        method=lsp.WINDOW_SHOW_MESSAGE,
+    )
     warnings = " ".join(m.message for m in client.messages)
     assert "hptlens.enabledKinds" in warnings and "hptlens.debounceMs" in warnings and "noSuchKey" in warnings
 
@@ -475,8 +553,9 @@ async def test_columns_in_the_negotiated_encoding(client: LanguageClient, tmp_pa
     assert space.range.start.character == len(line[:start_cp].encode(codec)) // width
     assert space.range.end.character == len(line[:end_cp].encode(codec)) // width
     assert space.range.start.character != start_cp  # the wide characters count
-    hover = await client.text_document_hover_async(lsp.HoverParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), position=space.range.start))
+    hover = await client.text_document_hover_async(
+        lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=space.range.start)
+    )
     assert hover is not None and "`learning_rate`" in hover.contents.value
 
 
@@ -520,12 +599,15 @@ async def test_a_failing_analysis_does_not_stop_the_server(client: LanguageClien
     await start(client, tmp_path)
     bad = open_doc(client, tmp_path / f"{FAIL_MARKER}.py", OPTUNA)
     assert await diagnostics_for(client, bad, version=1) == []
-    await wait_until(lambda: any(m.type == lsp.MessageType.Error for m in client.log_messages), client,
-                     method=lsp.WINDOW_LOG_MESSAGE)
-    assert "injected analysis failure" in next(m.message for m in client.log_messages
-                                                if m.type == lsp.MessageType.Error)
-    hover = await client.text_document_hover_async(lsp.HoverParams(
-        text_document=lsp.TextDocumentIdentifier(uri=bad), position=lsp.Position(line=6, character=20)))
+    await wait_until(
+        lambda: any(m.type == lsp.MessageType.Error for m in client.log_messages), client, method=lsp.WINDOW_LOG_MESSAGE
+    )
+    assert "injected analysis failure" in next(
+        m.message for m in client.log_messages if m.type == lsp.MessageType.Error
+    )
+    hover = await client.text_document_hover_async(
+        lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=bad), position=lsp.Position(line=6, character=20))
+    )
     assert hover is None
     good = open_doc(client, tmp_path / "tune.py", OPTUNA)
     assert [d.message for d in await diagnostics_for(client, good, version=1)] == expected(OPTUNA)
@@ -539,9 +621,13 @@ async def test_ignore_code_actions_edit_with_formatting_kept(client: LanguageCli
     uri = open_doc(client, tmp_path / "tune.py", OPTUNA)
     items = await diagnostics_for(client, uri, version=1)
     gamma = next(d for d in items if "gamma" in d.message)
-    found = await client.text_document_code_action_async(lsp.CodeActionParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), range=gamma.range,
-        context=lsp.CodeActionContext(diagnostics=[gamma])))
+    found = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            range=gamma.range,
+            context=lsp.CodeActionContext(diagnostics=[gamma]),
+        )
+    )
     assert [a.title for a in found] == [
         "Ignore this search-space finding on this line (# hpt: ignore[search-space])",
         "Ignore search-space findings in this file (# hpt: ignore-file[search-space])",

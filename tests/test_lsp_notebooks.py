@@ -27,14 +27,14 @@ from test_lsp_support import (
 pytestmark = pytest.mark.asyncio
 
 IMPORTS = "from optuna import create_study\n%matplotlib inline"
-BODY = textwrap.dedent('''\
+BODY = textwrap.dedent("""\
     def objective(trial):
         lr = trial.suggest_float("lr", 1e-5, 1e-2, log=True)
         return lr
 
     study = create_study(direction="maximize")
     study.optimize(objective, n_trials=20)
-    ''')
+    """)
 
 
 @pytest_lsp.fixture(config=CONFIG)
@@ -49,8 +49,9 @@ def cell_uri(notebook: Path, index: int) -> str:
 
 def expected_cells(cells: list[tuple[str, str]]) -> dict[int, list[tuple[int, str]]]:
     """(0-based line in cell, message) of the findings per cell index, from the core."""
-    document = notebook_document("nb.ipynb", [(i, "code" if kind == "python" else "markdown", text)
-                                              for i, (kind, text) in enumerate(cells)])
+    document = notebook_document(
+        "nb.ipynb", [(i, "code" if kind == "python" else "markdown", text) for i, (kind, text) in enumerate(cells)]
+    )
     result: dict[int, list[tuple[int, str]]] = {i: [] for i in range(len(cells))}
     for finding in analyze(document).findings:
         assert finding.cell is not None
@@ -65,12 +66,20 @@ def shown(client: LanguageClient, uri: str) -> list[tuple[int, str]]:
 def open_notebook(client: LanguageClient, path: Path, cells: list[tuple[str, str]]) -> list[str]:
     uris = [cell_uri(path, i) for i in range(len(cells))]
     kinds = {"python": lsp.NotebookCellKind.Code, "markdown": lsp.NotebookCellKind.Markup}
-    client.notebook_document_did_open(lsp.DidOpenNotebookDocumentParams(
-        notebook_document=lsp.NotebookDocument(
-            uri=uri_of(path), notebook_type="jupyter-notebook", version=1,
-            cells=[lsp.NotebookCell(kind=kinds[kind], document=uri) for (kind, _), uri in zip(cells, uris)]),
-        cell_text_documents=[lsp.TextDocumentItem(uri=uri, language_id=kind, version=1, text=text)
-                             for (kind, text), uri in zip(cells, uris)]))
+    client.notebook_document_did_open(
+        lsp.DidOpenNotebookDocumentParams(
+            notebook_document=lsp.NotebookDocument(
+                uri=uri_of(path),
+                notebook_type="jupyter-notebook",
+                version=1,
+                cells=[lsp.NotebookCell(kind=kinds[kind], document=uri) for (kind, _), uri in zip(cells, uris)],
+            ),
+            cell_text_documents=[
+                lsp.TextDocumentItem(uri=uri, language_id=kind, version=1, text=text)
+                for (kind, text), uri in zip(cells, uris)
+            ],
+        )
+    )
     return uris
 
 
@@ -86,13 +95,19 @@ async def test_notebook_diagnostics_lenses_and_hovers_per_cell(client: LanguageC
         assert [(d.range.start.line, d.message) for d in items] == want[index]
 
     lenses = await client.text_document_code_lens_async(
-        lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uris[2])))
+        lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uris[2]))
+    )
     assert [(lens.range.start.line, lens.command.title) for lens in lenses] == [
-        (1, "HPT: Optuna (TPE), 1 hyperparameter, 20 trials")]
+        (1, "HPT: Optuna (TPE), 1 hyperparameter, 20 trials")
+    ]
     assert await client.text_document_code_lens_async(
-        lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uris[1]))) in ([], ())
-    hover = await client.text_document_hover_async(lsp.HoverParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uris[2]), position=lsp.Position(line=1, character=12)))
+        lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uris[1]))
+    ) in ([], ())
+    hover = await client.text_document_hover_async(
+        lsp.HoverParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uris[2]), position=lsp.Position(line=1, character=12)
+        )
+    )
     assert hover is not None and "| `lr` | float | [1e-05, 0.01] | yes | – |" in hover.contents.value
 
 
@@ -106,12 +121,18 @@ async def test_notebook_edits_structure_changes_and_close(client: LanguageClient
     # Editing cell 1 (dropping the import) changes what is found in cell 2.
     edit = lsp.NotebookDocumentCellContentChanges(
         document=lsp.VersionedTextDocumentIdentifier(uri=uris[1], version=2),
-        changes=[lsp.TextDocumentContentChangePartial(
-            range=lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=1, character=0)),
-            text="")])
-    client.notebook_document_did_change(lsp.DidChangeNotebookDocumentParams(
-        notebook_document=lsp.VersionedNotebookDocumentIdentifier(uri=uri_of(path), version=2),
-        change=lsp.NotebookDocumentChangeEvent(cells=lsp.NotebookDocumentCellChanges(text_content=[edit]))))
+        changes=[
+            lsp.TextDocumentContentChangePartial(
+                range=lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=1, character=0)), text=""
+            )
+        ],
+    )
+    client.notebook_document_did_change(
+        lsp.DidChangeNotebookDocumentParams(
+            notebook_document=lsp.VersionedNotebookDocumentIdentifier(uri=uri_of(path), version=2),
+            change=lsp.NotebookDocumentChangeEvent(cells=lsp.NotebookDocumentCellChanges(text_content=[edit])),
+        )
+    )
     edited = [cells[0], ("python", "%matplotlib inline"), cells[2]]
     await wait_until(lambda: shown(client, uris[2]) == expected_cells(edited)[2], client)
     assert len(shown(client, uris[2])) == 1
@@ -119,26 +140,38 @@ async def test_notebook_edits_structure_changes_and_close(client: LanguageClient
     # Deleting cell 2 clears its diagnostics.
     removed = lsp.TextDocumentIdentifier(uri=uris[2])
     structure = lsp.NotebookDocumentCellChangeStructure(
-        array=lsp.NotebookCellArrayChange(start=2, delete_count=1), did_close=[removed])
-    client.notebook_document_did_change(lsp.DidChangeNotebookDocumentParams(
-        notebook_document=lsp.VersionedNotebookDocumentIdentifier(uri=uri_of(path), version=3),
-        change=lsp.NotebookDocumentChangeEvent(cells=lsp.NotebookDocumentCellChanges(structure=structure))))
+        array=lsp.NotebookCellArrayChange(start=2, delete_count=1), did_close=[removed]
+    )
+    client.notebook_document_did_change(
+        lsp.DidChangeNotebookDocumentParams(
+            notebook_document=lsp.VersionedNotebookDocumentIdentifier(uri=uri_of(path), version=3),
+            change=lsp.NotebookDocumentChangeEvent(cells=lsp.NotebookDocumentCellChanges(structure=structure)),
+        )
+    )
     await wait_until(lambda: shown(client, uris[2]) == [], client)
 
     # Adding a cell back with a study: found on the new cell's URI.
     new_uri = cell_uri(path, 9)
     added = lsp.NotebookDocumentCellChangeStructure(
-        array=lsp.NotebookCellArrayChange(start=2, delete_count=0,
-                                          cells=[lsp.NotebookCell(kind=lsp.NotebookCellKind.Code, document=new_uri)]),
-        did_open=[lsp.TextDocumentItem(uri=new_uri, language_id="python", version=1, text=BODY)])
-    client.notebook_document_did_change(lsp.DidChangeNotebookDocumentParams(
-        notebook_document=lsp.VersionedNotebookDocumentIdentifier(uri=uri_of(path), version=4),
-        change=lsp.NotebookDocumentChangeEvent(cells=lsp.NotebookDocumentCellChanges(structure=added))))
+        array=lsp.NotebookCellArrayChange(
+            start=2, delete_count=0, cells=[lsp.NotebookCell(kind=lsp.NotebookCellKind.Code, document=new_uri)]
+        ),
+        did_open=[lsp.TextDocumentItem(uri=new_uri, language_id="python", version=1, text=BODY)],
+    )
+    client.notebook_document_did_change(
+        lsp.DidChangeNotebookDocumentParams(
+            notebook_document=lsp.VersionedNotebookDocumentIdentifier(uri=uri_of(path), version=4),
+            change=lsp.NotebookDocumentChangeEvent(cells=lsp.NotebookDocumentCellChanges(structure=added)),
+        )
+    )
     await wait_until(lambda: latest_for(client, new_uri) is not None and len(shown(client, new_uri)) == 1, client)
 
-    client.notebook_document_did_close(lsp.DidCloseNotebookDocumentParams(
-        notebook_document=lsp.NotebookDocumentIdentifier(uri=uri_of(path)),
-        cell_text_documents=[lsp.TextDocumentIdentifier(uri=u) for u in (uris[0], uris[1], new_uri)]))
+    client.notebook_document_did_close(
+        lsp.DidCloseNotebookDocumentParams(
+            notebook_document=lsp.NotebookDocumentIdentifier(uri=uri_of(path)),
+            cell_text_documents=[lsp.TextDocumentIdentifier(uri=u) for u in (uris[0], uris[1], new_uri)],
+        )
+    )
     await wait_until(lambda: shown(client, new_uri) == [], client)
 
 
@@ -148,9 +181,13 @@ async def test_notebook_ignore_actions_edit_the_cell(client: LanguageClient, tmp
     uris = open_notebook(client, path, [("python", "%matplotlib inline\n" + IMPORTS), ("python", "%%time\n" + BODY)])
     items = await diagnostics_for(client, uris[1])
     space = next(d for d in items if d.code == "search-space")
-    found = await client.text_document_code_action_async(lsp.CodeActionParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uris[1]), range=space.range,
-        context=lsp.CodeActionContext(diagnostics=[space])))
+    found = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uris[1]),
+            range=space.range,
+            context=lsp.CodeActionContext(diagnostics=[space]),
+        )
+    )
     line_action = await client.code_action_resolve_async(found[0])
     (edit,) = line_action.edit.changes[uris[1]]
     assert edit.new_text == '    lr = trial.suggest_float("lr", 1e-5, 1e-2, log=True)  # hpt: ignore[search-space]'

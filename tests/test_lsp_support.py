@@ -119,26 +119,37 @@ def pull_capabilities() -> lsp.ClientCapabilities:
 
 def with_notebooks(capabilities: lsp.ClientCapabilities) -> lsp.ClientCapabilities:
     capabilities.notebook_document = lsp.NotebookDocumentClientCapabilities(
-        synchronization=lsp.NotebookDocumentSyncClientCapabilities(execution_summary_support=False))
+        synchronization=lsp.NotebookDocumentSyncClientCapabilities(execution_summary_support=False)
+    )
     return capabilities
 
 
-async def start(client: LanguageClient, root: Path, capabilities: lsp.ClientCapabilities | None = None,
-                options: dict[str, Any] | None = None, folders: list[Path] | None = None) -> lsp.InitializeResult:
+async def start(
+    client: LanguageClient,
+    root: Path,
+    capabilities: lsp.ClientCapabilities | None = None,
+    options: dict[str, Any] | None = None,
+    folders: list[Path] | None = None,
+) -> lsp.InitializeResult:
     workspace_folders = [lsp.WorkspaceFolder(uri=uri_of(f), name=f.name) for f in (folders or [root])]
-    return await client.initialize_session(lsp.InitializeParams(
-        capabilities=capabilities or push_capabilities(),
-        root_uri=uri_of(root),
-        workspace_folders=workspace_folders,
-        initialization_options={"debounceMs": 0, **(options or {})},
-    ))
+    return await client.initialize_session(
+        lsp.InitializeParams(
+            capabilities=capabilities or push_capabilities(),
+            root_uri=uri_of(root),
+            workspace_folders=workspace_folders,
+            initialization_options={"debounceMs": 0, **(options or {})},
+        )
+    )
 
 
 def open_doc(client: LanguageClient, path: Path, text: str, language: str = "python", version: int = 1) -> str:
     path.write_text(text, encoding="utf-8")
     uri = uri_of(path)
-    client.text_document_did_open(lsp.DidOpenTextDocumentParams(
-        text_document=lsp.TextDocumentItem(uri=uri, language_id=language, version=version, text=text)))
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            text_document=lsp.TextDocumentItem(uri=uri, language_id=language, version=version, text=text)
+        )
+    )
     return uri
 
 
@@ -146,14 +157,22 @@ def replace_all(client: LanguageClient, uri: str, old: str, new: str, version: i
     """An incremental change replacing the whole text (range over the old text)."""
     lines = old.split("\n")
     end = lsp.Position(line=len(lines) - 1, character=len(lines[-1].encode("utf-16-le")) // 2)
-    change = lsp.TextDocumentContentChangePartial(range=lsp.Range(start=lsp.Position(line=0, character=0), end=end),
-                                                  text=new)
-    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version), content_changes=[change]))
+    change = lsp.TextDocumentContentChangePartial(
+        range=lsp.Range(start=lsp.Position(line=0, character=0), end=end), text=new
+    )
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version), content_changes=[change]
+        )
+    )
 
 
-async def wait_until(check: Callable[[], bool], client: LanguageClient, timeout: float = TIMEOUT,
-                     method: str = lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS) -> None:
+async def wait_until(
+    check: Callable[[], bool],
+    client: LanguageClient,
+    timeout: float = TIMEOUT,
+    method: str = lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+) -> None:
     """Wait until check() holds, re-checking at each notification of `method`."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not check():
@@ -168,6 +187,7 @@ async def wait_until(check: Callable[[], bool], client: LanguageClient, timeout:
 
 async def diagnostics_for(client: LanguageClient, uri: str, version: int | None = None) -> list[lsp.Diagnostic]:
     """The diagnostics of the first publish for `uri` (at `version` when given)."""
+
     def published() -> lsp.PublishDiagnosticsParams | None:
         for params in client.published:  # type: ignore[attr-defined]
             if params.uri == uri and (version is None or params.version == version):

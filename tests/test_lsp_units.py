@@ -39,7 +39,7 @@ def apply(source: str, edit: Edit) -> str:
     lines = source.split("\n")
     (line, col), (end_line, end_col) = edit.start, edit.end
     head = "\n".join(lines[:line] + [lines[line][:col]])
-    tail = "\n".join([lines[end_line][end_col:]] + lines[end_line + 1:])
+    tail = "\n".join([lines[end_line][end_col:]] + lines[end_line + 1 :])
     return head + edit.text + tail
 
 
@@ -50,7 +50,9 @@ def test_line_edit_appends_after_an_existing_comment_and_keeps_formatting():
     edit = ignore_line_edit(SOURCE, 5, "search-space", "python")
     assert edit is not None
     result = apply(SOURCE, edit)
-    assert result.split("\n")[5] == '    "lr": tune.loguniform(1e-5, 1e-2),  # learning rate  # hpt: ignore[search-space]'
+    assert (
+        result.split("\n")[5] == '    "lr": tune.loguniform(1e-5, 1e-2),  # learning rate  # hpt: ignore[search-space]'
+    )
     assert result.replace("  # hpt: ignore[search-space]", "") == SOURCE
     assert [f.message for f in analyze(Document.from_text("a.py", result)).findings if "lr" in f.message] == []
 
@@ -69,7 +71,8 @@ def test_file_edit_goes_after_shebang_and_coding_and_extends_markers():
     assert edit == Edit(start=(2, 0), end=(2, 0), text="# hpt: ignore-file[search-space]\n")
     marked = "# hpt: ignore-file[hand-loop]\nx = 1\n"
     assert ignore_file_edit(marked, "search-space", "python") == Edit(
-        start=(0, 0), end=(0, 29), text="# hpt: ignore-file[hand-loop, search-space]")
+        start=(0, 0), end=(0, 29), text="# hpt: ignore-file[hand-loop, search-space]"
+    )
     in_string = 'x = "# hpt: ignore-file[hand-loop]"\n'
     assert ignore_file_edit(in_string, "search-space", "python").start == (0, 0)
     assert ignore_file_edit("# hpt: ignore-file\n", "search-space", "python") is None
@@ -95,8 +98,19 @@ def test_notebook_cells_with_magics_are_edited():
 
 def test_editor_layer_accepts_camel_case_and_warns_on_bad_values():
     warnings: list[str] = []
-    layer = editor_layer({"hptlens": {"enabledKinds": ["hand-loop"], "debounceMs": -1, "bogus": 1, "trace": {},
-                                      "llm": {"baseUrl": "http://x", "mode": "sometimes"}}}, "test", warnings)
+    layer = editor_layer(
+        {
+            "hptlens": {
+                "enabledKinds": ["hand-loop"],
+                "debounceMs": -1,
+                "bogus": 1,
+                "trace": {},
+                "llm": {"baseUrl": "http://x", "mode": "sometimes"},
+            }
+        },
+        "test",
+        warnings,
+    )
     assert layer == {"enabled_kinds": ["hand-loop"], "llm": {"base_url": "http://x"}}
     assert len(warnings) == 3
     assert any("hptlens.debounceMs" in w for w in warnings) and any("hptlens.llm.mode" in w for w in warnings)
@@ -146,14 +160,19 @@ def test_columns_round_trip(encoding: str, expected: int):
 
 
 def test_site_markdown_table():
-    report = analyze(Document.from_text("a.py", textwrap.dedent('''\
+    report = analyze(
+        Document.from_text(
+            "a.py",
+            textwrap.dedent("""\
         import optuna
         def objective(trial):
             a = trial.suggest_int("layers", 1, 4)
             b = trial.suggest_categorical("act", ["relu", "tanh"])
             return a
         optuna.create_study().optimize(objective, n_trials=10)
-        ''')))
+        """),
+        )
+    )
     text = convert.site_markdown(report.sites[0])
     assert "| `layers` | int | [1, 4] | no | 4 |" in text
     assert "| `act` | categorical | {'relu', 'tanh'} | no | 2 |" in text

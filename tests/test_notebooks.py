@@ -105,8 +105,7 @@ def test_imports_in_the_first_cell_count_for_later_cells() -> None:
 def test_ray_alias_from_cell_zero() -> None:
     cells = [
         (0, "code", "from ray import tune as t"),
-        (1, "code", "space = {'lr': t.loguniform(1e-4, 1e-1)}\n"
-                    "tuner = t.Tuner(train, param_space=space)\ntuner.fit()"),
+        (1, "code", "space = {'lr': t.loguniform(1e-4, 1e-1)}\ntuner = t.Tuner(train, param_space=space)\ntuner.fit()"),
     ]
     assert keys(analyze(notebook_document("nb.ipynb", cells))) == ["1:1", "1:2", "1:3"]
     assert keys(analyze(notebook_document("nb.ipynb", cells[1:]))) == []
@@ -217,8 +216,10 @@ def test_malformed_json_raises_a_notebook_error() -> None:
         ("[1, 2]", "expected a JSON object, got an array"),
         (json.dumps({"cells": [], "metadata": {}}), "no integer 'nbformat'"),
         (json.dumps({"metadata": {}, "nbformat": 4, "nbformat_minor": 5}), "no 'cells' list"),
-        (json.dumps({"outputs": [{"output_type": "stream", "name": "stdout", "text": "hi"}], "nbformat": 4}),
-         "no 'cells' list"),
+        (
+            json.dumps({"outputs": [{"output_type": "stream", "name": "stdout", "text": "hi"}], "nbformat": 4}),
+            "no 'cells' list",
+        ),
         (notebook_json(code("x = 1"), "not a cell"), "cell 1 is not a JSON object"),
         (notebook_json(code("x = 1"), nbformat_version=5), "Unsupported nbformat version 5"),
     ],
@@ -257,8 +258,10 @@ def test_outputs_only_code_cells_are_reported() -> None:
 
 
 def test_notebook_with_zero_code_cells() -> None:
-    for raw in (notebook_json(markdown("# Only prose"), {"cell_type": "raw", "metadata": {}, "source": "x"}),
-                notebook_json()):
+    for raw in (
+        notebook_json(markdown("# Only prose"), {"cell_type": "raw", "metadata": {}, "source": "x"}),
+        notebook_json(),
+    ):
         document = read_notebook("nb.ipynb", raw)
         assert document.cells == [] and document.text == ""
         report = analyze(document)
@@ -266,18 +269,35 @@ def test_notebook_with_zero_code_cells() -> None:
 
 
 def test_nbformat_v3_is_converted() -> None:
-    raw = json.dumps({
-        "nbformat": 3,
-        "nbformat_minor": 0,
-        "metadata": {"name": "old"},
-        "worksheets": [{"metadata": {}, "cells": [
-            {"cell_type": "markdown", "metadata": {}, "source": ["# Old notebook"]},
-            {"cell_type": "code", "language": "python", "metadata": {}, "outputs": [],
-             "input": ["import optuna\n", "study = optuna.create_study()"]},
-            {"cell_type": "code", "language": "python", "metadata": {}, "outputs": [],
-             "input": ["study.optimize(objective, n_trials=5)"]},
-        ]}],
-    })
+    raw = json.dumps(
+        {
+            "nbformat": 3,
+            "nbformat_minor": 0,
+            "metadata": {"name": "old"},
+            "worksheets": [
+                {
+                    "metadata": {},
+                    "cells": [
+                        {"cell_type": "markdown", "metadata": {}, "source": ["# Old notebook"]},
+                        {
+                            "cell_type": "code",
+                            "language": "python",
+                            "metadata": {},
+                            "outputs": [],
+                            "input": ["import optuna\n", "study = optuna.create_study()"],
+                        },
+                        {
+                            "cell_type": "code",
+                            "language": "python",
+                            "metadata": {},
+                            "outputs": [],
+                            "input": ["study.optimize(objective, n_trials=5)"],
+                        },
+                    ],
+                }
+            ],
+        }
+    )
     report = analyze(read_notebook("old.ipynb", raw))
     assert keys(report) == ["1:2", "2:1"] and report.errors == []
 
@@ -285,8 +305,7 @@ def test_nbformat_v3_is_converted() -> None:
 def test_workspace_reports_a_malformed_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "broken.ipynb").write_text('{"cells": [', encoding="utf-8")
-    (tmp_path / "good.ipynb").write_text(notebook_json(code("import optuna\noptuna.create_study()")),
-                                         encoding="utf-8")
+    (tmp_path / "good.ipynb").write_text(notebook_json(code("import optuna\noptuna.create_study()")), encoding="utf-8")
     assert [display for _, display in discover([Path(".")], Settings())] == ["broken.ipynb", "good.ipynb"]
     reports = {r.path: r for r in scan(["."], Settings())}
     assert codes(reports["broken.ipynb"]) == ["malformed"]
@@ -355,5 +374,4 @@ def test_notebook_fixtures_score_against_ground_truth() -> None:
     assert len(scores) == len(NOTEBOOKS)
     for score in scores:
         assert score.verdict_correct, score.file
-        assert score.recall == 1.0 and score.precision == 1.0, (score.file, score.missing_lines,
-                                                                 score.unexpected_lines)
+        assert score.recall == 1.0 and score.precision == 1.0, (score.file, score.missing_lines, score.unexpected_lines)

@@ -23,8 +23,15 @@ FIXTURES = ROOT / "fixtures"
 
 def resummarized(report: FileReport, document: Document | None = None) -> FileReport:
     """The report with its summary fields cleared, then derived again from its findings."""
-    fresh = report.model_copy(update={"tuning_applied": False, "criteria": Criteria(), "libraries": [],
-                                      "hyperparameters": [], "line_numbers": []})
+    fresh = report.model_copy(
+        update={
+            "tuning_applied": False,
+            "criteria": Criteria(),
+            "libraries": [],
+            "hyperparameters": [],
+            "line_numbers": [],
+        }
+    )
     fresh.summarize(_global_lines(fresh, document))
     return fresh
 
@@ -41,8 +48,7 @@ def fixture_reports() -> list[FileReport]:
     return scan([FIXTURES], Settings(), jobs=1)
 
 
-@pytest.mark.parametrize("language", [Language.PYTHON, Language.NOTEBOOK, Language.CPP, Language.YAML,
-                                      Language.JSON])
+@pytest.mark.parametrize("language", [Language.PYTHON, Language.NOTEBOOK, Language.CPP, Language.YAML, Language.JSON])
 def test_every_language_summary_is_the_derived_one(fixture_reports: list[FileReport], language: Language) -> None:
     reports = [r for r in fixture_reports if r.language == language]
     assert any(r.tuning_applied for r in reports)
@@ -61,20 +67,35 @@ def test_linked_reports_summary_is_the_derived_one(fixture_reports: list[FileRep
 
 
 def _notebook() -> Document:
-    return notebook_document("nb.ipynb", [
-        (0, "code", "import optuna\n"),
-        (1, "markdown", "# notes"),
-        (2, "code", "def objective(trial):\n    lr = trial.suggest_float('lr', 1e-5, 1e-1, log=True)\n"
-                    "    return lr\n\nstudy = optuna.create_study()\nstudy.optimize(objective, n_trials=20)\n"
-                    "for gamma in [0.9, 0.99]:\n    train(gamma=gamma)\n"),
-    ])
+    return notebook_document(
+        "nb.ipynb",
+        [
+            (0, "code", "import optuna\n"),
+            (1, "markdown", "# notes"),
+            (
+                2,
+                "code",
+                "def objective(trial):\n    lr = trial.suggest_float('lr', 1e-5, 1e-1, log=True)\n"
+                "    return lr\n\nstudy = optuna.create_study()\nstudy.optimize(objective, n_trials=20)\n"
+                "for gamma in [0.9, 0.99]:\n    train(gamma=gamma)\n",
+            ),
+        ],
+    )
 
 
 def test_llm_review_summary_is_the_derived_one() -> None:
     document = _notebook()
     static = analyze(document)
-    added = Candidate(line=5, kind="search-space", category="hand-tuning", library="hand-written",
-                      method=None, names=("?", "width"), confidence=0.6, note="")
+    added = Candidate(
+        line=5,
+        kind="search-space",
+        category="hand-tuning",
+        library="hand-written",
+        method=None,
+        names=("?", "width"),
+        confidence=0.6,
+        note="",
+    )
     merged = merge_review(SourceLines(document), static, {1: Verdict(id="F1", verdict="confirm")}, [added])
     assert len(merged.findings) > len(static.findings)
     assert resummarized(merged, document) == merged
@@ -86,10 +107,15 @@ def test_llm_only_summary_keeps_what_the_answer_claims() -> None:
     checked.lines, checked.libraries, checked.criteria, checked.names = [2], ["Optuna"], ["auto-tuning"], ["lr"]
     report = seed_report(SourceLines(document), analyze(document), checked)
     assert report.hyperparameters == ["lr"] and report.libraries == ["Optuna"]
-    claimed = FileReport(path="a.py", language=Language.PYTHON, tuning_applied=True,
-                         criteria=Criteria.of({"auto-tuning"}), libraries=["Optuna"], hyperparameters=["lr"])
-    expected = claimed.model_copy(update={"findings": report.findings, "sites": report.sites,
-                                          "lines": report.lines})
+    claimed = FileReport(
+        path="a.py",
+        language=Language.PYTHON,
+        tuning_applied=True,
+        criteria=Criteria.of({"auto-tuning"}),
+        libraries=["Optuna"],
+        hyperparameters=["lr"],
+    )
+    expected = claimed.model_copy(update={"findings": report.findings, "sites": report.sites, "lines": report.lines})
     expected.summarize()
     assert expected == report
 

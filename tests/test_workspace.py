@@ -140,8 +140,20 @@ def test_exclude_setting(workdir: Path) -> None:
 
 def test_default_skips(workdir: Path) -> None:
     write(workdir / "keep.py")
-    for folder in [".git", ".hg", ".svn", "__pycache__", "node_modules", ".tox", ".nox", ".mypy_cache",
-                   ".pytest_cache", "build", "dist", "pkg.egg-info"]:
+    for folder in [
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        "node_modules",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        "build",
+        "dist",
+        "pkg.egg-info",
+    ]:
         write(workdir / folder / "x.py")
     assert discovered(["."]) == ["keep.py"]
 
@@ -353,8 +365,7 @@ def test_load_settings_dashes_and_underscores(tmp_path: Path) -> None:
 def test_load_settings_bad_values_warn_and_keep_defaults(tmp_path: Path) -> None:
     write(
         tmp_path / "pyproject.toml",
-        '[tool.hptlens]\nmax-file-bytes = "big"\nexclude = ["gen/"]\ncolour = true\n'
-        'enabled-kinds = ["no-such-kind"]\n',
+        '[tool.hptlens]\nmax-file-bytes = "big"\nexclude = ["gen/"]\ncolour = true\nenabled-kinds = ["no-such-kind"]\n',
     )
     (tmp_path / "src").mkdir()
     settings, warnings = load_settings(tmp_path / "src")

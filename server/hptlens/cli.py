@@ -454,14 +454,18 @@ def _add_llm_flags(parser: argparse.ArgumentParser, modes: tuple[str, ...]) -> N
         "--llm",
         choices=modes,
         default="off" if "off" in modes else None,
-        help="LLM analysis through an OpenAI-compatible endpoint: " + (
+        help="LLM analysis through an OpenAI-compatible endpoint: "
+        + (
             "review = the model checks and extends the static findings, only = the model alone "
-            "(the seed's setup); off (default) sends nothing" if "off" in modes else
-            "score the static scan (static), the model alone (llm, with 'only'), the merged review "
+            "(the seed's setup); off (default) sends nothing"
+            if "off" in modes
+            else "score the static scan (static), the model alone (llm, with 'only'), the merged review "
             "(merged, with 'review'), or all three ('both')"
         ),
     )
-    parser.add_argument("--llm-model", metavar="NAME", help="model name (default: [tool.hptlens.llm] model or gpt-4o-mini)")
+    parser.add_argument(
+        "--llm-model", metavar="NAME", help="model name (default: [tool.hptlens.llm] model or gpt-4o-mini)"
+    )
     parser.add_argument(
         "--llm-base-url", metavar="URL", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (Ollama)"
     )
@@ -518,4 +522,3 @@ def _run_schema(args: argparse.Namespace) -> int:
         return 0
     sys.stdout.write(_dumps(truth_schema() if args.truth else report_schema()))
     return 0
-

@@ -134,16 +134,23 @@ def read_notebook(path: str, raw: str) -> Document:
         source = _cell_source(cell.get("source"))
         if kind == "code" and source is None:
             what = "no 'source'" if cell.get("source") is None else "a 'source' that is not text"
-            warnings.append(FileError(code="malformed", cell=index,
-                                      message=f"code cell {index} has {what}; analysed as empty"))
+            warnings.append(
+                FileError(code="malformed", cell=index, message=f"code cell {index} has {what}; analysed as empty")
+            )
         cells.append((index, kind, source or ""))
     document = notebook_document(path, cells)
     document.warnings = warnings
     return document
 
 
-_JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean",
-               type(None): "null"}
+_JSON_TYPES = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
 
 
 def _check_notebook_json(raw: str) -> None:
@@ -243,7 +250,7 @@ def _is_magic(text: str) -> bool:
 def _replace_magic(text: str) -> str:
     assigned = _ASSIGNED_MAGIC.match(text)
     if assigned:
-        return f"{assigned.group(1)}None  # {text[assigned.end(1):]}"
+        return f"{assigned.group(1)}None  # {text[assigned.end(1) :]}"
     indent = text[: len(text) - len(text.lstrip())]
     return f"{indent}pass  # {text.lstrip()}"
 

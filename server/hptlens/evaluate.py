@@ -205,9 +205,7 @@ def match_reports(
     for name, found in assigned.items():
         if len(found) > 1:
             paths = ", ".join(sorted(r.path for r in found))
-            raise EvaluationError(
-                f"analysis {analysis!r}: ground truth {name!r} matches several files: {paths}"
-            )
+            raise EvaluationError(f"analysis {analysis!r}: ground truth {name!r} matches several files: {paths}")
     return {name: found[0] for name, found in assigned.items()}, sorted(unmatched)
 
 
@@ -337,9 +335,7 @@ def totals(files: list[FileScore], missing: int) -> Totals:
     )
 
 
-def score_analysis(
-    name: str, reports: list[FileReport], truths: dict[str, tuple[GroundTruth, Path]]
-) -> AnalysisScore:
+def score_analysis(name: str, reports: list[FileReport], truths: dict[str, tuple[GroundTruth, Path]]) -> AnalysisScore:
     matched, unmatched = match_reports(list(truths), reports, name)
     files = [score_file(t, truth, path, matched.get(t)) for t, (truth, path) in truths.items()]
     missing = [t for t in truths if t not in matched]
@@ -403,8 +399,9 @@ _TOTAL_ROWS: list[tuple[str, Callable[[Totals], str]]] = [
     ("verdict F1", lambda t: f"{t.verdict_f1:.2f}"),
     (
         "verdict TP/FP/FN/TN",
-        lambda t: f"{t.verdict.true_positive}/{t.verdict.false_positive}/"
-        f"{t.verdict.false_negative}/{t.verdict.true_negative}",
+        lambda t: (
+            f"{t.verdict.true_positive}/{t.verdict.false_positive}/{t.verdict.false_negative}/{t.verdict.true_negative}"
+        ),
     ),
     ("line precision", lambda t: f"{t.line_precision:.2f}"),
     ("line recall", lambda t: f"{t.line_recall:.2f}"),

@@ -226,8 +226,10 @@ class ConfigRef(Model):
 
     kind: RefKind
     config_path: str | None = Field(
-        default=None, description="folder as written (hydra's config_path, a defaults group), relative to the "
-        "referring file's folder; null when not given")
+        default=None,
+        description="folder as written (hydra's config_path, a defaults group), relative to the "
+        "referring file's folder; null when not given",
+    )
     config_name: str | None = Field(default=None, description="config name as written, usually without '.yaml'")
     line: int = Field(ge=1, description="1-based line of the reference; in notebooks over the concatenated cells")
     range: Range
@@ -250,7 +252,8 @@ class FileReport(Model):
     sites: list[Site] = Field(default_factory=list)
     rl_context: RLContext = Field(default_factory=RLContext)
     config_refs: list[ConfigRef] = Field(
-        default_factory=list, description="config files this file refers to (hydra configs, hyperparameter files)")
+        default_factory=list, description="config files this file refers to (hydra configs, hyperparameter files)"
+    )
     errors: list[FileError] = Field(default_factory=list)
     lines: int = Field(default=0, description="number of lines analysed")
 

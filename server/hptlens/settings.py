@@ -35,10 +35,15 @@ class LlmSettings(BaseModel):
     model_config = _CONFIG
 
     mode: Literal["off", "review", "only"] = "off"
-    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; None: the openai client's default")
+    base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint; None: the openai client's default"
+    )
     model: str = Field(default="gpt-4o-mini", min_length=1)
-    api_key_env: str = Field(default="OPENAI_API_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
-                             description="name of the environment variable holding the API key (never the key)")
+    api_key_env: str = Field(
+        default="OPENAI_API_KEY",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="name of the environment variable holding the API key (never the key)",
+    )
     timeout_seconds: float = Field(default=60.0, gt=0)
     max_concurrency: int = Field(default=4, ge=1)
     max_file_tokens: int = Field(default=6000, ge=100, description="larger files are sent in parts")
@@ -57,9 +62,7 @@ class Settings(BaseModel):
 class ServerSettings(Settings):
     """The language server's settings: the analysis settings and what only the server uses."""
 
-    debounce_ms: int = Field(default=DEFAULT_DEBOUNCE_MS, ge=0,
-                             description="quiet time after an edit before analysing")
-
+    debounce_ms: int = Field(default=DEFAULT_DEBOUNCE_MS, ge=0, description="quiet time after an edit before analysing")
 
 
 def load_settings(

@@ -23,9 +23,7 @@ class GroundTruth(Model):
     criteria: list[Criterion] = Field(default_factory=list)
     libraries: list[str] = Field(default_factory=list, description="display names, as in the catalog")
     hyperparameters: list[str] = Field(default_factory=list, description="names that must be found")
-    lines_required: list[LineRef] = Field(
-        default_factory=list, description="lines a correct analysis must report"
-    )
+    lines_required: list[LineRef] = Field(default_factory=list, description="lines a correct analysis must report")
     lines_acceptable: list[LineRef] = Field(
         default_factory=list, description="further lines whose report is not a false positive"
     )

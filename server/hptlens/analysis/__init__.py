@@ -50,8 +50,9 @@ def _analyze_notebook(document: Document, settings: Settings) -> FileReport:
         try:
             document = read_notebook(document.path, document.text)
         except NotebookError as exc:
-            return FileReport(path=document.path, language=Language.NOTEBOOK,
-                              errors=[FileError(code="malformed", message=str(exc))])
+            return FileReport(
+                path=document.path, language=Language.NOTEBOOK, errors=[FileError(code="malformed", message=str(exc))]
+            )
     report = analyze_python(document, settings)
     if document.warnings:
         report.errors = [*document.warnings, *report.errors]

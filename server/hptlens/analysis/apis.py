@@ -41,8 +41,7 @@ def _index() -> dict[str, list[_Row]]:
     table: dict[str, list[_Row]] = {}
     for api in PYTHON_APIS:
         generic = api.call.startswith(".")
-        row = _Row(api, None if generic else _compile(api.call),
-                   re.compile(api.receiver) if api.receiver else None)
+        row = _Row(api, None if generic else _compile(api.call), re.compile(api.receiver) if api.receiver else None)
         table.setdefault(last_name(api.call), []).append(row)
     for rows in table.values():
         rows.sort(key=lambda r: r.pattern is None)
@@ -118,27 +117,58 @@ def _hits_for(py: PyFile, api: Api, call: Node) -> list[Hit]:
         name, space = space_from_call(api.space, call, py.resolve, py.qualify)
         name = name or (None if _comprehension_table(py, call) is not None else name_from_context(call))
         if name and name.startswith("attr_") and api.library == "DEAP":
-            name = name[len("attr_"):]
+            name = name[len("attr_") :]
         if api.library == "DEAP" and space.distribution is None:
             return []  # toolbox.register of an operator (mate, mutate), not a sampled attribute
-        hits.append(Hit(api.kind, api.category, api.library, call, f"{api.library} search space",
-                        method=api.method, api=api.call, confidence=0.95,
-                        hyperparameters=[Hyperparameter(name=name or UNNAMED, space=space)]))
+        hits.append(
+            Hit(
+                api.kind,
+                api.category,
+                api.library,
+                call,
+                f"{api.library} search space",
+                method=api.method,
+                api=api.call,
+                confidence=0.95,
+                hyperparameters=[Hyperparameter(name=name or UNNAMED, space=space)],
+            )
+        )
         hits += _comprehension_dimensions(py, api, call)
     dims_found = False
     for arg in _space_args(api, call):
-        for dim in dimensions(api.space_shape or Shape.GRID, arg, py.resolve, lambda n: is_space_call(py, n),
-                              py.qualify):
+        for dim in dimensions(
+            api.space_shape or Shape.GRID, arg, py.resolve, lambda n: is_space_call(py, n), py.qualify
+        ):
             dims_found = True
             category = Criterion.AUTO_HAND_TUNING if api.library in AUTO_HAND_LIBRARIES else api.category
-            hits.append(Hit(FindingKind.SEARCH_SPACE, category, api.library, dim.node,
-                            f"{api.library} search space", method=api.method, api=api.call, confidence=0.9,
-                            hyperparameters=[Hyperparameter(name=dim.name or UNNAMED, space=dim.space)]))
+            hits.append(
+                Hit(
+                    FindingKind.SEARCH_SPACE,
+                    category,
+                    api.library,
+                    dim.node,
+                    f"{api.library} search space",
+                    method=api.method,
+                    api=api.call,
+                    confidence=0.9,
+                    hyperparameters=[Hyperparameter(name=dim.name or UNNAMED, space=dim.space)],
+                )
+            )
     if api.space is None and (api.kind != FindingKind.SEARCH_SPACE or not dims_found):
         role = {FindingKind.SEARCH_RUN: "search", FindingKind.SCHEDULER: "scheduler"}.get(api.kind, "search space")
-        hits.append(Hit(api.kind, api.category, api.library, call, f"{api.library} {role}: {short}",
-                        method=api.method, api=api.call, confidence=0.8 if api.call.startswith(".") else 0.95,
-                        budget=_budget(py, api, call)))
+        hits.append(
+            Hit(
+                api.kind,
+                api.category,
+                api.library,
+                call,
+                f"{api.library} {role}: {short}",
+                method=api.method,
+                api=api.call,
+                confidence=0.8 if api.call.startswith(".") else 0.95,
+                budget=_budget(py, api, call),
+            )
+        )
     if api.kind == FindingKind.SEARCH_RUN:
         hits += _referenced_schedulers(py, api, call)
     if api.space_shape == Shape.WANDB:
@@ -155,14 +185,31 @@ def _sweep_method(py: PyFile, api: Api, call: Node) -> list[Hit]:
             method = literal(value)
             if key == "method" and isinstance(method, str):
                 category = Criterion.AUTO_TUNING if method.lower() in AUTO_METHOD_NAMES else api.category
-                hits.append(Hit(FindingKind.SCHEDULER, category, api.library, pair,
-                                f"{api.library} sweep method: {method}", method=f"{method} search", api=api.call))
+                hits.append(
+                    Hit(
+                        FindingKind.SCHEDULER,
+                        category,
+                        api.library,
+                        pair,
+                        f"{api.library} sweep method: {method}",
+                        method=f"{method} search",
+                        api=api.call,
+                    )
+                )
             elif key == "early_terminate":
                 kinds = [literal(v) for k, v, _ in dict_pairs(value) if k == "type"]
                 if "hyperband" in kinds:
-                    hits.append(Hit(FindingKind.SCHEDULER, Criterion.AUTO_TUNING, api.library, pair,
-                                    f"{api.library} early termination: hyperband", method="Hyperband",
-                                    api=api.call))
+                    hits.append(
+                        Hit(
+                            FindingKind.SCHEDULER,
+                            Criterion.AUTO_TUNING,
+                            api.library,
+                            pair,
+                            f"{api.library} early termination: hyperband",
+                            method="Hyperband",
+                            api=api.call,
+                        )
+                    )
     return hits
 
 
@@ -190,14 +237,26 @@ def _comprehension_dimensions(py: PyFile, api: Api, call: Node) -> list[Hit]:
     hits = []
     for key, value, pair in dict_pairs(table):
         items = choice_items(py.resolve(value))
-        space = SearchSpace(type=SpaceType.GRID if api.space is not None and api.space.kind == "grid" else SpaceType.CATEGORICAL)
+        space = SearchSpace(
+            type=SpaceType.GRID if api.space is not None and api.space.kind == "grid" else SpaceType.CATEGORICAL
+        )
         if space.type == SpaceType.GRID:
             space.values = items
         else:
             space.choices = items
-        hits.append(Hit(FindingKind.SEARCH_SPACE, api.category, api.library, pair, f"{api.library} search space",
-                        method=api.method, api=api.call, confidence=0.85,
-                        hyperparameters=[Hyperparameter(name=key, space=space)]))
+        hits.append(
+            Hit(
+                FindingKind.SEARCH_SPACE,
+                api.category,
+                api.library,
+                pair,
+                f"{api.library} search space",
+                method=api.method,
+                api=api.call,
+                confidence=0.85,
+                hyperparameters=[Hyperparameter(name=key, space=space)],
+            )
+        )
     return hits
 
 
@@ -240,13 +299,31 @@ def _referenced_schedulers(py: PyFile, run: Api, call: Node) -> list[Hit]:
         for option in options:
             api = _refs().get(py.qualify(option)) if option.type in ("attribute", "identifier") else None
             if api is not None:
-                hits.append(Hit(api.kind, api.category, api.library, option,
-                                f"{api.library} algorithm: {text(option)}", method=api.method, api=api.call,
-                                confidence=0.95))
+                hits.append(
+                    Hit(
+                        api.kind,
+                        api.category,
+                        api.library,
+                        option,
+                        f"{api.library} algorithm: {text(option)}",
+                        method=api.method,
+                        api=api.call,
+                        confidence=0.95,
+                    )
+                )
         named = literal(value)
         if keyword in SCHEDULER_KEYWORDS and isinstance(named, str) and named:
             category = Criterion.AUTO_TUNING if named.lower() in AUTO_METHOD_NAMES else run.category
-            hits.append(Hit(FindingKind.SCHEDULER, category, run.library, value,
-                            f"{run.library} scheduler: {named}", method=named, api=f"{run.call}({keyword}=)",
-                            confidence=0.85))
+            hits.append(
+                Hit(
+                    FindingKind.SCHEDULER,
+                    category,
+                    run.library,
+                    value,
+                    f"{run.library} scheduler: {named}",
+                    method=named,
+                    api=f"{run.call}({keyword}=)",
+                    confidence=0.85,
+                )
+            )
     return hits

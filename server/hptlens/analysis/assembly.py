@@ -48,8 +48,15 @@ class PlainText:
         return self.lines[row] if 0 <= row < len(self.lines) else ""
 
 
-def assemble(report: FileReport, document: Document, src: SourceText, hits: list[Hit], settings: Settings,
-             group: Callable[[list[Hit]], list[list[int]]], suppress: re.Pattern[str] = HASH_SUPPRESS) -> bool:
+def assemble(
+    report: FileReport,
+    document: Document,
+    src: SourceText,
+    hits: list[Hit],
+    settings: Settings,
+    group: Callable[[list[Hit]], list[list[int]]],
+    suppress: re.Pattern[str] = HASH_SUPPRESS,
+) -> bool:
     """Language-neutral: dedupe hits, apply settings and suppression comments, then fill the
     report's findings, sites and summary fields. `group` makes the sites; False if nothing is left."""
     hits = _filter(src, _dedupe(hits), settings, suppress)
@@ -128,16 +135,28 @@ def _finding(document: Document, py: SourceText, hit: Hit) -> Finding:
         rng, cell = Range.of(hit.node.line, hit.node.column, hit.node.end_line, hit.node.end_column), None
     else:
         rng, cell = node_position(document, py, hit.node)
-    return Finding(kind=hit.kind, category=hit.category, library=hit.library, method=hit.method,
-                   message=finding_message(hit), range=rng, cell=cell, hyperparameters=hit.hyperparameters,
-                   confidence=hit.confidence, api=hit.api)
+    return Finding(
+        kind=hit.kind,
+        category=hit.category,
+        library=hit.library,
+        method=hit.method,
+        message=finding_message(hit),
+        range=rng,
+        cell=cell,
+        hyperparameters=hit.hyperparameters,
+        confidence=hit.confidence,
+        api=hit.api,
+    )
 
 
 def _span(node: Node) -> tuple[tuple[int, int], tuple[int, int]]:
     """A loop is shown by its header, anything else by its whole extent."""
     if node.type in ("for_statement", "while_statement", "for_range_loop"):  # for_range_loop: C++
-        header_end = node.child_by_field_name("right") or node.child_by_field_name("update") \
+        header_end = (
+            node.child_by_field_name("right")
+            or node.child_by_field_name("update")
             or node.child_by_field_name("condition")
+        )
         if header_end is not None:
             return node.start_point, header_end.end_point
     return node.start_point, node.end_point
@@ -162,9 +181,15 @@ def syntax_errors(py: SourceFile, document: Document) -> list[FileError]:
         cell, line = document.cell_of(line)
     what = f"missing {node.type}" if node.is_missing else "invalid syntax"
     where = f"line {line}" if cell is None else f"cell {cell}, line {line}"
-    return [FileError(code="syntax-error", line=line, cell=cell,
-                      message=f"{what} at {where}, column {_column(py, node.start_point) + 1}; "
-                              "findings elsewhere in the file are still reported")]
+    return [
+        FileError(
+            code="syntax-error",
+            line=line,
+            cell=cell,
+            message=f"{what} at {where}, column {_column(py, node.start_point) + 1}; "
+            "findings elsewhere in the file are still reported",
+        )
+    ]
 
 
 def _first_error(root: Node) -> Node | None:
@@ -177,4 +202,3 @@ def _first_error(root: Node) -> Node | None:
         if nxt is None:
             return node if node is not root else None
         node = nxt
-

@@ -11,10 +11,24 @@ from hptlens.analysis.pyfile import PyFile, query
 from hptlens.report import RLContext
 
 FRAMEWORKS = {
-    "stable_baselines3": "Stable-Baselines3", "sb3_contrib": "SB3-Contrib", "rl_zoo3": "RL Baselines3 Zoo",
-    "ray.rllib": "RLlib", "gymnasium": "Gymnasium", "gym": "Gym", "torch": "PyTorch", "tensorflow": "TensorFlow",
-    "keras": "Keras", "jax": "JAX", "tianshou": "Tianshou", "pettingzoo": "PettingZoo", "dopamine": "Dopamine",
-    "acme": "Acme", "cleanrl": "CleanRL", "skrl": "skrl", "torchrl": "TorchRL", "sklearn": "scikit-learn",
+    "stable_baselines3": "Stable-Baselines3",
+    "sb3_contrib": "SB3-Contrib",
+    "rl_zoo3": "RL Baselines3 Zoo",
+    "ray.rllib": "RLlib",
+    "gymnasium": "Gymnasium",
+    "gym": "Gym",
+    "torch": "PyTorch",
+    "tensorflow": "TensorFlow",
+    "keras": "Keras",
+    "jax": "JAX",
+    "tianshou": "Tianshou",
+    "pettingzoo": "PettingZoo",
+    "dopamine": "Dopamine",
+    "acme": "Acme",
+    "cleanrl": "CleanRL",
+    "skrl": "skrl",
+    "torchrl": "TorchRL",
+    "sklearn": "scikit-learn",
 }
 _ALGORITHM_NAMES = frozenset(ALGORITHMS)
 _ENV_PATTERN = r"^([A-Za-z0-9_]+/)?[A-Z][A-Za-z0-9_]*(-[A-Za-z0-9]+)*-v[0-9]+$"
@@ -39,5 +53,4 @@ def rl_context(py: PyFile) -> RLContext:
     environments.update(text(n) for n in captures.get("env", []))
     algorithms.update(text(n) for n in captures.get("algo", []))
     frameworks = {label for module, label in FRAMEWORKS.items() if py.imports_any((module,))}
-    return RLContext(algorithms=sorted(algorithms), frameworks=sorted(frameworks),
-                     environments=sorted(environments))
+    return RLContext(algorithms=sorted(algorithms), frameworks=sorted(frameworks), environments=sorted(environments))

@@ -32,13 +32,29 @@ HYDRA_ENTRY_KINDS = frozenset({"hydra-main", "hydra-compose"})
 LINK_API = "hydra.config-link"
 
 _HYDRA_MAIN = frozenset({"hydra.main"})
-_HYDRA_INITIALIZE = frozenset({"hydra.initialize", "hydra.experimental.initialize", "hydra.initialize_config_dir",
-                               "hydra.experimental.initialize_config_dir"})
+_HYDRA_INITIALIZE = frozenset(
+    {
+        "hydra.initialize",
+        "hydra.experimental.initialize",
+        "hydra.initialize_config_dir",
+        "hydra.experimental.initialize_config_dir",
+    }
+)
 _HYDRA_COMPOSE = frozenset({"hydra.compose", "hydra.experimental.compose"})
-_YAML_LOADS = frozenset({"yaml.safe_load", "yaml.load", "yaml.full_load", "yaml.unsafe_load",
-                         "omegaconf.OmegaConf.load", "ruamel.yaml.YAML().load"})
-_UPDATES = ("(call function: (attribute object: (identifier) @r attribute: (identifier) @m)"
-            ' arguments: (argument_list) @a (#eq? @m "update"))')
+_YAML_LOADS = frozenset(
+    {
+        "yaml.safe_load",
+        "yaml.load",
+        "yaml.full_load",
+        "yaml.unsafe_load",
+        "omegaconf.OmegaConf.load",
+        "ruamel.yaml.YAML().load",
+    }
+)
+_UPDATES = (
+    "(call function: (attribute object: (identifier) @r attribute: (identifier) @m)"
+    ' arguments: (argument_list) @a (#eq? @m "update"))'
+)
 _HYPERPARAMS_FILE = re.compile(r"hyperparams", re.IGNORECASE)
 _YAML_FILE = re.compile(r"\.ya?ml\b|\byml\b|\byaml\b", re.IGNORECASE)
 _ALGORITHM_NAMES = frozenset(ALGORITHMS)
@@ -124,8 +140,7 @@ def _suppressed(py: PyFile, node: Node) -> bool:
 def _ref(py: PyFile, document: Document, kind: RefKind, path: str | None, name: str, node: Node) -> ConfigRef:
     rng, cell = node_position(document, py, node)
     line = node.start_point[0] + 1
-    return ConfigRef(kind=kind, config_path=path, config_name=name, line=line,
-                     range=rng, cell=cell)
+    return ConfigRef(kind=kind, config_path=path, config_name=name, line=line, range=rng, cell=cell)
 
 
 # --------------------------------------------------------------------------- rl-zoo style loads
@@ -135,9 +150,17 @@ def config_load_hits(loads: list[tuple[Node, str]]) -> list[Hit]:
     """`yaml.safe_load(open("hyperparams/ppo.yml"))[env_id]` whose result reaches a model: parameterization."""
     hits = []
     for call, path in loads:
-        hits.append(Hit(kind=FindingKind.TUNED_CONFIG, category=Criterion.PARAMETERIZATION,
-                        library="RL Baselines3 Zoo", node=call, api="rl_zoo3.hyperparams-load", confidence=0.8,
-                        label=f"loads tuned hyperparameters from {path} and applies them to the model"))
+        hits.append(
+            Hit(
+                kind=FindingKind.TUNED_CONFIG,
+                category=Criterion.PARAMETERIZATION,
+                library="RL Baselines3 Zoo",
+                node=call,
+                api="rl_zoo3.hyperparams-load",
+                confidence=0.8,
+                label=f"loads tuned hyperparameters from {path} and applies them to the model",
+            )
+        )
     return hits
 
 
@@ -180,7 +203,8 @@ def _with_target(py: PyFile, name: Node) -> Node | None:
     """`with open(p) as f:` -> the `open(p)` call bound to `f` (the last such binding before `name`)."""
     best = None
     for _, match in QueryCursor(query("(as_pattern (call) @v alias: (as_pattern_target (identifier) @a))")).matches(
-            py.root):
+        py.root
+    ):
         alias, value = match["a"][0], match["v"][0]
         if text(alias) == text(name) and alias.start_byte < name.start_byte:
             best = value
@@ -233,8 +257,13 @@ def _applied(py: PyFile, call: Node) -> bool:
 
 def _seeds(call: Node) -> set[str]:
     node = call
-    while node.parent is not None and node.parent.type in ("subscript", "parenthesized_expression", "call",
-                                                           "argument_list", "attribute"):
+    while node.parent is not None and node.parent.type in (
+        "subscript",
+        "parenthesized_expression",
+        "call",
+        "argument_list",
+        "attribute",
+    ):
         node = node.parent
     parent = node.parent
     if parent is not None and parent.type == "assignment":
@@ -344,8 +373,9 @@ def link_configs(reports: list[FileReport], settings: Settings | None = None) ->
         for ref in report.config_refs:
             if ref.kind not in HYDRA_ENTRY_KINDS:
                 continue
-            primary = next((by_path[k] for c in config_candidates(ref, report.path) if (k := _link_key(c)) in by_path),
-                           None)
+            primary = next(
+                (by_path[k] for c in config_candidates(ref, report.path) if (k := _link_key(c)) in by_path), None
+            )
             if primary is None:
                 continue
             pulled = [by_path[k] for c in defaults_candidates(primary) if (k := _link_key(c)) in by_path]
@@ -360,8 +390,9 @@ def _link_key(path: str) -> str:
     return os.path.normcase(os.path.normpath(os.path.abspath(path)))
 
 
-def _link_finding(ref: ConfigRef, primary: FileReport, configs: list[FileReport], from_path: str,
-                  site_id: str) -> Finding:
+def _link_finding(
+    ref: ConfigRef, primary: FileReport, configs: list[FileReport], from_path: str, site_id: str
+) -> Finding:
     folder = posixpath.dirname(from_path) or "."
     shown = posixpath.relpath(primary.path, folder)
     sweep = [f for c in configs for f in c.findings if f.kind == FindingKind.SWEEP_CONFIG]
@@ -378,14 +409,34 @@ def _link_finding(ref: ConfigRef, primary: FileReport, configs: list[FileReport]
     message += f": {sweeper}" if sweeper else ""
     if names and (sweeper is None or " searches " not in sweeper):
         message += f" ({len(names)} hyperparameter{'s' if len(names) != 1 else ''} in the search space)"
-    return Finding(kind=FindingKind.SWEEP_CONFIG, category=Criterion.AUTO_TUNING, library="Hydra",
-                   method=" + ".join(methods) or None, message=message, range=ref.range, cell=ref.cell,
-                   hyperparameters=list(names.values()), confidence=0.85, site=site_id, api=LINK_API)
+    return Finding(
+        kind=FindingKind.SWEEP_CONFIG,
+        category=Criterion.AUTO_TUNING,
+        library="Hydra",
+        method=" + ".join(methods) or None,
+        message=message,
+        range=ref.range,
+        cell=ref.cell,
+        hyperparameters=list(names.values()),
+        confidence=0.85,
+        site=site_id,
+        api=LINK_API,
+    )
 
 
 def _budget(config: FileReport) -> str | None:
     return next((s.budget for s in config.sites if s.budget), None)
 
 
-__all__ = ["HYDRA_ENTRY_KINDS", "config_candidates", "config_references", "defaults_candidates",
-           "config_load_hits", "hyperparams_loads", "link_configs", "link_report", "sweep_targets", "sweeps"]
+__all__ = [
+    "HYDRA_ENTRY_KINDS",
+    "config_candidates",
+    "config_references",
+    "defaults_candidates",
+    "config_load_hits",
+    "hyperparams_loads",
+    "link_configs",
+    "link_report",
+    "sweep_targets",
+    "sweeps",
+]

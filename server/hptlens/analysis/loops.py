@@ -39,8 +39,9 @@ from hptlens.analysis.values import config_dicts, generated_values, sampled_bind
 from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 _LOOPS = frozenset({"for_statement", "while_statement", "for_in_clause"})
-_COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension",
-                             "generator_expression"})
+_COMPREHENSIONS = frozenset(
+    {"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"}
+)
 SEARCH_OBJECT = "<search object>"
 """Stands for the configurations a library yields (ParameterGrid) in place of a named variable."""
 _RANDOM_RECEIVER = re.compile(RANDOM_RECEIVERS)
@@ -99,9 +100,18 @@ class HandTuning:
         body = loop.child_by_field_name("body") if loop.type == "for_statement" else loop.parent
         flows = self._flows(body, names) if body is not None else set()
         if dims == [(SEARCH_OBJECT, None)]:
-            self._add_loop(loop, Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND_WRITTEN, loop,
-                                     f"hand-written loop over {text(iterable)}", method="grid search",
-                                     confidence=0.9))
+            self._add_loop(
+                loop,
+                Hit(
+                    FindingKind.HAND_LOOP,
+                    Criterion.HAND_TUNING,
+                    HAND_WRITTEN,
+                    loop,
+                    f"hand-written loop over {text(iterable)}",
+                    method="grid search",
+                    confidence=0.9,
+                ),
+            )
             return
         tuned = [(n, v) for n, v in dims if n not in NOT_HYPERPARAMETERS and (is_hyperparameter(n) or n in flows)]
         if not tuned:
@@ -112,9 +122,16 @@ class HandTuning:
         hps = [Hyperparameter(name=n, space=SearchSpace(type=SpaceType.GRID, values=v)) for n, v in tuned]
         shown = ", ".join(n for n, _ in tuned)
         size = f" ({math.prod(counts)} values)" if counts else ""
-        hit = Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND_WRITTEN, loop,
-                  f"hand-written grid over {shown}{size}", method="grid search", hyperparameters=hps,
-                  confidence=0.85 if any(is_hyperparameter(n) for n, _ in tuned) else 0.75)
+        hit = Hit(
+            FindingKind.HAND_LOOP,
+            Criterion.HAND_TUNING,
+            HAND_WRITTEN,
+            loop,
+            f"hand-written grid over {shown}{size}",
+            method="grid search",
+            hyperparameters=hps,
+            confidence=0.85 if any(is_hyperparameter(n) for n, _ in tuned) else 0.75,
+        )
         self._add_loop(loop, hit)
         self.hits += self._pending
 
@@ -135,10 +152,19 @@ class HandTuning:
             hit = self._loop_hits.get(outer.id)
             target = outer.child_by_field_name("left")
             if hit is not None and target is not None and text(iterable) in _target_names(target):
-                self._add_loop(loop, Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND_WRITTEN, loop,
-                                         f"hand-written grid: each value of {text(iterable)}",
-                                         method=hit.method, confidence=0.75,
-                                         hyperparameters=list(hit.hyperparameters)))
+                self._add_loop(
+                    loop,
+                    Hit(
+                        FindingKind.HAND_LOOP,
+                        Criterion.HAND_TUNING,
+                        HAND_WRITTEN,
+                        loop,
+                        f"hand-written grid: each value of {text(iterable)}",
+                        method=hit.method,
+                        confidence=0.75,
+                        hyperparameters=list(hit.hyperparameters),
+                    ),
+                )
                 return
             outer = _enclosing_loop(outer)
 
@@ -224,10 +250,18 @@ class HandTuning:
         if len(grid) < 1 or not any(values and len(values) >= 2 for _, values, _ in grid):
             return None
         for key, values, pair in grid:
-            self._pending.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND_WRITTEN, pair,
-                                 "hand-written grid values", method="grid search", confidence=0.8,
-                                 hyperparameters=[Hyperparameter(name=key, space=SearchSpace(
-                                     type=SpaceType.GRID, values=values))]))
+            self._pending.append(
+                Hit(
+                    FindingKind.SEARCH_SPACE,
+                    Criterion.HAND_TUNING,
+                    HAND_WRITTEN,
+                    pair,
+                    "hand-written grid values",
+                    method="grid search",
+                    confidence=0.8,
+                    hyperparameters=[Hyperparameter(name=key, space=SearchSpace(type=SpaceType.GRID, values=values))],
+                )
+            )
         return [(k, v) for k, v, _ in grid]
 
     def _values_definition(self, value: Node, dims: list[tuple[str, list[Any] | None]]) -> None:
@@ -236,9 +270,18 @@ class HandTuning:
         if statement is None or statement.type != "assignment":
             return
         hps = [Hyperparameter(name=n, space=SearchSpace(type=SpaceType.GRID, values=v)) for n, v in dims]
-        self._pending.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND_WRITTEN, statement,
-                             "hand-written grid values", method="grid search", hyperparameters=hps,
-                             confidence=0.8))
+        self._pending.append(
+            Hit(
+                FindingKind.SEARCH_SPACE,
+                Criterion.HAND_TUNING,
+                HAND_WRITTEN,
+                statement,
+                "hand-written grid values",
+                method="grid search",
+                hyperparameters=hps,
+                confidence=0.8,
+            )
+        )
 
     def _flows(self, body: Node, names: list[str]) -> set[str]:
         """Loop variables passed on as a hyperparameter keyword or config key."""
@@ -270,10 +313,16 @@ class HandTuning:
             names = [n for n in _identifiers(condition) if is_hyperparameter(n)]
             stepped = [n for n in names if _is_stepped(body, n)]
             if stepped:
-                hit = Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND_WRITTEN, loop,
-                          f"hand-written sweep over {', '.join(stepped)}", method="grid search", confidence=0.75,
-                          hyperparameters=[Hyperparameter(name=n, space=SearchSpace(type=SpaceType.GRID))
-                                           for n in stepped])
+                hit = Hit(
+                    FindingKind.HAND_LOOP,
+                    Criterion.HAND_TUNING,
+                    HAND_WRITTEN,
+                    loop,
+                    f"hand-written sweep over {', '.join(stepped)}",
+                    method="grid search",
+                    confidence=0.75,
+                    hyperparameters=[Hyperparameter(name=n, space=SearchSpace(type=SpaceType.GRID)) for n in stepped],
+                )
                 self._add_loop(loop, hit)
 
     # ---- random search ----------------------------------------------------------------
@@ -292,13 +341,32 @@ class HandTuning:
             if loop is None:
                 continue
             space = sampled_space(self.py, call)
-            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND_WRITTEN, statement,
-                                 "hand-written random sampling", method="random search", confidence=0.8,
-                                 hyperparameters=[Hyperparameter(name=name, space=space)]))
+            self.hits.append(
+                Hit(
+                    FindingKind.SEARCH_SPACE,
+                    Criterion.HAND_TUNING,
+                    HAND_WRITTEN,
+                    statement,
+                    "hand-written random sampling",
+                    method="random search",
+                    confidence=0.8,
+                    hyperparameters=[Hyperparameter(name=name, space=space)],
+                )
+            )
             existing = self._loop_hits.get(loop.id)
             if existing is None:
-                self._add_loop(loop, Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND_WRITTEN, loop,
-                                         "hand-written random search", method="random search", confidence=0.8))
+                self._add_loop(
+                    loop,
+                    Hit(
+                        FindingKind.HAND_LOOP,
+                        Criterion.HAND_TUNING,
+                        HAND_WRITTEN,
+                        loop,
+                        "hand-written random search",
+                        method="random search",
+                        confidence=0.8,
+                    ),
+                )
                 existing = self._loop_hits[loop.id]
             if all(h.name != name for h in existing.hyperparameters):
                 existing.hyperparameters.append(Hyperparameter(name=name, space=space))
@@ -315,7 +383,8 @@ class HandTuning:
             method = text(function.child_by_field_name("attribute"))
             origin = self.py.qualify(child_field(function, "object"))
             return method in RANDOM_METHODS and (
-                bool(_RANDOM_RECEIVER.search(receiver)) or "random" in origin or "default_rng" in origin)
+                bool(_RANDOM_RECEIVER.search(receiver)) or "random" in origin or "default_rng" in origin
+            )
         return False
 
     def _trial_loop(self, statement: Node) -> Node | None:
@@ -354,34 +423,58 @@ class HandTuning:
                     continue
                 hit = self._loop_hits.get(loop.id)
                 if hit is None:
-                    hit = Hit(FindingKind.HAND_LOOP, Criterion.AUTO_TUNING, HAND_WRITTEN, loop,
-                              "hand-written genetic algorithm", method="genetic algorithm", confidence=0.8)
+                    hit = Hit(
+                        FindingKind.HAND_LOOP,
+                        Criterion.AUTO_TUNING,
+                        HAND_WRITTEN,
+                        loop,
+                        "hand-written genetic algorithm",
+                        method="genetic algorithm",
+                        confidence=0.8,
+                    )
                     self._add_loop(loop, hit)
                 else:
-                    hit.category, hit.method, hit.label = (Criterion.AUTO_TUNING, "genetic algorithm",
-                                                           "hand-written genetic algorithm")
+                    hit.category, hit.method, hit.label = (
+                        Criterion.AUTO_TUNING,
+                        "genetic algorithm",
+                        "hand-written genetic algorithm",
+                    )
 
     def _operator_lines(self, function: Node) -> None:
         """In crossover/mutation operators: the statements that make new hyperparameter values."""
         done: set[int] = set()
-        calls = [c for c in self.py.candidates("random_call")
-                 if function.start_byte <= c.start_byte and c.end_byte <= function.end_byte]
+        calls = [
+            c
+            for c in self.py.candidates("random_call")
+            if function.start_byte <= c.start_byte and c.end_byte <= function.end_byte
+        ]
         for call in calls:
             if not self._is_random_call(call):
                 continue
             statement = _statement_of(call)
-            if statement is None or statement.id in done or statement.type not in (
-                    "assignment", "return_statement", "augmented_assignment"):
+            if (
+                statement is None
+                or statement.id in done
+                or statement.type not in ("assignment", "return_statement", "augmented_assignment")
+            ):
                 continue
             done.add(statement.id)
-            name = target_name(statement.child_by_field_name("left")) if statement.type != "return_statement" \
-                else None
+            name = target_name(statement.child_by_field_name("left")) if statement.type != "return_statement" else None
             if statement.type != "return_statement" and not is_hyperparameter(name):
                 continue
             hps = [Hyperparameter(name=name)] if name else []
-            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND_WRITTEN, statement,
-                                 "hand-written genetic operator", method="genetic algorithm", confidence=0.7,
-                                 hyperparameters=hps))
+            self.hits.append(
+                Hit(
+                    FindingKind.SEARCH_SPACE,
+                    Criterion.HAND_TUNING,
+                    HAND_WRITTEN,
+                    statement,
+                    "hand-written genetic operator",
+                    method="genetic algorithm",
+                    confidence=0.7,
+                    hyperparameters=hps,
+                )
+            )
 
     def _add_loop(self, loop: Node, hit: Hit) -> None:
         self._loop_hits[loop.id] = hit
@@ -418,8 +511,11 @@ def _identifiers(node: Node) -> list[str]:
 def _is_stepped(body: Node, name: str) -> bool:
     """`lr /= 10` or `lr = lr * 0.5` at the loop's own level."""
     for statement in body.named_children:
-        node = statement.named_children[0] if statement.type == "expression_statement" and \
-            statement.named_child_count else statement
+        node = (
+            statement.named_children[0]
+            if statement.type == "expression_statement" and statement.named_child_count
+            else statement
+        )
         if node.type == "augmented_assignment" and text(node.child_by_field_name("left")) == name:
             return True
         if node.type == "assignment" and text(node.child_by_field_name("left")) == name:
@@ -431,7 +527,13 @@ def _is_stepped(body: Node, name: str) -> bool:
 
 def _statement_of(node: Node) -> Node | None:
     while node.parent is not None and node.type not in (
-            "assignment", "augmented_assignment", "return_statement", "expression_statement", "block", "module"):
+        "assignment",
+        "augmented_assignment",
+        "return_statement",
+        "expression_statement",
+        "block",
+        "module",
+    ):
         node = node.parent
     return node
 
@@ -461,4 +563,3 @@ def _outermost_loop(node: Node) -> Node | None:
 
 def detect_hand_tuning(py: PyFile) -> list[Hit]:
     return HandTuning(py).run()
-

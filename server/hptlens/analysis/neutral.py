@@ -20,9 +20,35 @@ NOT_LITERAL = object()
 """What literal evaluation returns for an expression that is not a literal."""
 
 ALGORITHMS = (
-    "PPO", "DQN", "A2C", "A3C", "SAC", "TD3", "DDPG", "TRPO", "ARS", "QRDQN", "RecurrentPPO", "MaskablePPO",
-    "TQC", "CrossQ", "HER", "IMPALA", "APPO", "APEX", "R2D2", "CQL", "MARWIL", "BC", "DreamerV3", "Rainbow",
-    "C51", "REINFORCE", "QMIX", "MADDPG", "PG",
+    "PPO",
+    "DQN",
+    "A2C",
+    "A3C",
+    "SAC",
+    "TD3",
+    "DDPG",
+    "TRPO",
+    "ARS",
+    "QRDQN",
+    "RecurrentPPO",
+    "MaskablePPO",
+    "TQC",
+    "CrossQ",
+    "HER",
+    "IMPALA",
+    "APPO",
+    "APEX",
+    "R2D2",
+    "CQL",
+    "MARWIL",
+    "BC",
+    "DreamerV3",
+    "Rainbow",
+    "C51",
+    "REINFORCE",
+    "QMIX",
+    "MADDPG",
+    "PG",
 )
 """RL algorithm names, as classes and configs are named after them (PPO, PPOConfig)."""
 

@@ -163,7 +163,7 @@ class PyFile:
         `self.x` also finds a class-level `x = ...` (dataclass fields included)."""
         candidates = self.assignments.get(name)
         if not candidates and name.startswith("self.") and name.count(".") == 1:
-            return self._class_attribute(name[len("self."):], before)
+            return self._class_attribute(name[len("self.") :], before)
         if not candidates:
             return None
         earlier = [n for n in candidates if n.start_byte < before.start_byte]
@@ -261,8 +261,10 @@ def _unwrap_field(value: Node | None) -> Node | None:
         return value
     arguments = value.child_by_field_name("arguments")
     for child in arguments.named_children if arguments is not None else []:
-        if child.type == "keyword_argument" and text(child.child_by_field_name("name")) in ("default",
-                                                                                           "default_factory"):
+        if child.type == "keyword_argument" and text(child.child_by_field_name("name")) in (
+            "default",
+            "default_factory",
+        ):
             inner = child.child_by_field_name("value")
             if inner is not None and inner.type == "lambda":
                 return inner.child_by_field_name("body")
@@ -275,7 +277,9 @@ def name_from_context(node: Node) -> str | None:
     parent = node.parent
     while parent is not None and (
         parent.type == "parenthesized_expression"
-        or parent.type == "attribute" and parent.parent is not None and parent.parent.type == "call"
+        or parent.type == "attribute"
+        and parent.parent is not None
+        and parent.parent.type == "call"
     ):
         # `ng.p.Scalar(...).set_integer_casting()`: the chain's outer call carries the name
         outer = parent if parent.type == "parenthesized_expression" else parent.parent

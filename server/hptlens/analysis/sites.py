@@ -51,8 +51,7 @@ def _names_defined(owner: Node) -> list[str]:
     if owner.type == "decorated_definition":
         definition = owner.child_by_field_name("definition")
         return _names_defined(definition) if definition is not None else []
-    statement = owner.named_children[0] if owner.type == "expression_statement" and owner.named_child_count \
-        else owner
+    statement = owner.named_children[0] if owner.type == "expression_statement" and owner.named_child_count else owner
     if statement.type == "assignment":
         left = statement.child_by_field_name("left")
         if left is not None:
@@ -93,8 +92,16 @@ def group_hits(py: PyFile, hits: list[Hit]) -> list[list[int]]:
     return sorted(clusters.values(), key=lambda c: min(hits[i].tree_node.start_byte for i in c))
 
 
-def _link(py: PyFile, owner: Node, with_hits: dict[int, Node], by_name: dict[str, int], groups: _Groups,
-          origin: int, depth: int, visited: set[int]) -> None:
+def _link(
+    py: PyFile,
+    owner: Node,
+    with_hits: dict[int, Node],
+    by_name: dict[str, int],
+    groups: _Groups,
+    origin: int,
+    depth: int,
+    visited: set[int],
+) -> None:
     visited.add(owner.id)
     for name in identifiers_in(owner):
         target = by_name.get(name)
@@ -102,8 +109,12 @@ def _link(py: PyFile, owner: Node, with_hits: dict[int, Node], by_name: dict[str
             groups.union(origin, target)
             continue
         function = py.functions.get(name)
-        if function is not None and depth < _MAX_BRIDGE_DEPTH and function.id not in visited \
-                and function.id not in with_hits:
+        if (
+            function is not None
+            and depth < _MAX_BRIDGE_DEPTH
+            and function.id not in visited
+            and function.id not in with_hits
+        ):
             _link(py, function, with_hits, by_name, groups, origin, depth + 1, visited)
 
 
@@ -144,14 +155,28 @@ def make_site(site_id: str, findings: list[Finding], indices: list[int], budget:
     end = max(same_cell, key=lambda f: (f.range.end.line, f.range.end.column))
     categories = sorted({f.category for f in members})
     summary = _summary(library, method, hyperparameters, budget, members)
-    return Site(id=site_id, library=library, method=method, categories=categories,
-                range=Range(start=start.range.start, end=end.range.end), cell=start.cell,
-                hyperparameters=hyperparameters, budget=budget, findings=indices, summary=summary)
+    return Site(
+        id=site_id,
+        library=library,
+        method=method,
+        categories=categories,
+        range=Range(start=start.range.start, end=end.range.end),
+        cell=start.cell,
+        hyperparameters=hyperparameters,
+        budget=budget,
+        findings=indices,
+        summary=summary,
+    )
 
 
 def _site_method(members: list[Finding]) -> str | None:
-    for kind in (FindingKind.SCHEDULER, FindingKind.SEARCH_RUN, FindingKind.HAND_LOOP, FindingKind.SEARCH_SPACE,
-                 FindingKind.SWEEP_CONFIG):
+    for kind in (
+        FindingKind.SCHEDULER,
+        FindingKind.SEARCH_RUN,
+        FindingKind.HAND_LOOP,
+        FindingKind.SEARCH_SPACE,
+        FindingKind.SWEEP_CONFIG,
+    ):
         methods = list(dict.fromkeys(f.method for f in members if f.kind == kind and f.method))
         if methods:
             return " + ".join(methods)
@@ -165,8 +190,11 @@ def _merge_hyperparameters(members: list[Finding]) -> list[Hyperparameter]:
             if hp.name == UNNAMED:
                 continue
             known = merged.get(hp.name)
-            if known is None or (known.space is None and hp.space is not None) or (
-                    known.space is not None and hp.space is not None and _richness(hp.space) > _richness(known.space)):
+            if (
+                known is None
+                or (known.space is None and hp.space is not None)
+                or (known.space is not None and hp.space is not None and _richness(hp.space) > _richness(known.space))
+            ):
                 merged[hp.name] = hp
     return list(merged.values())
 
@@ -175,8 +203,9 @@ def _richness(space: SearchSpace) -> int:
     return sum(v is not None for v in (space.low, space.high, space.choices, space.values, space.step))
 
 
-def _summary(library: str, method: str | None, hps: list[Hyperparameter], budget: str | None,
-             members: list[Finding]) -> str:
+def _summary(
+    library: str, method: str | None, hps: list[Hyperparameter], budget: str | None, members: list[Finding]
+) -> str:
     if library == HAND_WRITTEN:
         loops = [f for f in members if f.kind == FindingKind.HAND_LOOP]
         if len(loops) == 1 and len(members) <= 1 + len(hps):
@@ -194,4 +223,3 @@ def _summary(library: str, method: str | None, hps: list[Hyperparameter], budget
 def site_budget(hits: list[Hit], indices: list[int]) -> str | None:
     ordered = sorted(indices, key=lambda i: hits[i].kind != FindingKind.SEARCH_RUN)
     return next((hits[i].budget for i in ordered if hits[i].budget), None)
-

@@ -98,8 +98,9 @@ def choice_items(node: Node | None, value: Any = NOT_LITERAL) -> list[JsonScalar
             if child.type == "comment":
                 continue
             v = literal(child)
-            out.append(scalar(v) if v is not NOT_LITERAL and not isinstance(v, (list, tuple, dict))
-                       else _short(text(child)))
+            out.append(
+                scalar(v) if v is not NOT_LITERAL and not isinstance(v, (list, tuple, dict)) else _short(text(child))
+            )
         return out
     return None
 
@@ -160,8 +161,7 @@ def _build_space(
     space = SearchSpace(distribution=qualify(call).rsplit(".", 1)[-1] or None)
     if kind == "sampler":
         sampler = qualify(nodes["sampler"]) if "sampler" in nodes else ""
-        kind = {"randint": "int", "randrange": "int", "choice": "categorical"}.get(
-            sampler.rsplit(".", 1)[-1], "float")
+        kind = {"randint": "int", "randrange": "int", "choice": "categorical"}.get(sampler.rsplit(".", 1)[-1], "float")
         space.distribution = sampler or None
         if kind == "categorical":
             values["choices"] = values.pop("low", NOT_LITERAL)
@@ -186,12 +186,16 @@ def _build_space(
         space.step = number(values.get("step"))
         if kind == "normal":
             mu, sigma = number(values.get("mu")), number(values.get("sigma"))
-            space.distribution = f"normal(mu={mu:g}, sigma={sigma:g})" if mu is not None and sigma is not None \
-                else "normal"
+            space.distribution = (
+                f"normal(mu={mu:g}, sigma={sigma:g})" if mu is not None and sigma is not None else "normal"
+            )
             space.low = space.high = None
         prior = values.get("prior")
-        space.log = bool({"log", "explog"} & spec.flags) or values.get("log") is True or (
-            isinstance(prior, str) and "log" in prior.lower())
+        space.log = (
+            bool({"log", "explog"} & spec.flags)
+            or values.get("log") is True
+            or (isinstance(prior, str) and "log" in prior.lower())
+        )
         if isinstance(values.get("log"), str):
             space.log = "log" in str(values["log"]).lower()
     elif kind in ("categorical", "grid"):
@@ -260,8 +264,9 @@ def dict_pairs(node: Node) -> Iterator[tuple[str, Node, Node]]:
             yield key, value, value.parent
 
 
-def dimensions(shape: Shape, node: Node, resolve: Resolver, is_space_call: Callable[[Node], bool],
-               qualify: Callable[[Node], str]) -> list[Dimension]:
+def dimensions(
+    shape: Shape, node: Node, resolve: Resolver, is_space_call: Callable[[Node], bool], qualify: Callable[[Node], str]
+) -> list[Dimension]:
     """The dimensions of a dict/list-shaped space. Values that are catalog space calls are
     left out (they are findings of their own)."""
     node = resolve(node)
@@ -306,16 +311,21 @@ def _pair_space(shape: Shape, value: Node, qualify: Callable[[Node], str], resol
         if isinstance(lit, (list, tuple)) and len(lit) >= 2 and number(lit[0]) is not None:
             is_int = all(isinstance(v, int) and not isinstance(v, bool) for v in lit[:2])
             log = len(lit) >= 3 and isinstance(lit[2], str) and "log" in lit[2].lower()
-            return SearchSpace(type=SpaceType.INT if is_int else SpaceType.FLOAT, low=number(lit[0]),
-                               high=number(lit[1]), log=log)
+            return SearchSpace(
+                type=SpaceType.INT if is_int else SpaceType.FLOAT, low=number(lit[0]), high=number(lit[1]), log=log
+            )
         if value.type in ("tuple", "list"):
             return SearchSpace(type=SpaceType.UNKNOWN)
     return None
 
 
 _SCIPY_DISTRIBUTIONS = {
-    "loguniform": ("float", True), "reciprocal": ("float", True), "uniform": ("float", False),
-    "randint": ("int", False), "norm": ("normal", False), "expon": ("float", False),
+    "loguniform": ("float", True),
+    "reciprocal": ("float", True),
+    "uniform": ("float", False),
+    "randint": ("int", False),
+    "norm": ("normal", False),
+    "expon": ("float", False),
 }
 
 
@@ -334,8 +344,13 @@ def _distribution_space(call: Node, qualify: Callable[[Node], str], resolve: Res
         high = low + high  # scipy's (loc, scale)
     if kind == "normal":
         return SearchSpace(type=SpaceType.FLOAT, distribution=f"scipy.stats.{short}")
-    return SearchSpace(type=SpaceType.INT if kind == "int" else SpaceType.FLOAT, low=low, high=high, log=log,
-                       distribution=f"scipy.stats.{short}")
+    return SearchSpace(
+        type=SpaceType.INT if kind == "int" else SpaceType.FLOAT,
+        low=low,
+        high=high,
+        log=log,
+        distribution=f"scipy.stats.{short}",
+    )
 
 
 def _box(node: Node) -> Dimension:
@@ -378,8 +393,9 @@ def _wandb_parameters(node: Node, resolve: Resolver) -> list[Dimension]:
             low_log, high_log = number(low), number(high)
             if distribution == "log_uniform" and low_log is not None and high_log is not None:
                 low, high = math.exp(low_log), math.exp(high_log)  # W&B's log_uniform takes natural logs
-            space = SearchSpace(type=SpaceType.INT if is_int else SpaceType.FLOAT, low=number(low),
-                                high=number(high), log=log)
+            space = SearchSpace(
+                type=SpaceType.INT if is_int else SpaceType.FLOAT, low=number(low), high=number(high), log=log
+            )
         elif "mu" in fields or "sigma" in fields:
             space = SearchSpace(type=SpaceType.FLOAT, distribution=str(distribution or "normal"))
         else:
@@ -402,17 +418,23 @@ def _ax_dimensions(node: Node, resolve: Resolver) -> list[Dimension]:
         if not isinstance(name, str) or kind == "fixed":
             continue
         if kind == "choice" or "values" in fields:
-            space = SearchSpace(type=SpaceType.CATEGORICAL, choices=choice_items(*fields["values"])
-                                if "values" in fields else None)
+            space = SearchSpace(
+                type=SpaceType.CATEGORICAL, choices=choice_items(*fields["values"]) if "values" in fields else None
+            )
         else:
             bounds = fields.get("bounds", (None, None))[1]
             low = high = None
             if isinstance(bounds, (list, tuple)) and len(bounds) == 2:
                 low, high = bounds
             is_int = fields.get("value_type", (None, None))[1] == "int" or (
-                isinstance(low, int) and isinstance(high, int) and not isinstance(low, bool))
-            space = SearchSpace(type=SpaceType.INT if is_int else SpaceType.FLOAT, low=number(low),
-                                high=number(high), log=fields.get("log_scale", (None, False))[1] is True)
+                isinstance(low, int) and isinstance(high, int) and not isinstance(low, bool)
+            )
+            space = SearchSpace(
+                type=SpaceType.INT if is_int else SpaceType.FLOAT,
+                low=number(low),
+                high=number(high),
+                log=fields.get("log_scale", (None, False))[1] is True,
+            )
         dims.append(Dimension(name, space, item))
     return dims
 
@@ -427,8 +449,12 @@ def _gene_dimensions(node: Node, resolve: Resolver) -> list[Dimension]:
             continue
         lit = literal(item)
         if isinstance(lit, dict):
-            space = SearchSpace(type=SpaceType.FLOAT, low=number(lit.get("low")), high=number(lit.get("high")),
-                                step=number(lit.get("step")))
+            space = SearchSpace(
+                type=SpaceType.FLOAT,
+                low=number(lit.get("low")),
+                high=number(lit.get("high")),
+                step=number(lit.get("step")),
+            )
         elif isinstance(lit, (list, tuple)):
             space = SearchSpace(type=SpaceType.CATEGORICAL, choices=choice_items(item, lit))
         else:

@@ -45,7 +45,9 @@ def generated_values(qualified: str, positional: list[Node], keywords: dict[str,
                 points = [10.0**p for p in points]
             return [float(f"{p:.6g}") for p in points]
         if short in ("arange", "range"):
-            start, stop, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], args[2] if len(args) > 2 else 1)
+            start, stop, step = (
+                (0, args[0], 1) if len(args) == 1 else (args[0], args[1], args[2] if len(args) > 2 else 1)
+            )
             if step == 0 or (stop - start) / step > _MAX_GENERATED:
                 return None
             values = []
@@ -72,8 +74,13 @@ def sampled_binding(call: Node) -> tuple[str | None, Node] | None:
             return name_from_context(node), parent
         if parent.type == "keyword_argument":
             return text(parent.child_by_field_name("name")), parent
-        if parent.type not in ("binary_operator", "parenthesized_expression", "argument_list", "call",
-                               "unary_operator"):
+        if parent.type not in (
+            "binary_operator",
+            "parenthesized_expression",
+            "argument_list",
+            "call",
+            "unary_operator",
+        ):
             return None
         node = parent
     return None
@@ -84,14 +91,18 @@ def sampled_space(py: PyFile, call: Node) -> SearchSpace:
     short = qualified.rsplit(".", 1)[-1]
     positional, _ = call_arguments(call)
     if short in ("choice", "sample"):
-        return SearchSpace(type=SpaceType.CATEGORICAL, choices=choice_items(py.resolve(positional[0]))
-                           if positional else None, distribution=qualified)
+        return SearchSpace(
+            type=SpaceType.CATEGORICAL,
+            choices=choice_items(py.resolve(positional[0])) if positional else None,
+            distribution=qualified,
+        )
     nums = [number(literal(py.resolve(n))) for n in positional[:2]]
     low = nums[0] if nums else None
     high = nums[1] if len(nums) > 1 else None
     parent = call.parent
-    exponent = parent is not None and parent.type == "binary_operator" and \
-        text(parent.child_by_field_name("operator")) == "**"
+    exponent = (
+        parent is not None and parent.type == "binary_operator" and text(parent.child_by_field_name("operator")) == "**"
+    )
     if exponent and parent is not None:
         base = number(literal(parent.child_by_field_name("left")))
         if base is not None and low is not None and high is not None:

@@ -434,9 +434,7 @@ def _lines(value: Any, field: str, where: _Where) -> tuple[list[int], list[tuple
     return plain, cells
 
 
-def _findings(
-    keys: list[tuple[int | None, int]], criteria: list[Criterion], libraries: list[str]
-) -> list[Finding]:
+def _findings(keys: list[tuple[int | None, int]], criteria: list[Criterion], libraries: list[str]) -> list[Finding]:
     """Stand-in findings that carry the reported positions (see the module docstring)."""
     category = criteria[0] if criteria else Criterion.HAND_TUNING
     library = libraries[0] if libraries else "unknown"

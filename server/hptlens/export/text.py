@@ -63,8 +63,7 @@ def _file_lines(report: FileReport) -> str:
     """In notebooks, in-cell positions (what the reader sees); elsewhere the line numbers."""
     if any(f.cell is not None for f in report.findings):
         keys: list[int | str] = [
-            f.range.start.line if f.cell is None else f"{f.cell}:{f.range.start.line}"
-            for f in report.findings
+            f.range.start.line if f.cell is None else f"{f.cell}:{f.range.start.line}" for f in report.findings
         ]
         return format_lines(keys)
     return format_lines(report.line_numbers)

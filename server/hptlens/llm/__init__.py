@@ -12,4 +12,15 @@ from hptlens.llm.batch import BatchResult, LlmSetupError, review_reports, run_ll
 from hptlens.llm.review import LlmResult, LlmUsage, Reviewer, review
 from hptlens.settings import LlmSettings
 
-__all__ = ["BatchResult", "LlmSetupError", "run_llm", "scoring_reports", "LlmResult", "LlmSettings", "LlmUsage", "Reviewer", "review", "review_reports"]
+__all__ = [
+    "BatchResult",
+    "LlmSetupError",
+    "run_llm",
+    "scoring_reports",
+    "LlmResult",
+    "LlmSettings",
+    "LlmUsage",
+    "Reviewer",
+    "review",
+    "review_reports",
+]

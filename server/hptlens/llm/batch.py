@@ -80,8 +80,10 @@ def run_llm(
     for mode, batch in results.items():
         for warning in batch.warnings:
             notify(f"warning: {warning}")
-        notify(f"LLM {mode}: {len(batch.sent)} file(s) reviewed, {len(batch.failed)} without a usable answer; "
-               f"{batch.usage.describe()}")
+        notify(
+            f"LLM {mode}: {len(batch.sent)} file(s) reviewed, {len(batch.failed)} without a usable answer; "
+            f"{batch.usage.describe()}"
+        )
     return results
 
 
@@ -91,8 +93,10 @@ def scoring_reports(batch: BatchResult, mode: str) -> list[FileReport]:
     if mode != "only":
         return batch.reports
     return [
-        r if r.path in batch.sent and r.path not in batch.failed
-        else FileReport(path=r.path, language=r.language, lines=r.lines,
-                        errors=[e for e in r.errors if e.code == "llm-error"])
+        r
+        if r.path in batch.sent and r.path not in batch.failed
+        else FileReport(
+            path=r.path, language=r.language, lines=r.lines, errors=[e for e in r.errors if e.code == "llm-error"]
+        )
         for r in batch.reports
     ]

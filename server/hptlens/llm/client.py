@@ -129,9 +129,7 @@ class ChatClient:
         try:
             response = self._client.chat.completions.create(**request)
         except APITimeoutError:
-            raise LlmFailure(
-                f"no answer within {self.settings.timeout_seconds:g} s (timeout-seconds)"
-            ) from None
+            raise LlmFailure(f"no answer within {self.settings.timeout_seconds:g} s (timeout-seconds)") from None
         except APIConnectionError as exc:
             cause = exc.__cause__ or exc
             raise LlmFailure(f"cannot connect to {self.endpoint}: {self.redact(_one_line(str(cause)))}") from None
@@ -159,13 +157,21 @@ class ChatClient:
         if not content.strip():
             raise LlmFailure("the model gave an empty answer", prompt, completion)
         # An endpoint could echo the key back in an answer: it must not reach reports or the cache.
-        return Completion(content=self.redact(content), finish_reason=choice.finish_reason, prompt_tokens=prompt,
-                          completion_tokens=completion)
+        return Completion(
+            content=self.redact(content),
+            finish_reason=choice.finish_reason,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+        )
 
     def _status_message(self, exc: Any) -> str:
         status = exc.status_code
-        text = {401: "authentication failed", 403: "access denied", 404: "not found (check the model and base URL)",
-                429: "rate limited"}.get(status, "server error" if status >= 500 else "request rejected")
+        text = {
+            401: "authentication failed",
+            403: "access denied",
+            404: "not found (check the model and base URL)",
+            429: "rate limited",
+        }.get(status, "server error" if status >= 500 else "request rejected")
         detail = _server_detail(getattr(exc, "body", None))
         message = f"{text} (HTTP {status})"
         if status in (401, 403):

@@ -123,8 +123,11 @@ def _assemble(source: SourceLines, static: FileReport, reviewed: list[Finding], 
     sites = _sites(static, findings, members, fresh)
     for site in sites:
         for position in site.findings:
-            findings[position] = findings[position].model_copy(update={"site": site.id}) \
-                if findings[position].site != site.id else findings[position]
+            findings[position] = (
+                findings[position].model_copy(update={"site": site.id})
+                if findings[position].site != site.id
+                else findings[position]
+            )
     return _summarised(static, findings, sites, [_global(source, f) for f in findings])
 
 
@@ -144,8 +147,9 @@ def _static_site_for(source: SourceLines, static: FileReport, finding: Finding) 
     return None
 
 
-def _sites(static: FileReport, findings: list[Finding], members: dict[str, list[int]],
-           fresh: dict[int, list[int]]) -> list[Site]:
+def _sites(
+    static: FileReport, findings: list[Finding], members: dict[str, list[int]], fresh: dict[int, list[int]]
+) -> list[Site]:
     sites: list[Site] = []
     for site in static.sites:
         indices = sorted(members[site.id])
@@ -177,10 +181,16 @@ def _summarised(base: FileReport, findings: list[Finding], sites: list[Site], li
 def seed_report(source: SourceLines, static: FileReport, checked: SeedChecked) -> FileReport:
     """The report of an LLM-only answer (the seed's setup): one finding per line."""
     findings = [llm_finding(source, _seed_candidate(source, checked, line)) for line in checked.lines]
-    empty = FileReport(path=static.path, language=static.language, lines=static.lines,
-                       errors=list(static.errors), tuning_applied=checked.tuning,
-                       criteria=Criteria.of(set(checked.criteria)), libraries=sorted(checked.libraries),
-                       hyperparameters=sorted(checked.names))
+    empty = FileReport(
+        path=static.path,
+        language=static.language,
+        lines=static.lines,
+        errors=list(static.errors),
+        tuning_applied=checked.tuning,
+        criteria=Criteria.of(set(checked.criteria)),
+        libraries=sorted(checked.libraries),
+        hyperparameters=sorted(checked.names),
+    )
     return _assemble(source, empty, [], findings)
 
 
@@ -198,8 +208,9 @@ def _seed_candidate(source: SourceLines, checked: SeedChecked, line: int) -> Can
     if len(criteria) > 1 and names and "auto/hand-tuning" in criteria:
         category = "auto/hand-tuning"
     library = checked.libraries[0] if len(checked.libraries) == 1 else _library_on_line(source, checked, line)
-    return Candidate(line=line, kind=kind, category=category, library=library, method=None, names=names,
-                     confidence=0.5, note="")
+    return Candidate(
+        line=line, kind=kind, category=category, library=library, method=None, names=names, confidence=0.5, note=""
+    )
 
 
 def _library_on_line(source: SourceLines, checked: SeedChecked, line: int) -> str:

@@ -141,8 +141,9 @@ def user_message(source: SourceLines, part: Part, findings: list[Finding] | None
         blocks.append("Static findings:\n" + describe_findings(source, findings, part))
     context = [n for n in source.import_lines() if not part.first <= n <= part.last]
     if context:
-        blocks.append("Imports elsewhere in the file (context only):\n" + "\n".join(
-            f"{n} | {source.text(n)}" for n in context))
+        blocks.append(
+            "Imports elsewhere in the file (context only):\n" + "\n".join(f"{n} | {source.text(n)}" for n in context)
+        )
     blocks.append("Source:\n" + numbered(source, part.first, part.last))
     return "\n\n".join(blocks)
 

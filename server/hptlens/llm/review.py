@@ -56,13 +56,17 @@ class LlmUsage(BaseModel):
 
     def describe(self) -> str:
         total = self.prompt_tokens + self.completion_tokens
-        return (f"{self.requests} request(s), {self.cached} from cache; tokens: {self.prompt_tokens} prompt + "
-                f"{self.completion_tokens} completion = {total}")
+        return (
+            f"{self.requests} request(s), {self.cached} from cache; tokens: {self.prompt_tokens} prompt + "
+            f"{self.completion_tokens} completion = {total}"
+        )
 
 
 class LlmResult(BaseModel):
-    report: FileReport = Field(description="the merged report (mode review) or the model's own (mode only); "
-                                           "the static report when the model gave no usable answer")
+    report: FileReport = Field(
+        description="the merged report (mode review) or the model's own (mode only); "
+        "the static report when the model gave no usable answer"
+    )
     warnings: list[str] = Field(default_factory=list)
     usage: LlmUsage = Field(default_factory=LlmUsage)
     failed: bool = Field(default=False, description="no usable answer: `report` is the static report")
@@ -83,8 +87,9 @@ class _Outcome:
 class Reviewer:
     """A review run over one or many documents; use as a context manager or call close()."""
 
-    def __init__(self, settings: LlmSettings, *, cache_dir: Path | None = None,
-                 retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self, settings: LlmSettings, *, cache_dir: Path | None = None, retry: RetryPolicy | None = None
+    ) -> None:
         self.settings = settings
         self.cache = AnswerCache(cache_dir or default_cache_dir()) if settings.cache else None
         self._retry = retry
@@ -138,8 +143,9 @@ class Reviewer:
 
     # ---- one document -----------------------------------------------------------------
 
-    def review(self, document: Document, static: FileReport, mode: str | None = None,
-               cancel: threading.Event | None = None) -> LlmResult:
+    def review(
+        self, document: Document, static: FileReport, mode: str | None = None, cancel: threading.Event | None = None
+    ) -> LlmResult:
         """One document: split, ask every part (in parallel, cached), check, merge."""
         mode = mode or self.settings.mode
         if mode not in MODES:
@@ -152,9 +158,13 @@ class Reviewer:
             return LlmResult(report=static)  # nothing to ask about
         parts = split(source, self.settings.max_file_tokens)
         if len(parts) > 1 and language in DATA_LANGUAGES:
-            return LlmResult(report=static, warnings=[
-                f"{document.path}: not sent to the LLM: a {language} file larger than max-file-tokens "
-                f"({self.settings.max_file_tokens})"])
+            return LlmResult(
+                report=static,
+                warnings=[
+                    f"{document.path}: not sent to the LLM: a {language} file larger than max-file-tokens "
+                    f"({self.settings.max_file_tokens})"
+                ],
+            )
         findings = list(static.findings) if mode == "review" else None
         model = ReviewAnswer if mode == "review" else SeedAnswer
         requests = [(part, self._request(messages(source, part, findings), model)) for part in parts]
@@ -163,11 +173,20 @@ class Reviewer:
         return self._result(source, static, mode, outcomes)
 
     def _request(self, chat: list[dict[str, str]], model: type[ReviewAnswer] | type[SeedAnswer]) -> dict[str, Any]:
-        return {"model": self.settings.model, "messages": chat, "response_format": response_format(model),
-                "temperature": 0}
+        return {
+            "model": self.settings.model,
+            "messages": chat,
+            "response_format": response_format(model),
+            "temperature": 0,
+        }
 
-    def _ask(self, part: Part, request: dict[str, Any], model: type[ReviewAnswer] | type[SeedAnswer],
-             cancel: threading.Event | None) -> _Outcome:
+    def _ask(
+        self,
+        part: Part,
+        request: dict[str, Any],
+        model: type[ReviewAnswer] | type[SeedAnswer],
+        cancel: threading.Event | None,
+    ) -> _Outcome:
         key = request_key(self.settings.model, request)
         cached = self.cache.get(key) if self.cache is not None else None
         if cached is not None:
@@ -179,20 +198,31 @@ class Reviewer:
         try:
             completion = self.client().complete(request, cancel)
         except LlmFailure as exc:
-            usage = LlmUsage(prompt_tokens=exc.prompt_tokens, completion_tokens=exc.completion_tokens,
-                             requests=0 if self._problem else 1)
+            usage = LlmUsage(
+                prompt_tokens=exc.prompt_tokens,
+                completion_tokens=exc.completion_tokens,
+                requests=0 if self._problem else 1,
+            )
             return _Outcome(part=part, failure=exc.message, usage=usage, cancelled=isinstance(exc, LlmCancelled))
-        usage = LlmUsage(prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
-                         requests=1)
+        usage = LlmUsage(
+            prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens, requests=1
+        )
         try:
             answer, dropped = parse_answer(completion.content, model)
         except AnswerError as exc:
             cut = " (the answer was cut off at the token limit)" if completion.finish_reason == "length" else ""
             return _Outcome(part=part, failure=f"the answer is not usable: {exc}{cut}", usage=usage)
         if self.cache is not None:
-            self.cache.put(key, CachedAnswer(model=self.settings.model, prompt_version=PROMPT_VERSION,
-                                             content=completion.content, prompt_tokens=completion.prompt_tokens,
-                                             completion_tokens=completion.completion_tokens))
+            self.cache.put(
+                key,
+                CachedAnswer(
+                    model=self.settings.model,
+                    prompt_version=PROMPT_VERSION,
+                    content=completion.content,
+                    prompt_tokens=completion.prompt_tokens,
+                    completion_tokens=completion.completion_tokens,
+                ),
+            )
         return _Outcome(part=part, answer=answer, dropped=dropped, usage=usage)
 
     def _result(self, source: SourceLines, static: FileReport, mode: str, outcomes: list[_Outcome]) -> LlmResult:
@@ -201,8 +231,12 @@ class Reviewer:
         for outcome in outcomes:
             usage.add(outcome.usage)
         if any(o.cancelled for o in outcomes):
-            return LlmResult(report=static, usage=usage, failed=True,
-                             warnings=[f"{path}: LLM review cancelled; the static result is kept"])
+            return LlmResult(
+                report=static,
+                usage=usage,
+                failed=True,
+                warnings=[f"{path}: LLM review cancelled; the static result is kept"],
+            )
         answered = [o for o in outcomes if o.answer is not None]
         failed = [o for o in outcomes if o.answer is None]
         warnings = [_failure_warning(path, o, len(outcomes)) for o in failed]
@@ -216,8 +250,9 @@ class Reviewer:
             report = with_error(report, _failure_warning(path, outcome, len(outcomes)).split(": ", 1)[1])
         return LlmResult(report=report, warnings=[*warnings, *tally.messages(path)], usage=usage)
 
-    def _merged(self, source: SourceLines, static: FileReport, mode: str, answered: list[_Outcome],
-                tally: Tally) -> FileReport:
+    def _merged(
+        self, source: SourceLines, static: FileReport, mode: str, answered: list[_Outcome], tally: Tally
+    ) -> FileReport:
         if mode == "review":
             known = set(range(1, len(static.findings) + 1))
             verdicts: dict[int, Verdict] = {}

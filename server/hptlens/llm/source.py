@@ -23,9 +23,21 @@ _COMMENT_PREFIXES: dict[Language, tuple[str, ...]] = {
 }
 _COMPOUND = frozenset(
     {
-        "block", "module", "if_statement", "for_statement", "while_statement", "try_statement",
-        "with_statement", "function_definition", "class_definition", "decorated_definition",
-        "match_statement", "elif_clause", "else_clause", "except_clause", "finally_clause",
+        "block",
+        "module",
+        "if_statement",
+        "for_statement",
+        "while_statement",
+        "try_statement",
+        "with_statement",
+        "function_definition",
+        "class_definition",
+        "decorated_definition",
+        "match_statement",
+        "elif_clause",
+        "else_clause",
+        "except_clause",
+        "finally_clause",
         "case_clause",
     }
 )
@@ -117,8 +129,11 @@ class SourceLines:
         if node is None:
             return line, line
         row = line - 1
-        while node.parent is not None and node.parent.start_point[0] == row \
-                and node.parent.type not in ("module", "block"):
+        while (
+            node.parent is not None
+            and node.parent.start_point[0] == row
+            and node.parent.type not in ("module", "block")
+        ):
             node = node.parent
         end = node.end_point[0] + 1
         if node.type in _COMPOUND:

@@ -29,16 +29,43 @@ _NAME_CHARS = 80
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 _LIBRARY_ALIASES = {
-    "optuna": "Optuna", "hyperopt": "hyperopt", "ray": "Ray Tune", "raytune": "Ray Tune", "ray tune": "Ray Tune",
-    "ray.tune": "Ray Tune", "rllib": "Ray Tune", "dehb": "DEHB", "configspace": "ConfigSpace",
-    "sklearn": "scikit-learn", "scikit-learn": "scikit-learn", "scikit learn": "scikit-learn",
-    "skopt": "scikit-optimize", "scikit-optimize": "scikit-optimize", "bayes_opt": "bayes_opt",
-    "bayesian-optimization": "bayes_opt", "bayesian optimization": "bayes_opt", "keras-tuner": "keras-tuner",
-    "keras_tuner": "keras-tuner", "kerastuner": "keras-tuner", "nevergrad": "nevergrad", "ax": "Ax",
-    "ax-platform": "Ax", "botorch": "BoTorch", "deephyper": "DeepHyper", "wandb": "Weights & Biases",
-    "weights & biases": "Weights & Biases", "weights and biases": "Weights & Biases", "deap": "DEAP",
-    "pygad": "pygad", "cma": "pycma", "pycma": "pycma", "flaml": "FLAML", "syne tune": "Syne Tune",
-    "syne_tune": "Syne Tune", "smac": "SMAC", "hydra": "Hydra",
+    "optuna": "Optuna",
+    "hyperopt": "hyperopt",
+    "ray": "Ray Tune",
+    "raytune": "Ray Tune",
+    "ray tune": "Ray Tune",
+    "ray.tune": "Ray Tune",
+    "rllib": "Ray Tune",
+    "dehb": "DEHB",
+    "configspace": "ConfigSpace",
+    "sklearn": "scikit-learn",
+    "scikit-learn": "scikit-learn",
+    "scikit learn": "scikit-learn",
+    "skopt": "scikit-optimize",
+    "scikit-optimize": "scikit-optimize",
+    "bayes_opt": "bayes_opt",
+    "bayesian-optimization": "bayes_opt",
+    "bayesian optimization": "bayes_opt",
+    "keras-tuner": "keras-tuner",
+    "keras_tuner": "keras-tuner",
+    "kerastuner": "keras-tuner",
+    "nevergrad": "nevergrad",
+    "ax": "Ax",
+    "ax-platform": "Ax",
+    "botorch": "BoTorch",
+    "deephyper": "DeepHyper",
+    "wandb": "Weights & Biases",
+    "weights & biases": "Weights & Biases",
+    "weights and biases": "Weights & Biases",
+    "deap": "DEAP",
+    "pygad": "pygad",
+    "cma": "pycma",
+    "pycma": "pycma",
+    "flaml": "FLAML",
+    "syne tune": "Syne Tune",
+    "syne_tune": "Syne Tune",
+    "smac": "SMAC",
+    "hydra": "Hydra",
 }
 _HAND_WRITTEN_NAMES = {"", "none", "hand-written", "handwritten", "hand written", "manual", "custom", "n/a", "python"}
 
@@ -48,8 +75,11 @@ def canonical_library(name: str) -> str:
     key = clean(name, _NAME_CHARS).strip().lower()
     if key in _HAND_WRITTEN_NAMES:
         return HAND_WRITTEN
-    return _LIBRARY_ALIASES.get(key) or _LIBRARY_ALIASES.get(key.split()[0] if key.split() else key) \
+    return (
+        _LIBRARY_ALIASES.get(key)
+        or _LIBRARY_ALIASES.get(key.split()[0] if key.split() else key)
         or clean(name, _NAME_CHARS).strip()
+    )
 
 
 def clean(text: str, limit: int = _NOTE_CHARS) -> str:
@@ -84,8 +114,9 @@ class Tally:
         out = [f"{path}: LLM answer: {n} {texts[key]}" for key, n in sorted(self.counts.items()) if n]
         if self.invented:
             names = ", ".join(sorted(self.invented)[:10]) + (", ..." if len(self.invented) > 10 else "")
-            out.append(f"{path}: LLM answer: {len(self.invented)} hyperparameter name(s) not in the source "
-                       f"dropped: {names}")
+            out.append(
+                f"{path}: LLM answer: {len(self.invented)} hyperparameter name(s) not in the source dropped: {names}"
+            )
         return out
 
 
@@ -224,7 +255,6 @@ def check_review(
     return verdicts, candidates
 
 
-
 T = TypeVar("T")
 
 
@@ -246,8 +276,11 @@ class SeedChecked:
     def add(self, other: SeedChecked) -> None:
         self.tuning = self.tuning or other.tuning
         _extend_new(self.lines, other.lines)
-        for mine, theirs in ((self.names, other.names), (self.libraries, other.libraries),
-                             (self.criteria, other.criteria)):
+        for mine, theirs in (
+            (self.names, other.names),
+            (self.libraries, other.libraries),
+            (self.criteria, other.criteria),
+        ):
             _extend_new(mine, theirs)
 
 

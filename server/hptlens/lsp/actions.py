@@ -79,7 +79,7 @@ def _marked(comment_or_line: str, kind: str, prefix: str) -> str | None:
     if kinds is None or kind in kinds:
         return None  # a bare `hpt: ignore` already silences every kind
     merged = f"{found.group('lead')}[{', '.join([*kinds, kind])}]"
-    return comment_or_line[: found.start()] + merged + comment_or_line[found.end():]
+    return comment_or_line[: found.start()] + merged + comment_or_line[found.end() :]
 
 
 def _kinds(group: str | None) -> list[str] | None:
@@ -93,7 +93,7 @@ def _extend_file_marker(lines: list[str], row: int, found: re.Match[str], kind: 
     if kinds is None or kind in kinds:
         return None
     text = lines[row]
-    new = text[: found.start()] + f"{found.group('lead')}[{', '.join([*kinds, kind])}]" + text[found.end():]
+    new = text[: found.start()] + f"{found.group('lead')}[{', '.join([*kinds, kind])}]" + text[found.end() :]
     return Edit(start=(row, 0), end=(row, len(text)), text=new)
 
 
@@ -120,8 +120,9 @@ class _LineComment(cst.CSTTransformer):
         self.found = False
         self.changed = False
 
-    def leave_TrailingWhitespace(self, original: cst.TrailingWhitespace,
-                                 updated: cst.TrailingWhitespace) -> cst.TrailingWhitespace:
+    def leave_TrailingWhitespace(
+        self, original: cst.TrailingWhitespace, updated: cst.TrailingWhitespace
+    ) -> cst.TrailingWhitespace:
         if self.found or self.get_metadata(PositionProvider, original).start.line != self.line:
             return updated
         self.found = True

@@ -25,8 +25,21 @@ from pydantic import BaseModel, ValidationError
 from hptlens.settings import ServerSettings, Settings, load_settings
 
 SECTION = "hptlens"
-CLIENT_KEYS = frozenset({"trace", "server", "serverPath", "serverArgs", "interpreter", "path", "executable",
-                         "enable", "enabled", "showNotifications", "logLevel"})
+CLIENT_KEYS = frozenset(
+    {
+        "trace",
+        "server",
+        "serverPath",
+        "serverArgs",
+        "interpreter",
+        "path",
+        "executable",
+        "enable",
+        "enabled",
+        "showNotifications",
+        "logLevel",
+    }
+)
 """Top-level keys an editor extension keeps for itself (how to start the server, tracing):
 silently ignored by the server instead of warned about."""
 
@@ -49,8 +62,9 @@ def editor_layer(raw: Any, source: str, warnings: list[str]) -> dict[str, Any]:
     return _valid(ServerSettings, raw, "", source, warnings)
 
 
-def _valid(model: type[BaseModel], raw: dict[str, Any], prefix: str, source: str,
-           warnings: list[str]) -> dict[str, Any]:
+def _valid(
+    model: type[BaseModel], raw: dict[str, Any], prefix: str, source: str, warnings: list[str]
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in raw.items():
         name = snake(key)
@@ -67,8 +81,7 @@ def _valid(model: type[BaseModel], raw: dict[str, Any], prefix: str, source: str
             values[name] = getattr(model.model_validate({name: value}), name)
         except ValidationError as exc:
             first = exc.errors()[0]
-            warnings.append(f"{source}: invalid value for '{SECTION}.{prefix}{key}': {first['msg']}; "
-                            "using the default")
+            warnings.append(f"{source}: invalid value for '{SECTION}.{prefix}{key}': {first['msg']}; using the default")
     return values
 
 
@@ -160,13 +173,20 @@ def dynamic_registrations(capability: Callable[[str], Any]) -> list[lsp.Registra
     registrations = []
     if capability("workspace.did_change_configuration.dynamic_registration"):
         options = lsp.DidChangeConfigurationRegistrationOptions(section=SECTION)
-        registrations.append(lsp.Registration(id=str(uuid.uuid4()), method=lsp.WORKSPACE_DID_CHANGE_CONFIGURATION,
-                                              register_options=options))
+        registrations.append(
+            lsp.Registration(
+                id=str(uuid.uuid4()), method=lsp.WORKSPACE_DID_CHANGE_CONFIGURATION, register_options=options
+            )
+        )
     if capability("workspace.did_change_watched_files.dynamic_registration"):
         watchers = [lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
-        registrations.append(lsp.Registration(id=str(uuid.uuid4()), method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                                              register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
-                                                  watchers=watchers)))
+        registrations.append(
+            lsp.Registration(
+                id=str(uuid.uuid4()),
+                method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+            )
+        )
     return registrations
 
 

@@ -25,8 +25,16 @@ LLM_PREFIX = "[LLM] "
 
 KINDS = frozenset(FindingKind)
 _RUN_KINDS = {FindingKind.SEARCH_RUN, FindingKind.HAND_LOOP}
-_WARNING_ERRORS = {"decode-error", "too-large", "binary", "unreadable", "symlink-loop", "malformed",
-                   "internal-error", "llm-error"}
+_WARNING_ERRORS = {
+    "decode-error",
+    "too-large",
+    "binary",
+    "unreadable",
+    "symlink-loop",
+    "malformed",
+    "internal-error",
+    "llm-error",
+}
 
 
 # --------------------------------------------------------------------------- positions
@@ -157,8 +165,9 @@ def diagnostics(report: FileReport, layout: Layout) -> dict[str, list[lsp.Diagno
     return result
 
 
-def _finding_diagnostic(finding: Finding, rng: lsp.Range,
-                        related: list[lsp.DiagnosticRelatedInformation]) -> lsp.Diagnostic:
+def _finding_diagnostic(
+    finding: Finding, rng: lsp.Range, related: list[lsp.DiagnosticRelatedInformation]
+) -> lsp.Diagnostic:
     source = finding.source
     message = finding.message if source != "llm" else LLM_PREFIX + finding.message
     return lsp.Diagnostic(
@@ -172,8 +181,9 @@ def _finding_diagnostic(finding: Finding, rng: lsp.Range,
     )
 
 
-def _related(report: FileReport, index: int, members: list[int],
-             placed: list[tuple[Part, lsp.Range] | None]) -> list[lsp.DiagnosticRelatedInformation]:
+def _related(
+    report: FileReport, index: int, members: list[int], placed: list[tuple[Part, lsp.Range] | None]
+) -> list[lsp.DiagnosticRelatedInformation]:
     """The other findings of the site: a space or scheduler points at what runs the search,
     the run points at everything in its site."""
     others = [i for i in members if i != index]
@@ -183,8 +193,11 @@ def _related(report: FileReport, index: int, members: list[int],
     for i in chosen[:RELATED_LIMIT]:
         where = placed[i]
         if where is not None:
-            related.append(lsp.DiagnosticRelatedInformation(
-                location=lsp.Location(uri=where[0].uri, range=where[1]), message=report.findings[i].message))
+            related.append(
+                lsp.DiagnosticRelatedInformation(
+                    location=lsp.Location(uri=where[0].uri, range=where[1]), message=report.findings[i].message
+                )
+            )
     return related
 
 
@@ -194,12 +207,14 @@ def _error_diagnostic(error: FileError, layout: Layout) -> tuple[str, lsp.Diagno
     if part is None:
         return None
     line = max((error.line or 1) - 1, 0)
-    rng = lsp.Range(start=to_client(part.lines, line, 0, layout.encoding),
-                    end=to_client(part.lines, line, 10**9, layout.encoding))
+    rng = lsp.Range(
+        start=to_client(part.lines, line, 0, layout.encoding), end=to_client(part.lines, line, 10**9, layout.encoding)
+    )
     # The editor's own linter reports syntax errors; ours only says findings are partial.
     severity = lsp.DiagnosticSeverity.Warning if error.code in _WARNING_ERRORS else lsp.DiagnosticSeverity.Hint
-    return part.uri, lsp.Diagnostic(range=rng, message=error.message, severity=severity, code=error.code,
-                                    source=SOURCE, data={"error": error.code})
+    return part.uri, lsp.Diagnostic(
+        range=rng, message=error.message, severity=severity, code=error.code, source=SOURCE, data={"error": error.code}
+    )
 
 
 # --------------------------------------------------------------------------- code lenses
@@ -242,8 +257,10 @@ def hover(report: FileReport, layout: Layout, uri: str, position: lsp.Position) 
     for site in report.sites:
         for start, end in _site_spans(report, site, cell):
             if start <= point <= end:
-                rng = lsp.Range(start=to_client(part.lines, start[0] - 1, start[1] - 1, layout.encoding),
-                                end=to_client(part.lines, end[0] - 1, end[1] - 1, layout.encoding))
+                rng = lsp.Range(
+                    start=to_client(part.lines, start[0] - 1, start[1] - 1, layout.encoding),
+                    end=to_client(part.lines, end[0] - 1, end[1] - 1, layout.encoding),
+                )
                 markup = lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=site_markdown(site))
                 return lsp.Hover(contents=markup, range=rng)
     return None
@@ -272,13 +289,20 @@ def site_markdown(site: Site) -> str:
     rows = ["| hyperparameter | type | range / choices | log | grid points |", "|---|---|---|---|---|"]
     for hp in site.hyperparameters:
         space = hp.space
-        rows.append("| " + " | ".join(_cell(text) for text in (
-            f"`{hp.name}`",
-            str(space.type) if space else "unknown",
-            _domain(space),
-            "yes" if space and space.log else "no",
-            _grid_points(space),
-        )) + " |")
+        rows.append(
+            "| "
+            + " | ".join(
+                _cell(text)
+                for text in (
+                    f"`{hp.name}`",
+                    str(space.type) if space else "unknown",
+                    _domain(space),
+                    "yes" if space and space.log else "no",
+                    _grid_points(space),
+                )
+            )
+            + " |"
+        )
     facts = [f"library: {site.library}"]
     if site.method:
         facts.append(f"method: {site.method}")
@@ -330,8 +354,6 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-
-
 # --------------------------------------------------------------------------- quick fixes
 
 
@@ -346,22 +368,44 @@ def quick_fixes(uri: str, language: str, diagnostics: Sequence[lsp.Diagnostic]) 
         if diagnostic.source != SOURCE or not isinstance(kind, str) or kind not in KINDS:
             continue
         line = diagnostic.range.start.line
-        result.append(_action(uri, "line", kind, line, diagnostic,
-                              f"Ignore this {kind} finding on this line ({prefix} hpt: ignore[{kind}])"))
+        result.append(
+            _action(
+                uri,
+                "line",
+                kind,
+                line,
+                diagnostic,
+                f"Ignore this {kind} finding on this line ({prefix} hpt: ignore[{kind}])",
+            )
+        )
         if kind not in seen_files:
             seen_files.add(kind)
-            result.append(_action(uri, "file", kind, line, diagnostic,
-                                  f"Ignore {kind} findings in this file ({prefix} hpt: ignore-file[{kind}])"))
+            result.append(
+                _action(
+                    uri,
+                    "file",
+                    kind,
+                    line,
+                    diagnostic,
+                    f"Ignore {kind} findings in this file ({prefix} hpt: ignore-file[{kind}])",
+                )
+            )
     return result
 
 
 def _action(uri: str, scope: str, kind: str, line: int, diagnostic: lsp.Diagnostic, title: str) -> lsp.CodeAction:
-    return lsp.CodeAction(title=title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-                          is_preferred=scope == "line",
-                          data={"uri": uri, "scope": scope, "kind": kind, "line": line})
+    return lsp.CodeAction(
+        title=title,
+        kind=lsp.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic],
+        is_preferred=scope == "line",
+        data={"uri": uri, "scope": scope, "kind": kind, "line": line},
+    )
 
 
 def text_edit(source: str, edit: Edit, encoding: str) -> lsp.TextEdit:
     lines = split_lines(source)
-    return lsp.TextEdit(range=lsp.Range(start=to_client(lines, *edit.start, encoding),
-                                        end=to_client(lines, *edit.end, encoding)), new_text=edit.text)
+    return lsp.TextEdit(
+        range=lsp.Range(start=to_client(lines, *edit.start, encoding), end=to_client(lines, *edit.end, encoding)),
+        new_text=edit.text,
+    )

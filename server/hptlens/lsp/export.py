@@ -57,7 +57,7 @@ class ExportRequest(BaseModel):
         if raw is None:
             return cls()
         if not isinstance(raw, dict):
-            raise ExportError(f"exportReport takes an object such as {{\"format\": \"json\"}}, not {raw!r}")
+            raise ExportError(f'exportReport takes an object such as {{"format": "json"}}, not {raw!r}')
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
@@ -74,8 +74,12 @@ class Job:
     target: Path
 
 
-def plan(folders: list[tuple[str, str]], request: ExportRequest, wanted: str | None,
-         settings_for: Callable[[str, str], Settings]) -> list[Job]:
+def plan(
+    folders: list[tuple[str, str]],
+    request: ExportRequest,
+    wanted: str | None,
+    settings_for: Callable[[str, str], Settings],
+) -> list[Job]:
     """The reports to write for the workspace folders (URI, path).
 
     wanted: the path of `request.folder`. Without it: the folder holding an absolute `path`,
@@ -103,8 +107,9 @@ def plan(folders: list[tuple[str, str]], request: ExportRequest, wanted: str | N
     return [Job([("", path, settings_for(uri, path))], target_path(path, request, roots)) for uri, path in chosen]
 
 
-def run(job: Job, fmt: str, buffers: dict[str, FileReport], progress: Progress,
-        cancelled: Callable[[], bool]) -> dict[str, Any]:
+def run(
+    job: Job, fmt: str, buffers: dict[str, FileReport], progress: Progress, cancelled: Callable[[], bool]
+) -> dict[str, Any]:
     """Scan the job's folders and write its report (in a worker thread); the summary."""
     files: list[FileReport] = []
     for prefix, path, settings in job.folders:
@@ -140,8 +145,15 @@ def target_path(folder: str, request: ExportRequest, roots: list[str]) -> Path:
     return candidate
 
 
-def scan_folder(folder: str, settings: Settings, buffers: dict[str, FileReport], progress: Progress,
-                cancelled: Callable[[], bool], prefix: str = "", skip: set[str] | None = None) -> list[FileReport]:
+def scan_folder(
+    folder: str,
+    settings: Settings,
+    buffers: dict[str, FileReport],
+    progress: Progress,
+    cancelled: Callable[[], bool],
+    prefix: str = "",
+    skip: set[str] | None = None,
+) -> list[FileReport]:
     """Every analysable file under `folder`, paths relative to it (after `prefix`).
 
     buffers: reports of open editor documents by absolute path; used instead of the disk.
@@ -149,8 +161,11 @@ def scan_folder(folder: str, settings: Settings, buffers: dict[str, FileReport],
     """
     errors: list[FileReport] = []
     skipped = {os.path.abspath(p) for p in skip or ()}
-    entries = [(str(path), _relative(str(path), folder)) for path, _ in discover([Path(folder)], settings, errors)
-               if os.path.abspath(path) not in skipped]
+    entries = [
+        (str(path), _relative(str(path), folder))
+        for path, _ in discover([Path(folder)], settings, errors)
+        if os.path.abspath(path) not in skipped
+    ]
     reports: dict[str, FileReport] = {}
     pending = []
     for path, display in entries:
@@ -179,8 +194,9 @@ def _relative(path: str, folder: str) -> str:
     return Path(os.path.relpath(path, folder)).as_posix()
 
 
-def _analyze(entries: list[tuple[str, str]], settings: Settings,
-             cancelled: Callable[[], bool]) -> Iterator[tuple[str, FileReport]]:
+def _analyze(
+    entries: list[tuple[str, str]], settings: Settings, cancelled: Callable[[], bool]
+) -> Iterator[tuple[str, FileReport]]:
     if len(entries) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
         for path, display in entries:
             if cancelled():
@@ -247,5 +263,7 @@ def combined(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     """One export's summary, or several folders' summaries with their totals."""
     if len(summaries) == 1:
         return summaries[0]
-    totals = {key: sum(s[key] for s in summaries) for key in ("files", "filesWithTuning", "findings", "sites", "errors")}
+    totals = {
+        key: sum(s[key] for s in summaries) for key in ("files", "filesWithTuning", "findings", "sites", "errors")
+    }
     return {**summaries[0], **totals, "reports": summaries}

@@ -36,13 +36,15 @@ class Progress:
             log.warning("work done progress refused: %s", exc)
             return None
         self.server.work_done_progress.begin(
-            token, lsp.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0))
+            token, lsp.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0)
+        )
         return token
 
     def report(self, token: str | None, message: str, percentage: int | None = None) -> None:
         if token is not None:
             self.server.work_done_progress.report(
-                token, lsp.WorkDoneProgressReport(message=message, percentage=percentage))
+                token, lsp.WorkDoneProgressReport(message=message, percentage=percentage)
+            )
 
     def end(self, token: str | None, message: str) -> None:
         if token is not None:

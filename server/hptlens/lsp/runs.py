@@ -127,11 +127,16 @@ class Analysis:
     serial: int = field(default_factory=lambda: next(SERIALS))
 
     @classmethod
-    def of(cls, report: FileReport, layout: Layout, document: Document, settings: Settings,
-           versions: dict[str, int | None], error: str | None = None) -> Analysis:
+    def of(
+        cls,
+        report: FileReport,
+        layout: Layout,
+        document: Document,
+        settings: Settings,
+        versions: dict[str, int | None],
+        error: str | None = None,
+    ) -> Analysis:
         return cls(report, layout, document, settings, versions, convert.diagnostics(report, layout), error)
-
-
 
 
 def run_analysis(snapshot: Snapshot) -> Analysis:
@@ -150,8 +155,9 @@ def run_analysis(snapshot: Snapshot) -> Analysis:
         log.error("analysis of %s failed", snapshot.key, exc_info=True)
         empty = FileReport(path=snapshot.display, language=snapshot.language)
         document = Document(path=snapshot.display, text="", language=snapshot.language)
-        return Analysis.of(empty, layout, document, snapshot.settings, snapshot.versions,
-                           error=f"{type(exc).__name__}: {exc}")
+        return Analysis.of(
+            empty, layout, document, snapshot.settings, snapshot.versions, error=f"{type(exc).__name__}: {exc}"
+        )
 
 
 def _report(document: Document, settings: Settings, excluded: bool) -> FileReport:
@@ -160,8 +166,9 @@ def _report(document: Document, settings: Settings, excluded: bool) -> FileRepor
     size = len(document.text.encode("utf-8", "surrogatepass"))
     if size > settings.max_file_bytes:
         message = f"file is {size} bytes, over the limit of {settings.max_file_bytes} bytes (hptlens.maxFileBytes)"
-        return FileReport(path=document.path, language=document.language,
-                          errors=[FileError(code="too-large", message=message)])
+        return FileReport(
+            path=document.path, language=document.language, errors=[FileError(code="too-large", message=message)]
+        )
     return analyze(document, settings)
 
 

@@ -40,15 +40,22 @@ ANALYZE_DOCUMENT = "hptlens.analyzeDocument"
 ANALYZE_WITH_LLM = "hptlens.analyzeWithLlm"
 SHOW_SITE = convert.SHOW_SITE
 
+
 class HptLanguageServer(LanguageServer):
     def __init__(self) -> None:
         sync = lsp.NotebookDocumentSyncOptions(
-            notebook_selector=[lsp.NotebookDocumentFilterWithNotebook(notebook="*")], save=True)
-        super().__init__("hptlens", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
-                         notebook_document_sync=sync)
+            notebook_selector=[lsp.NotebookDocumentFilterWithNotebook(notebook="*")], save=True
+        )
+        super().__init__(
+            "hptlens",
+            __version__,
+            text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=sync,
+        )
         self.store = SettingsStore()
-        self.executor = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1),
-                                           thread_name_prefix="hptlens-analysis")
+        self.executor = ThreadPoolExecutor(
+            max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="hptlens-analysis"
+        )
         self.scheduler: Scheduler[Analysis] = Scheduler(self.executor, self._landed)
         self.encoding: str = lsp.PositionEncodingKind.Utf16.value
         self.pull = False
@@ -88,8 +95,9 @@ class HptLanguageServer(LanguageServer):
     def folder_of(self, path: str | None) -> tuple[str, str] | None:
         if path is None:
             return None
-        matches = [(uri, root) for uri, root in self.folders()
-                   if path == root or path.startswith(root.rstrip(os.sep) + os.sep)]
+        matches = [
+            (uri, root) for uri, root in self.folders() if path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+        ]
         return max(matches, key=lambda m: len(m[1]), default=None)
 
     def place(self, uri: str) -> tuple[str | None, str, ServerSettings, bool]:
@@ -146,7 +154,9 @@ class HptLanguageServer(LanguageServer):
             kind = cell_kind(cell, text_doc.language_id)
             cells.append(OpenCell(index, cell.document, kind, text_doc.source, text_doc.version))
         content = OpenNotebook(tuple(cells))
-        snapshot = Snapshot(uri, display, Language.NOTEBOOK, settings, excluded, self.encoding, content, _file_path(uri))
+        snapshot = Snapshot(
+            uri, display, Language.NOTEBOOK, settings, excluded, self.encoding, content, _file_path(uri)
+        )
         return partial(run_analysis, snapshot)
 
     def _landed(self, key: str, version: Hashable, analysis: Analysis) -> None:
@@ -169,7 +179,8 @@ class HptLanguageServer(LanguageServer):
                 continue
             self.sent[uri] = (version, items)
             self.text_document_publish_diagnostics(
-                lsp.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version))
+                lsp.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version)
+            )
         self.published[key] = set(analysis.diagnostics)
 
     def clear(self, uri: str) -> None:
@@ -355,8 +366,10 @@ async def did_change_folders(ls: HptLanguageServer, params: lsp.DidChangeWorkspa
 # ---------------------------------------------------------------------- features
 
 
-@server.feature(lsp.TEXT_DOCUMENT_DIAGNOSTIC,
-                lsp.DiagnosticOptions(identifier="hptlens", inter_file_dependencies=True, workspace_diagnostics=False))
+@server.feature(
+    lsp.TEXT_DOCUMENT_DIAGNOSTIC,
+    lsp.DiagnosticOptions(identifier="hptlens", inter_file_dependencies=True, workspace_diagnostics=False),
+)
 async def pull_diagnostics(ls: HptLanguageServer, params: lsp.DocumentDiagnosticParams) -> Any:
     uri = params.text_document.uri
     analysis = await ls.current(uri)
@@ -385,8 +398,10 @@ async def hover(ls: HptLanguageServer, params: lsp.HoverParams) -> lsp.Hover | N
     return convert.hover(analysis.report, analysis.layout, params.text_document.uri, params.position)
 
 
-@server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
-                lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix], resolve_provider=True))
+@server.feature(
+    lsp.TEXT_DOCUMENT_CODE_ACTION,
+    lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix], resolve_provider=True),
+)
 async def code_action(ls: HptLanguageServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
     uri = params.text_document.uri
     result = convert.quick_fixes(uri, _language_of(ls, uri), params.context.diagnostics)
@@ -409,8 +424,11 @@ async def _resolve(ls: HptLanguageServer, action: lsp.CodeAction) -> lsp.CodeAct
     target, source, language, notebook = _edit_target(ls, uri, scope == "file")
     if source is None:
         return action
-    make = (partial(actions.ignore_file_edit, source, kind, language, notebook) if scope == "file"
-            else partial(actions.ignore_line_edit, source, line, kind, language, notebook))
+    make = (
+        partial(actions.ignore_file_edit, source, kind, language, notebook)
+        if scope == "file"
+        else partial(actions.ignore_line_edit, source, line, kind, language, notebook)
+    )
     edit = await asyncio.get_running_loop().run_in_executor(ls.executor, make)
     if edit is None:
         return action
@@ -489,6 +507,7 @@ async def export_report(ls: HptLanguageServer, *args: Any) -> dict[str, Any]:
     summaries = []
     try:
         for job in jobs:
+
             def progress(done: int, total: int) -> None:
                 percentage = int(100 * done / total) if total else 100
                 loop.call_soon_threadsafe(ls.work_done.report, token, f"{done}/{total} files", percentage)
@@ -518,6 +537,7 @@ def _export_jobs(ls: HptLanguageServer, request: export.ExportRequest) -> list[e
 async def analyze_with_llm(ls: HptLanguageServer, *args: Any) -> dict[str, Any]:
     uri = _uri_argument(args, ANALYZE_WITH_LLM)
     from hptlens.llm import review  # here, not at start-up: it brings in the openai client
+
     key = ls.key_of(uri)
     version = ls.scheduler.latest(key)
     analysis = await ls.current(uri)

@@ -12,5 +12,15 @@ from hptlens.workspace.discovery import discover, display_path
 from hptlens.workspace.reading import error_report, load_document, read_document
 from hptlens.workspace.scanning import PARALLEL_MIN_FILES, PROGRESS_MIN_FILES, analyze_file, link_configs_on_disk, scan
 
-__all__ = ["PARALLEL_MIN_FILES", "PROGRESS_MIN_FILES", "analyze_file", "discover", "display_path", "error_report",
-           "link_configs_on_disk", "load_document", "read_document", "scan"]
+__all__ = [
+    "PARALLEL_MIN_FILES",
+    "PROGRESS_MIN_FILES",
+    "analyze_file",
+    "discover",
+    "display_path",
+    "error_report",
+    "link_configs_on_disk",
+    "load_document",
+    "read_document",
+    "scan",
+]

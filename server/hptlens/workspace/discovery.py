@@ -167,9 +167,7 @@ def _enter(
     return _open_frame(path, shown, real, layers, walk)
 
 
-def _open_frame(
-    path: str, display: str, real: str, layers: tuple[_IgnoreLayer, ...], walk: _Walk
-) -> _Frame | None:
+def _open_frame(path: str, display: str, real: str, layers: tuple[_IgnoreLayer, ...], walk: _Walk) -> _Frame | None:
     try:
         with os.scandir(path) as listing:
             raw = sorted(listing, key=lambda e: e.name)

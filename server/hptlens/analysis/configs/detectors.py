@@ -39,10 +39,13 @@ def detect_configspace(root: Node, ctx: Context) -> list[Group]:
     if space is not None and space.is_seq:
         dims = configspace_list(space, "ConfigSpace", label)
     elif space is not None and space.is_map:
-        dims = [dimension_hit(key, value, key.text, dim, "ConfigSpace", label, "configspace")
-                for key, value in space.pairs
-                if value.is_map and (value.text("type") or "") in CONFIGSPACE_TYPES
-                and (dim := typed_space(value)) is not None]
+        dims = [
+            dimension_hit(key, value, key.text, dim, "ConfigSpace", label, "configspace")
+            for key, value in space.pairs
+            if value.is_map
+            and (value.text("type") or "") in CONFIGSPACE_TYPES
+            and (dim := typed_space(value)) is not None
+        ]
     else:
         return []
     return [Group(dims)] if dims else []
@@ -66,19 +69,35 @@ def detect_wandb(root: Node, ctx: Context) -> list[Group]:
         if not dims:
             continue  # every parameter fixed: one configuration, not a sweep
         metric = node.map("metric")
-        goal = f", {metric.text('goal') or 'optimise'} {metric.text('name')}" if metric and metric.text("name") \
-            else ""
-        hits = [entry_hit(*method_entry, kind=SWEEP, category=AUTO,
-                          library="Weights & Biases", method=_WANDB_METHODS[method], api="wandb.sweep-config",
-                          hps=names_of(dims), message=f"W&B sweep ({method}) over "
-                                                    f"{plural(len(dims), 'parameter')}{goal}")]
+        goal = f", {metric.text('goal') or 'optimise'} {metric.text('name')}" if metric and metric.text("name") else ""
+        hits = [
+            entry_hit(
+                *method_entry,
+                kind=SWEEP,
+                category=AUTO,
+                library="Weights & Biases",
+                method=_WANDB_METHODS[method],
+                api="wandb.sweep-config",
+                hps=names_of(dims),
+                message=f"W&B sweep ({method}) over {plural(len(dims), 'parameter')}{goal}",
+            )
+        ]
         early = node.map("early_terminate")
         early_key = node.key("early_terminate")
         if early is not None and early_key is not None:
             kind = early.text("type") or "early termination"
-            hits.append(entry_hit(early_key, early, kind=SWEEP, category=AUTO, library="Weights & Biases",
-                                  method=kind.capitalize() if kind == "hyperband" else kind,
-                                  api="wandb.early_terminate", message=f"W&B sweep early termination: {kind}"))
+            hits.append(
+                entry_hit(
+                    early_key,
+                    early,
+                    kind=SWEEP,
+                    category=AUTO,
+                    library="Weights & Biases",
+                    method=kind.capitalize() if kind == "hyperband" else kind,
+                    api="wandb.early_terminate",
+                    message=f"W&B sweep early termination: {kind}",
+                )
+            )
         cap = plain(node.get("run_cap"))
         groups.append(Group(hits + dims, f"{cap} runs" if isinstance(cap, int) else None))
     return groups
@@ -93,8 +112,11 @@ def _wandb_dimensions(parameters: Node, depth: int = 0) -> list[Hit]:
             continue
         space = wandb_space(spec)
         if space is not None:
-            hits.append(dimension_hit(key, spec, key.text, space, "Weights & Biases", "W&B sweep parameter",
-                                      "wandb.sweep-config"))
+            hits.append(
+                dimension_hit(
+                    key, spec, key.text, space, "Weights & Biases", "W&B sweep parameter", "wandb.sweep-config"
+                )
+            )
     return hits
 
 
@@ -115,10 +137,18 @@ def detect_ray(root: Node, ctx: Context) -> list[Group]:
         samples = plain(top_value.get("num_samples")) if top_value.is_map else None
         budget = f"{samples} samples" if isinstance(samples, int) and not isinstance(samples, bool) else None
         what = f" ({algorithm})" if algorithm else ""
-        run = entry_hit(top_key, top_value, kind=SWEEP, category=AUTO, library="Ray Tune", method="grid search",
-                        api="ray.tune.experiment", hps=names_of(dims),
-                        message=f"Ray Tune experiment '{top_key.text}'{what} grid-searches "
-                                f"{plural(len(dims), 'hyperparameter')}" + (f", {budget}" if budget else ""))
+        run = entry_hit(
+            top_key,
+            top_value,
+            kind=SWEEP,
+            category=AUTO,
+            library="Ray Tune",
+            method="grid search",
+            api="ray.tune.experiment",
+            hps=names_of(dims),
+            message=f"Ray Tune experiment '{top_key.text}'{what} grid-searches "
+            f"{plural(len(dims), 'hyperparameter')}" + (f", {budget}" if budget else ""),
+        )
         groups.append(Group([run, *dims], budget))
         _ray_context(top_value, ctx)
     return groups
@@ -148,11 +178,21 @@ def _ray_context(experiment: Node, ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- Polyaxon
 
-_POLYAXON_MATRIX = {"grid": "grid search", "random": "random search", "hyperband": "Hyperband",
-                    "bayes": "Bayesian optimisation", "hyperopt": "hyperopt", "iterative": "iterative",
-                    "mapping": "mapping"}
-_POLYAXON_V0_ALGORITHMS = {"grid_search": "grid search", "random_search": "random search",
-                           "hyperband": "Hyperband", "bo": "Bayesian optimisation"}
+_POLYAXON_MATRIX = {
+    "grid": "grid search",
+    "random": "random search",
+    "hyperband": "Hyperband",
+    "bayes": "Bayesian optimisation",
+    "hyperopt": "hyperopt",
+    "iterative": "iterative",
+    "mapping": "mapping",
+}
+_POLYAXON_V0_ALGORITHMS = {
+    "grid_search": "grid search",
+    "random_search": "random search",
+    "hyperband": "Hyperband",
+    "bo": "Bayesian optimisation",
+}
 
 
 def detect_polyaxon(root: Node, ctx: Context) -> list[Group]:
@@ -172,8 +212,9 @@ def _polyaxon_v1(matrix: Node) -> Group:
     for key, spec in params.pairs if params is not None else []:
         space = polyaxon_space(spec.text("kind") or "", spec.get("value")) if spec.is_map else None
         if space is not None:
-            dims.append(dimension_hit(key, spec, key.text, space, "Polyaxon", "Polyaxon matrix parameter",
-                                      "polyaxon.matrix"))
+            dims.append(
+                dimension_hit(key, spec, key.text, space, "Polyaxon", "Polyaxon matrix parameter", "polyaxon.matrix")
+            )
     values = matrix.get("values")
     if kind == "mapping" and values is not None and values.is_seq:
         dims += _mapping_dimensions(values)
@@ -181,8 +222,16 @@ def _polyaxon_v1(matrix: Node) -> Group:
     budget = f"{runs} runs" if isinstance(runs, int) and not isinstance(runs, bool) else None
     anchor = matrix.entry("kind") or (Key("matrix", matrix.line, matrix.column), matrix)
     message = f"Polyaxon matrix ({kind}) over {plural(len(dims), 'parameter')}" + (f", {budget}" if budget else "")
-    run = entry_hit(*anchor, kind=SWEEP, category=AUTO, library="Polyaxon",
-                    method=_POLYAXON_MATRIX[kind], api="polyaxon.matrix", hps=names_of(dims), message=message)
+    run = entry_hit(
+        *anchor,
+        kind=SWEEP,
+        category=AUTO,
+        library="Polyaxon",
+        method=_POLYAXON_MATRIX[kind],
+        api="polyaxon.matrix",
+        hps=names_of(dims),
+        message=message,
+    )
     return Group([run, *dims], budget)
 
 
@@ -195,8 +244,18 @@ def _mapping_dimensions(values: Node) -> list[Hit]:
     for name, (key, found) in seen.items():
         message = f"Polyaxon mapping parameter {name}: {len(found)} values"
         hp = Hyperparameter(name=name, space=SearchSpace(type=SpaceType.GRID, values=found))
-        hits.append(Hit(SWEEP, AUTO, "Polyaxon", Span(key.line, key.column, key.line, key.column + len(key.text)),
-                        message, api="polyaxon.matrix", hyperparameters=[hp], message=message))
+        hits.append(
+            Hit(
+                SWEEP,
+                AUTO,
+                "Polyaxon",
+                Span(key.line, key.column, key.line, key.column + len(key.text)),
+                message,
+                api="polyaxon.matrix",
+                hyperparameters=[hp],
+                message=message,
+            )
+        )
     return hits
 
 
@@ -210,18 +269,28 @@ def _polyaxon_v0(section: tuple[Key, Node]) -> Group:
             continue
         space = polyaxon_space(POLYAXON_V0_FIELDS[field_name.text], spec.get(field_name.text))
         if space is not None:
-            dims.append(dimension_hit(key, spec, key.text, space, "Polyaxon", "Polyaxon hptuning parameter",
-                                      "polyaxon.hptuning"))
+            dims.append(
+                dimension_hit(
+                    key, spec, key.text, space, "Polyaxon", "Polyaxon hptuning parameter", "polyaxon.hptuning"
+                )
+            )
     algorithm = next((k for k in _POLYAXON_V0_ALGORITHMS if hptuning.get(k) is not None), None)
     anchor = (hptuning.entry(algorithm) if algorithm else None) or section
     settings = hptuning.map(algorithm) if algorithm else None
     runs = plain(settings.get("n_experiments")) if settings is not None else None
     budget = f"{runs} experiments" if isinstance(runs, int) and not isinstance(runs, bool) else None
     method = _POLYAXON_V0_ALGORITHMS[algorithm] if algorithm else "grid search"
-    message = f"Polyaxon hptuning ({method}) over {plural(len(dims), 'parameter')}" + \
-        (f", {budget}" if budget else "")
-    run = entry_hit(*anchor, kind=SWEEP, category=AUTO, library="Polyaxon", method=method,
-                    api="polyaxon.hptuning", hps=names_of(dims), message=message)
+    message = f"Polyaxon hptuning ({method}) over {plural(len(dims), 'parameter')}" + (f", {budget}" if budget else "")
+    run = entry_hit(
+        *anchor,
+        kind=SWEEP,
+        category=AUTO,
+        library="Polyaxon",
+        method=method,
+        api="polyaxon.hptuning",
+        hps=names_of(dims),
+        message=message,
+    )
     return Group([run, *dims], budget)
 
 
@@ -229,16 +298,28 @@ def _polyaxon_v0(section: tuple[Key, Node]) -> Group:
 
 _ENV_ID = re.compile(r"^([\w.\-]+/)?[A-Z][\w\-]*-v\d+$|^atari$|NoFrameskip|Bullet|^dm_control")
 _ZOO_MARKERS = frozenset({"n_timesteps", "policy"})
-_NOT_HYPERPARAMETERS = frozenset({"env_wrapper", "callback", "vec_env_wrapper", "eval_env_wrapper", "env_kwargs",
-                                  "eval_env_kwargs"})
-_ZOO_ALGORITHMS = {"ppo": "PPO", "a2c": "A2C", "dqn": "DQN", "sac": "SAC", "td3": "TD3", "ddpg": "DDPG",
-                   "trpo": "TRPO", "ars": "ARS", "qrdqn": "QRDQN", "tqc": "TQC", "her": "HER",
-                   "ppo_lstm": "RecurrentPPO", "crossq": "CrossQ"}
+_NOT_HYPERPARAMETERS = frozenset(
+    {"env_wrapper", "callback", "vec_env_wrapper", "eval_env_wrapper", "env_kwargs", "eval_env_kwargs"}
+)
+_ZOO_ALGORITHMS = {
+    "ppo": "PPO",
+    "a2c": "A2C",
+    "dqn": "DQN",
+    "sac": "SAC",
+    "td3": "TD3",
+    "ddpg": "DDPG",
+    "trpo": "TRPO",
+    "ars": "ARS",
+    "qrdqn": "QRDQN",
+    "tqc": "TQC",
+    "her": "HER",
+    "ppo_lstm": "RecurrentPPO",
+    "crossq": "CrossQ",
+}
 
 
 def detect_zoo(root: Node, ctx: Context) -> list[Group]:
-    blocks = [(key, value) for key, value in root.pairs
-              if value.is_map and _ZOO_MARKERS & set(value.index)]
+    blocks = [(key, value) for key, value in root.pairs if value.is_map and _ZOO_MARKERS & set(value.index)]
     if not blocks:
         return []
     in_folder = "hyperparams" in ctx.path.replace("\\", "/").split("/")[:-1]
@@ -249,13 +330,30 @@ def detect_zoo(root: Node, ctx: Context) -> list[Group]:
     algorithm = _ZOO_ALGORITHMS.get(stem)
     groups = []
     for key, block in blocks:
-        hps = [Hyperparameter(name=name.text, space=SearchSpace(values=[plain(value)], distribution="tuned value"))
-               for name, value in block.pairs if name.text not in _NOT_HYPERPARAMETERS]
+        hps = [
+            Hyperparameter(name=name.text, space=SearchSpace(values=[plain(value)], distribution="tuned value"))
+            for name, value in block.pairs
+            if name.text not in _NOT_HYPERPARAMETERS
+        ]
         shown = ", ".join(f"{hp.name}={_short(_tuned_value(hp))}" for hp in hps[:6])
         more = f", ... ({len(hps)} in all)" if len(hps) > 6 else ""
         message = f"tuned {algorithm + ' ' if algorithm else ''}hyperparameters for {key.text}: {shown}{more}"
-        groups.append(Group([entry_hit(key, block, kind=TUNED, category=PARAM, library="RL Baselines3 Zoo",
-                                       message=message, hps=hps, api="rl_zoo3.hyperparams")]))
+        groups.append(
+            Group(
+                [
+                    entry_hit(
+                        key,
+                        block,
+                        kind=TUNED,
+                        category=PARAM,
+                        library="RL Baselines3 Zoo",
+                        message=message,
+                        hps=hps,
+                        api="rl_zoo3.hyperparams",
+                    )
+                ]
+            )
+        )
         if _ENV_ID.search(key.text) and key.text != "atari":
             ctx.rl.environments = sorted({*ctx.rl.environments, key.text})
     ctx.rl.frameworks = sorted({*ctx.rl.frameworks, "RL Baselines3 Zoo", "Stable-Baselines3"})

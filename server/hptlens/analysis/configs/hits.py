@@ -31,20 +31,48 @@ class Context:
     rl: RLContext = field(default_factory=RLContext)
 
 
-def entry_hit(key: Key, value: Node, *, kind: FindingKind, category: Criterion, library: str, message: str,
-              method: str | None = None, hps: list[Hyperparameter] | None = None, api: str | None = None,
-              confidence: float = 0.9) -> Hit:
+def entry_hit(
+    key: Key,
+    value: Node,
+    *,
+    kind: FindingKind,
+    category: Criterion,
+    library: str,
+    message: str,
+    method: str | None = None,
+    hps: list[Hyperparameter] | None = None,
+    api: str | None = None,
+    confidence: float = 0.9,
+) -> Hit:
     """A hit spanning `key: value`, with the message as written."""
     span = Span(key.line, key.column, value.end_line, value.end_column)
-    return Hit(kind, category, library, span, message, method=method, api=api, hyperparameters=hps or [],
-               confidence=confidence, message=message)
+    return Hit(
+        kind,
+        category,
+        library,
+        span,
+        message,
+        method=method,
+        api=api,
+        hyperparameters=hps or [],
+        confidence=confidence,
+        message=message,
+    )
 
 
-def dimension_hit(key: Key, value: Node, name: str, space: SearchSpace, library: str, label: str,
-                  api: str) -> Hit:
+def dimension_hit(key: Key, value: Node, name: str, space: SearchSpace, library: str, label: str, api: str) -> Hit:
     hp = Hyperparameter(name=name, space=space)
-    return entry_hit(key, value, kind=SWEEP, category=AUTO, library=library, api=api, hps=[hp],
-                     message=f"{label}: {describe_hyperparameter(hp)}", method=None)
+    return entry_hit(
+        key,
+        value,
+        kind=SWEEP,
+        category=AUTO,
+        library=library,
+        api=api,
+        hps=[hp],
+        message=f"{label}: {describe_hyperparameter(hp)}",
+        method=None,
+    )
 
 
 def plural(count: int, word: str) -> str:

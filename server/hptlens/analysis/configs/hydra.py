@@ -29,9 +29,15 @@ _SWEEPERS: dict[str, tuple[str, str | None]] = {
     "basicsweeper": ("Hydra", "grid search"),
 }
 _SWEEPER_ENTRY = re.compile(r"^(override\s+)?/?hydra/sweeper$")
-_OPTUNA_SAMPLERS = {"TPESampler": "TPE", "CmaEsSampler": "CMA-ES", "RandomSampler": "random search",
-                    "GridSampler": "grid search", "NSGAIISampler": "NSGA-II", "QMCSampler": "QMC",
-                    "GPSampler": "Gaussian process"}
+_OPTUNA_SAMPLERS = {
+    "TPESampler": "TPE",
+    "CmaEsSampler": "CMA-ES",
+    "RandomSampler": "random search",
+    "GridSampler": "grid search",
+    "NSGAIISampler": "NSGA-II",
+    "QMCSampler": "QMC",
+    "GPSampler": "Gaussian process",
+}
 
 
 def _sweeper_key(name: str) -> str:
@@ -79,7 +85,9 @@ def _hydra_dimensions(root: Node, sweeper: Node, library: str) -> tuple[list[Hit
     label = "Hydra sweeper" if library == "Hydra" else f"Hydra {library} sweeper"
     hits: list[Hit] = []
     sources: list[tuple[Node | None, str]] = [
-        (sweeper.map("params"), "params"), (sweeper.map("parametrization"), "parametrization")]
+        (sweeper.map("params"), "params"),
+        (sweeper.map("parametrization"), "parametrization"),
+    ]
     ax_config = sweeper.map("ax_config")
     if ax_config is not None:
         sources.append((ax_config.map("params"), "params"))
@@ -122,8 +130,17 @@ def configspace_list(node: Node, library: str, label: str) -> list[Hit]:
         space = typed_space(item)
         key = item.key("name")
         if space is not None and key is not None:
-            hits.append(dimension_hit(Key(item.text("name") or "", item.line, item.column), item,
-                                      item.text("name") or "", space, library, label, "configspace"))
+            hits.append(
+                dimension_hit(
+                    Key(item.text("name") or "", item.line, item.column),
+                    item,
+                    item.text("name") or "",
+                    space,
+                    library,
+                    label,
+                    "configspace",
+                )
+            )
     return hits
 
 
@@ -133,9 +150,15 @@ def _hydra_method(sweeper: Node, key: str, fallback: str | None) -> tuple[str | 
     if sampler is not None and sampler[1].is_map and sampler[1].text("_target_"):
         name = (sampler[1].text("_target_") or "").rsplit(".", 1)[-1]
         method = _OPTUNA_SAMPLERS.get(name, name)
-        return method, entry_hit(*sampler, kind=SWEEP, category=AUTO, library="Optuna",
-                                 message=f"Optuna sampler {name} drives the hydra sweep", method=method,
-                                 api="hydra.sweeper.sampler")
+        return method, entry_hit(
+            *sampler,
+            kind=SWEEP,
+            category=AUTO,
+            library="Optuna",
+            message=f"Optuna sampler {name} drives the hydra sweep",
+            method=method,
+            api="hydra.sweeper.sampler",
+        )
     optim = sweeper.map("optim")
     if optim is not None and optim.text("optimizer"):
         return optim.text("optimizer"), None
@@ -148,9 +171,14 @@ def _hydra_method(sweeper: Node, key: str, fallback: str | None) -> tuple[str | 
 
 
 def _hydra_budget(sweeper: Node) -> str | None:
-    for path, unit in ((("n_trials",), "trials"), (("optim", "budget"), "evaluations"),
-                       (("ax_config", "max_trials"), "trials"), (("pbt_kwargs", "population_size"), "population"),
-                       (("total_brackets",), "brackets"), (("budget",), "budget")):
+    for path, unit in (
+        (("n_trials",), "trials"),
+        (("optim", "budget"), "evaluations"),
+        (("ax_config", "max_trials"), "trials"),
+        (("pbt_kwargs", "population_size"), "population"),
+        (("total_brackets",), "brackets"),
+        (("budget",), "budget"),
+    ):
         node: Node | None = sweeper
         for part in path:
             node = node.get(part) if node is not None and node.is_map else None
@@ -185,8 +213,19 @@ def detect_hydra(root: Node, ctx: Context) -> list[Group]:
     hits = []
     anchor = entry or ((sweeper_key, sweeper) if sweeper_key is not None and sweeper is not None else None)
     if anchor is not None:
-        hits.append(entry_hit(anchor[0], anchor[1], kind=SWEEP, category=AUTO, library="Hydra", message=message,
-                              method=method, hps=names_of(dims), api="hydra/sweeper"))
+        hits.append(
+            entry_hit(
+                anchor[0],
+                anchor[1],
+                kind=SWEEP,
+                category=AUTO,
+                library="Hydra",
+                message=message,
+                method=method,
+                hps=names_of(dims),
+                api="hydra/sweeper",
+            )
+        )
     if sampler_hit is not None:
         hits.append(sampler_hit)
     return [Group(hits + dims, budget)]
@@ -207,14 +246,20 @@ def hydra_defaults_refs(root: Node) -> list[ConfigRef]:
             match = _GROUP_DEFAULT.match(key.text.strip())
             option = plain(value)
             if match and isinstance(option, str) and not match.group("group").lstrip("/").startswith("hydra/"):
-                refs.append(_ref("hydra-defaults", match.group("group").lstrip("/"), option, key.line, key.column,
-                                 value))
+                refs.append(
+                    _ref("hydra-defaults", match.group("group").lstrip("/"), option, key.line, key.column, value)
+                )
     return refs
 
 
 def _ref(kind: RefKind, path: str | None, name: str, line: int, column: int, end: Node) -> ConfigRef:
-    return ConfigRef(kind=kind, config_path=path, config_name=name, line=line,
-                     range=Range.of(line, column, end.end_line, end.end_column))
+    return ConfigRef(
+        kind=kind,
+        config_path=path,
+        config_name=name,
+        line=line,
+        range=Range.of(line, column, end.end_line, end.end_column),
+    )
 
 
 def hydra_space(value: Node) -> SearchSpace | None:

@@ -9,8 +9,10 @@ from typing import Any
 from hptlens.analysis.configs.spaces import bounded, categorical, is_int, primitive
 from hptlens.report import SearchSpace, SpaceType
 
-_TOKEN = re.compile(r"""\s*(?:(?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(?P<punct>[(),\[\]{}=:])"""
-                    r"""|(?P<word>[^\s(),\[\]{}=:'"]+))""")
+_TOKEN = re.compile(
+    r"""\s*(?:(?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(?P<punct>[(),\[\]{}=:])"""
+    r"""|(?P<word>[^\s(),\[\]{}=:'"]+))"""
+)
 
 
 @dataclass
@@ -87,8 +89,11 @@ class _OverrideParser:
     def _call(self, name: str) -> _Call:
         call = _Call(name, [], {})
         while self.peek() != ")":
-            if self.pos + 1 < len(self.tokens) and self.tokens[self.pos + 1][1] == "=" \
-                    and self.tokens[self.pos][0] == "word":
+            if (
+                self.pos + 1 < len(self.tokens)
+                and self.tokens[self.pos + 1][1] == "="
+                and self.tokens[self.pos][0] == "word"
+            ):
                 keyword = self.take()[1]
                 self.take("=")
                 call.kwargs[keyword] = self.value()
@@ -122,8 +127,11 @@ def _call_space(call: _Call) -> SearchSpace | None:
         return inner
     if name in ("shuffle", "sort", "str", "bool") and call.args:
         inner_call = call.args[-1]
-        return _call_space(inner_call) if isinstance(inner_call, _Call) else \
-            categorical([v for v in call.args if not isinstance(v, _Call)], name)
+        return (
+            _call_space(inner_call)
+            if isinstance(inner_call, _Call)
+            else categorical([v for v in call.args if not isinstance(v, _Call)], name)
+        )
     if name == "tag" and call.args and isinstance(call.args[-1], _Call):
         inner = _call_space(call.args[-1])
         if inner is not None and "log" in [str(t) for t in call.args[:-1]]:
@@ -139,8 +147,9 @@ def _call_space(call: _Call) -> SearchSpace | None:
         return bounded(start, stop, step=step, integer=is_int(start, stop, step), distribution="range")
     if name == "interval":
         args = [*call.args, None, None][:2]
-        return bounded(call.kwargs.get("start", args[0]), call.kwargs.get("end", args[1]), integer=False,
-                       distribution="interval")
+        return bounded(
+            call.kwargs.get("start", args[0]), call.kwargs.get("end", args[1]), integer=False, distribution="interval"
+        )
     if name == "glob":
         return categorical(None, "glob")
     return None

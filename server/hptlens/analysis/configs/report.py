@@ -20,8 +20,7 @@ CONFIG_MAX_BYTES = 1024 * 1024
 
 # A JSON file is only composed when it mentions one of these: most JSON in a repository is
 # data or tooling (package.json, schemas, ground truth), and composing it is slow.
-_JSON_MARKERS = re.compile(
-    r'"(sweeper|grid_search|parameters|matrix|hptuning|n_timesteps|hyperparameters|defaults)"')
+_JSON_MARKERS = re.compile(r'"(sweeper|grid_search|parameters|matrix|hptuning|n_timesteps|hyperparameters|defaults)"')
 
 
 DETECTORS = (detect_hydra, detect_configspace, detect_wandb, detect_polyaxon, detect_ray, detect_zoo)
@@ -35,8 +34,13 @@ def analyze_config(document: Document, settings: Settings) -> FileReport:
     if document.language == Language.JSON and not _JSON_MARKERS.search(text):
         return report  # data or tooling JSON: nothing a config detector looks for
     if size > CONFIG_MAX_BYTES:
-        report.errors.append(FileError(code="too-large", message=f"config file of {size} bytes is over the "
-                                       f"{CONFIG_MAX_BYTES}-byte limit for YAML/JSON analysis; not analysed"))
+        report.errors.append(
+            FileError(
+                code="too-large",
+                message=f"config file of {size} bytes is over the "
+                f"{CONFIG_MAX_BYTES}-byte limit for YAML/JSON analysis; not analysed",
+            )
+        )
         return report
     loaded = load(text, "JSON" if document.language == Language.JSON else "YAML")
     report.errors += loaded.errors
@@ -45,8 +49,13 @@ def analyze_config(document: Document, settings: Settings) -> FileReport:
     for root in loaded.roots:
         if not root.is_map:
             if document.language == Language.YAML and root.kind == "scalar" and root.value is not None:
-                report.errors.append(FileError(code="malformed", line=root.line, message=(
-                    "the YAML document is a single scalar, not a mapping: not a config")))
+                report.errors.append(
+                    FileError(
+                        code="malformed",
+                        line=root.line,
+                        message=("the YAML document is a single scalar, not a mapping: not a config"),
+                    )
+                )
             continue  # a top-level list is data (ansible, JSON arrays): nothing to look for
         ctx.refs += hydra_defaults_refs(root)
         for detect in DETECTORS:

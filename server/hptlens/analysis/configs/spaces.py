@@ -34,12 +34,25 @@ def flag(node: Node | None) -> bool:
     return node is not None and node.value is True
 
 
-def bounded(low: Any, high: Any, *, log: bool = False, step: Any = None, integer: bool | None = None,
-            distribution: str | None = None) -> SearchSpace:
+def bounded(
+    low: Any,
+    high: Any,
+    *,
+    log: bool = False,
+    step: Any = None,
+    integer: bool | None = None,
+    distribution: str | None = None,
+) -> SearchSpace:
     if integer is None:
         integer = is_int(low, high)
-    return SearchSpace(type=SpaceType.INT if integer else SpaceType.FLOAT, low=number(low), high=number(high),
-                       log=log, step=number(step), distribution=distribution)
+    return SearchSpace(
+        type=SpaceType.INT if integer else SpaceType.FLOAT,
+        low=number(low),
+        high=number(high),
+        log=log,
+        step=number(step),
+        distribution=distribution,
+    )
 
 
 def categorical(choices: list[JsonScalar] | None, distribution: str | None = None) -> SearchSpace:
@@ -58,8 +71,19 @@ def primitive(token: str) -> JsonScalar:
     return value if value is not None and re.fullmatch(r"[-+]?[\d.]+(e[-+]?\d+)?", lowered) else token
 
 
-CONFIGSPACE_TYPES = frozenset({"uniform_float", "uniform_int", "normal_float", "normal_int", "beta_float",
-                                "beta_int", "categorical", "ordinal", "constant"})
+CONFIGSPACE_TYPES = frozenset(
+    {
+        "uniform_float",
+        "uniform_int",
+        "normal_float",
+        "normal_int",
+        "beta_float",
+        "beta_int",
+        "categorical",
+        "ordinal",
+        "constant",
+    }
+)
 _TYPED = CONFIGSPACE_TYPES | {"float", "int", "range", "choice", "fixed", "integer"}
 
 
@@ -72,17 +96,24 @@ def typed_space(spec: Node) -> SearchSpace | None:
         choices = items_of(spec.get("choices")) or items_of(spec.get("values")) or items_of(spec.get("sequence"))
         return categorical(choices, kind)
     if kind.startswith(("normal", "beta")):
-        return SearchSpace(type=SpaceType.INT if kind.endswith("int") else SpaceType.FLOAT, distribution=kind,
-                           low=number(plain(spec.get("lower"))), high=number(plain(spec.get("upper"))),
-                           log=flag(spec.get("log")))
+        return SearchSpace(
+            type=SpaceType.INT if kind.endswith("int") else SpaceType.FLOAT,
+            distribution=kind,
+            low=number(plain(spec.get("lower"))),
+            high=number(plain(spec.get("upper"))),
+            log=flag(spec.get("log")),
+        )
     low, high = plain(spec.get("low")), plain(spec.get("high"))
     if low is None and high is None:
         low, high = plain(spec.get("lower")), plain(spec.get("upper"))
     bounds = items_of(spec.get("bounds"))
     if bounds is not None and len(bounds) == 2:
         low, high = bounds
-    integer = kind in ("int", "uniform_int", "integer") or spec.text("value_type") == "int" or (
-        kind == "range" and is_int(low, high))
+    integer = (
+        kind in ("int", "uniform_int", "integer")
+        or spec.text("value_type") == "int"
+        or (kind == "range" and is_int(low, high))
+    )
     log = flag(spec.get("log")) or flag(spec.get("log_scale"))
     step = plain(spec.get("step")) if spec.get("step") is not None else plain(spec.get("q"))
     return bounded(low, high, log=log, step=step, integer=integer, distribution=kind)
@@ -93,8 +124,14 @@ def nevergrad_space(spec: Node) -> SearchSpace | None:
     if spec.get("lower") is None and spec.get("upper") is None and spec.get("init") is None:
         return None
     integer = flag(spec.get("integer"))
-    return bounded(plain(spec.get("lower")), plain(spec.get("upper")), log=flag(spec.get("log")),
-                   step=plain(spec.get("step")), integer=integer or None, distribution="nevergrad scalar")
+    return bounded(
+        plain(spec.get("lower")),
+        plain(spec.get("upper")),
+        log=flag(spec.get("log")),
+        step=plain(spec.get("step")),
+        integer=integer or None,
+        distribution="nevergrad scalar",
+    )
 
 
 def wandb_space(spec: Node) -> SearchSpace | None:
@@ -108,8 +145,14 @@ def wandb_space(spec: Node) -> SearchSpace | None:
         if distribution == "log_uniform" and number(low) is not None and number(high) is not None:
             low, high = math.exp(number(low) or 0.0), math.exp(number(high) or 0.0)  # natural-log bounds
         integer = is_int(low, high) or bool(distribution and "int" in distribution)
-        space = bounded(low, high, log=bool(distribution and "log" in distribution), step=plain(spec.get("q")),
-                        integer=integer, distribution=distribution)
+        space = bounded(
+            low,
+            high,
+            log=bool(distribution and "log" in distribution),
+            step=plain(spec.get("q")),
+            integer=integer,
+            distribution=distribution,
+        )
     elif spec.get("mu") is not None or spec.get("sigma") is not None:
         space = SearchSpace(type=SpaceType.FLOAT, distribution=distribution or "normal")
     else:
@@ -117,9 +160,26 @@ def wandb_space(spec: Node) -> SearchSpace | None:
     return space
 
 
-_POLYAXON_KINDS = frozenset({"choice", "pchoice", "range", "linspace", "logspace", "geomspace", "uniform",
-                             "quniform", "loguniform", "qloguniform", "normal", "qnormal", "lognormal",
-                             "qlognormal", "daterange", "datetimerange"})
+_POLYAXON_KINDS = frozenset(
+    {
+        "choice",
+        "pchoice",
+        "range",
+        "linspace",
+        "logspace",
+        "geomspace",
+        "uniform",
+        "quniform",
+        "loguniform",
+        "qloguniform",
+        "normal",
+        "qnormal",
+        "lognormal",
+        "qlognormal",
+        "daterange",
+        "datetimerange",
+    }
+)
 POLYAXON_V0_FIELDS = {"values": "choice", "pvalues": "pchoice", **{k: k for k in _POLYAXON_KINDS}}
 
 

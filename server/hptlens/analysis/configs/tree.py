@@ -107,8 +107,13 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise _TooDeep(raw.start_mark.line + 1)
         end_line, end_column = self._end(raw)
-        node = Node(kind="scalar", line=raw.start_mark.line + 1, column=raw.start_mark.column + 1,
-                    end_line=end_line, end_column=end_column)
+        node = Node(
+            kind="scalar",
+            line=raw.start_mark.line + 1,
+            column=raw.start_mark.column + 1,
+            end_line=end_line,
+            end_column=end_column,
+        )
         self.memo[id(raw)] = node  # before the children: a recursive alias finds it
         if isinstance(raw, ynodes.MappingNode):
             node.kind = "map"
@@ -123,10 +128,14 @@ class _Builder:
     def _duplicate(self, key: Key, first: Key) -> None:
         self.duplicates += 1
         if self.duplicates <= MAX_DUPLICATE_ERRORS:  # one per key would flood a generated file's report
-            self.errors.append(FileError(
-                code="malformed", line=key.line,
-                message=f"duplicate key '{key.text}' at line {key.line} (first at line {first.line}); "
-                        "the later value is used"))
+            self.errors.append(
+                FileError(
+                    code="malformed",
+                    line=key.line,
+                    message=f"duplicate key '{key.text}' at line {key.line} (first at line {first.line}); "
+                    "the later value is used",
+                )
+            )
 
     def finish(self) -> list[FileError]:
         extra = self.duplicates - MAX_DUPLICATE_ERRORS
@@ -155,8 +164,7 @@ class _Builder:
             if raw_key.tag == "tag:yaml.org,2002:merge":
                 merges.append(self.build(raw_value, depth + 1))
                 continue
-            key = Key(text=_key_text(raw_key), line=raw_key.start_mark.line + 1,
-                      column=raw_key.start_mark.column + 1)
+            key = Key(text=_key_text(raw_key), line=raw_key.start_mark.line + 1, column=raw_key.start_mark.column + 1)
             value = self.build(raw_value, depth + 1)
             if key.text in node.index:
                 self._duplicate(key, node.pairs[node.index[key.text]][0])
@@ -233,8 +241,12 @@ def load(text: str, kind: str = "YAML") -> Loaded:
     try:
         for count, raw in enumerate(YAML(typ="rt", pure=True).compose_all(text)):
             if count >= MAX_DOCUMENTS:
-                builder.errors.append(FileError(code="malformed", message=f"more than {MAX_DOCUMENTS} "
-                                                "YAML documents; the rest were not analysed"))
+                builder.errors.append(
+                    FileError(
+                        code="malformed",
+                        message=f"more than {MAX_DOCUMENTS} YAML documents; the rest were not analysed",
+                    )
+                )
                 break
             if raw is not None:
                 roots.append(builder.build(raw))
@@ -244,9 +256,17 @@ def load(text: str, kind: str = "YAML") -> Loaded:
         return Loaded(roots, [*builder.finish(), _too_deep(None)])
     except ReaderError as exc:  # control characters, binary junk
         line = text.count("\n", 0, max(exc.position, 0)) + 1
-        return Loaded(roots, [*builder.finish(), FileError(
-            code="malformed", line=line,
-            message=f"not {kind} text: unacceptable character #x{_code(exc.character):04x} at line {line}")])
+        return Loaded(
+            roots,
+            [
+                *builder.finish(),
+                FileError(
+                    code="malformed",
+                    line=line,
+                    message=f"not {kind} text: unacceptable character #x{_code(exc.character):04x} at line {line}",
+                ),
+            ],
+        )
     except MarkedYAMLError as exc:
         return Loaded(roots, [*builder.finish(), _marked(exc, kind)])
     except YAMLError as exc:
@@ -262,8 +282,9 @@ def _code(character: object) -> int:
 
 
 def _too_deep(line: int | None) -> FileError:
-    return FileError(code="malformed", line=line,
-                     message=f"nested deeper than {MAX_DEPTH} levels; not analysed as a config")
+    return FileError(
+        code="malformed", line=line, message=f"nested deeper than {MAX_DEPTH} levels; not analysed as a config"
+    )
 
 
 def _marked(exc: MarkedYAMLError, kind: str) -> FileError:
@@ -290,16 +311,26 @@ def _expansion_errors(roots: list[Node]) -> list[FileError]:
             if state.get(id(node)) == 2:
                 continue
             if state.get(id(node)) == 1:
-                return [FileError(code="malformed", line=node.line,
-                                  message="recursive YAML alias (a node contains itself); it was not expanded")]
+                return [
+                    FileError(
+                        code="malformed",
+                        line=node.line,
+                        message="recursive YAML alias (a node contains itself); it was not expanded",
+                    )
+                ]
             state[id(node)] = 1
             stack.append((node, True))
             stack.extend((c, False) for c in _children(node) if state.get(id(c)) != 2)
         if sizes.get(id(root), 0) > MAX_EXPANDED_NODES:
-            return [FileError(code="malformed", line=root.line,
-                              message=f"YAML aliases would expand this document to more than "
-                                      f"{MAX_EXPANDED_NODES} nodes (a 'billion laughs' pattern); "
-                                      "they were not expanded")]
+            return [
+                FileError(
+                    code="malformed",
+                    line=root.line,
+                    message=f"YAML aliases would expand this document to more than "
+                    f"{MAX_EXPANDED_NODES} nodes (a 'billion laughs' pattern); "
+                    "they were not expanded",
+                )
+            ]
     return []
 
 

@@ -46,8 +46,10 @@ FLOW_QUERY = """
 """
 _INCLUDE_QUERY = "(preproc_include path: (_) @path) (using_declaration) @using"
 
-STRUCT_QUERY = "[(struct_specifier name: (type_identifier) @name body: (field_declaration_list) @body)" \
+STRUCT_QUERY = (
+    "[(struct_specifier name: (type_identifier) @name body: (field_declaration_list) @body)"
     " (class_specifier name: (type_identifier) @name body: (field_declaration_list) @body)]"
+)
 
 
 @cache
@@ -65,8 +67,11 @@ def named_calls_query(names: tuple[str, ...]) -> Query:
 @lru_cache(maxsize=256)
 def function_calls_query(name: str) -> Query:
     """Calls of a function or method by its name (`sample(rng)`, `this->sample(rng)`): cached per name."""
-    return Query(CPP_LANGUAGE, f'(call_expression function: [(identifier) (field_expression field: (_))] @f '
-                               f'(#match? @f "(^|[.>:]){name}$")) @call')
+    return Query(
+        CPP_LANGUAGE,
+        f"(call_expression function: [(identifier) (field_expression field: (_))] @f "
+        f'(#match? @f "(^|[.>:]){name}$")) @call',
+    )
 
 
 @dataclass(frozen=True)
@@ -114,8 +119,9 @@ class CppFile:
         else one outside any function (globals, members)."""
         candidates = self.declarations.get(name, [])
         scope = function_of(at)
-        same = [d for d in candidates if d.statement.start_byte <= at.start_byte
-                and _same(function_of(d.statement), scope)]
+        same = [
+            d for d in candidates if d.statement.start_byte <= at.start_byte and _same(function_of(d.statement), scope)
+        ]
         if same:
             return same[-1]
         outer = [d for d in candidates if function_of(d.statement) is None]
@@ -190,7 +196,9 @@ class CppFile:
     @cached_property
     def prototypes(self) -> dict[str, Node]:
         """Declared-only functions (`double f(double x, double y);`): their parameters still name things."""
-        cursor = QueryCursor(cpp_query("(declaration declarator: (function_declarator declarator: (identifier) @n)) @f"))
+        cursor = QueryCursor(
+            cpp_query("(declaration declarator: (function_declarator declarator: (identifier) @n)) @f")
+        )
         return {text(m["n"][0]): m["f"][0] for _, m in cursor.matches(self.root) if function_of(m["f"][0]) is None}
 
 
@@ -275,7 +283,12 @@ def statement_of(node: Node) -> Node:
     """The declaration or expression statement holding `node` (a designated `.lr = x` stays itself)."""
     current = node
     while current.parent is not None and current.type not in (
-            "declaration", "expression_statement", "field_declaration", "return_statement", "initializer_pair"):
+        "declaration",
+        "expression_statement",
+        "field_declaration",
+        "return_statement",
+        "initializer_pair",
+    ):
         current = current.parent
     return current if current.parent is not None else node
 

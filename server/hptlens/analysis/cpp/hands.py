@@ -38,8 +38,10 @@ _MAX_SWEEP = 20  # a counter loop with more values than this is a schedule (epsi
 
 # Loops that run inside one training run (their variable, bound or iterable says so): sampling in
 # them is exploration noise, domain randomisation or minibatch drawing, not a random-search trial.
-_TIME_LOOP = re.compile(r"^(ep|t|done|i_episode)$|episode|step|frame|epoch|update|rollout|batch|dim|action|"
-                        r"horizon|transition|env|state|obs|buffer|memory")
+_TIME_LOOP = re.compile(
+    r"^(ep|t|done|i_episode)$|episode|step|frame|epoch|update|rollout|batch|dim|action|"
+    r"horizon|transition|env|state|obs|buffer|memory"
+)
 
 _RANGE_FOR_QUERY = "(for_range_loop declarator: (_) @target right: (_) @iter) @loop"
 _FOR_QUERY = "(for_statement) @loop"
@@ -128,8 +130,11 @@ class HandSearches:
         if body is not None and _carried(body, lambda n: n.type == "identifier" and text(n) in names):
             return
         flows = _flows(body, [n for n, _ in dims]) if body is not None else set()
-        tuned = [(n, v) for n, v in dims if normalized(n) not in NOT_HYPERPARAMETERS
-                 and (is_cpp_hyperparameter(n) or n in flows)]
+        tuned = [
+            (n, v)
+            for n, v in dims
+            if normalized(n) not in NOT_HYPERPARAMETERS and (is_cpp_hyperparameter(n) or n in flows)
+        ]
         if not tuned:
             return
         listed = literal(value)  # one configuration per element, whatever its shape
@@ -159,8 +164,12 @@ class HandSearches:
             value, decl = self.cpp.resolve(array)
             values = grid_values(literal(value))
             name = _element_name(array_text, subscripts)
-            if values is None or name is None or any(n == name for n, _ in dims) or _carried(
-                    body, partial(_is_one_of, frozenset(s.id for s in subscripts))):
+            if (
+                values is None
+                or name is None
+                or any(n == name for n, _ in dims)
+                or _carried(body, partial(_is_one_of, frozenset(s.id for s in subscripts)))
+            ):
                 continue
             dims.append((name, values))
             if decl is not None:
@@ -198,13 +207,31 @@ class HandSearches:
                 continue
             space = transformed(self.cpp, space, call, wrapper)
             hp = Hyperparameter(name=name, space=space)
-            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND_WRITTEN, statement,
-                                 "hand-written random sampling", method="random search", confidence=0.8,
-                                 hyperparameters=[hp]))
+            self.hits.append(
+                Hit(
+                    FindingKind.SEARCH_SPACE,
+                    Criterion.HAND_TUNING,
+                    HAND_WRITTEN,
+                    statement,
+                    "hand-written random sampling",
+                    method="random search",
+                    confidence=0.8,
+                    hyperparameters=[hp],
+                )
+            )
             if declaration is not None and declaration.start_point[0] != statement.start_point[0]:
-                self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND_WRITTEN, declaration,
-                                     "hand-written sampling distribution", method="random search",
-                                     confidence=0.8, hyperparameters=[hp]))
+                self.hits.append(
+                    Hit(
+                        FindingKind.SEARCH_SPACE,
+                        Criterion.HAND_TUNING,
+                        HAND_WRITTEN,
+                        declaration,
+                        "hand-written sampling distribution",
+                        method="random search",
+                        confidence=0.8,
+                        hyperparameters=[hp],
+                    )
+                )
             existing = self._loops.get(loop.id)
             if existing is None:
                 existing = self._add_loop(loop, "hand-written random search", [], method="random search")
@@ -261,22 +288,40 @@ class HandSearches:
 
     # -- shared ---------------------------------------------------------------------------------
 
-    def _add_loop(self, loop: Node, label: str, dims: list[tuple[str, list[Any] | None]],
-                  method: str = "grid search") -> Hit:
+    def _add_loop(
+        self, loop: Node, label: str, dims: list[tuple[str, list[Any] | None]], method: str = "grid search"
+    ) -> Hit:
         if loop.id in self._loops:
             return self._loops[loop.id]
         confident = any(is_cpp_hyperparameter(n) for n, _ in dims) or method == "random search"
-        hit = Hit(FindingKind.HAND_LOOP, Criterion.HAND_TUNING, HAND_WRITTEN, loop, label, method=method,
-                  hyperparameters=_grid_hps(dims), confidence=0.85 if confident else 0.75)
+        hit = Hit(
+            FindingKind.HAND_LOOP,
+            Criterion.HAND_TUNING,
+            HAND_WRITTEN,
+            loop,
+            label,
+            method=method,
+            hyperparameters=_grid_hps(dims),
+            confidence=0.85 if confident else 0.75,
+        )
         self._loops[loop.id] = hit
         self.hits.append(hit)
         return hit
 
     def _values_definition(self, statement: Node, dims: list[tuple[str, list[Any] | None]]) -> None:
         """`std::vector<double> lrs = {...};` declared apart from its loop: the space itself."""
-        self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.HAND_TUNING, HAND_WRITTEN, statement,
-                             "hand-written grid values", method="grid search", confidence=0.8,
-                             hyperparameters=_grid_hps(dims)))
+        self.hits.append(
+            Hit(
+                FindingKind.SEARCH_SPACE,
+                Criterion.HAND_TUNING,
+                HAND_WRITTEN,
+                statement,
+                "hand-written grid values",
+                method="grid search",
+                confidence=0.8,
+                hyperparameters=_grid_hps(dims),
+            )
+        )
 
 
 def _element_type(type_node: Node) -> str:
@@ -325,8 +370,11 @@ def _counter(loop: Node) -> str | None:
         return None
     if initializer.type == "declaration":
         declarator = initializer.child_by_field_name("declarator")
-        target = declarator.child_by_field_name("declarator") if declarator is not None and \
-            declarator.type == "init_declarator" else declarator
+        target = (
+            declarator.child_by_field_name("declarator")
+            if declarator is not None and declarator.type == "init_declarator"
+            else declarator
+        )
         return text(target) if target is not None and target.type == "identifier" else None
     if initializer.type == "assignment_expression":
         left = initializer.child_by_field_name("left")
@@ -338,8 +386,9 @@ def _loop_names(loop: Node) -> list[str]:
     """Names a loop iterates or tests: its variable(s) and the words of its bound or iterable."""
     if loop.type == "for_range_loop":
         target, iterable = loop.child_by_field_name("declarator"), loop.child_by_field_name("right")
-        return (target_names(target) if target is not None else []) + \
-            (sorted(identifiers_in(iterable)) if iterable is not None else [])
+        return (target_names(target) if target is not None else []) + (
+            sorted(identifiers_in(iterable)) if iterable is not None else []
+        )
     counter = _counter(loop) if loop.type == "for_statement" else None
     condition = loop.child_by_field_name("condition")
     return ([counter] if counter else []) + (sorted(identifiers_in(condition)) if condition is not None else [])
@@ -364,10 +413,16 @@ def _carried(body: Node, is_element: Callable[[Node], bool]) -> bool:
     """`in_features = width;` as a plain statement of the loop body: each value feeds the next
     iteration (stacking layers), so the values make one architecture, not alternatives."""
     for statement in body.named_children:
-        expression = statement.named_children[0] if statement.type == "expression_statement" and \
-            statement.named_child_count else None
-        if expression is None or expression.type != "assignment_expression" or \
-                text(expression.child_by_field_name("operator")) != "=":
+        expression = (
+            statement.named_children[0]
+            if statement.type == "expression_statement" and statement.named_child_count
+            else None
+        )
+        if (
+            expression is None
+            or expression.type != "assignment_expression"
+            or text(expression.child_by_field_name("operator")) != "="
+        ):
             continue
         left, right = expression.child_by_field_name("left"), expression.child_by_field_name("right")
         if left is not None and left.type == "identifier" and right is not None and is_element(right):
@@ -389,8 +444,10 @@ def _sweep_values(cpp: CppFile, loop: Node, counter: str) -> list[Any] | None:
     if initializer is None or condition is None or update is None:
         return None
     declarator = initializer.child_by_field_name("declarator")
-    start = _numeric(cpp, declarator.child_by_field_name("value") if declarator is not None
-                     else initializer.child_by_field_name("right"))
+    start = _numeric(
+        cpp,
+        declarator.child_by_field_name("value") if declarator is not None else initializer.child_by_field_name("right"),
+    )
     if condition.type != "binary_expression" or text(condition.child_by_field_name("left")) != counter:
         return None
     op, bound = text(condition.child_by_field_name("operator")), _numeric(cpp, condition.child_by_field_name("right"))
@@ -419,8 +476,12 @@ def _step(cpp: CppFile, update: Node, counter: str) -> tuple[str, float] | None:
     if op in ("*=", "/=", "+=", "-="):
         amount = _numeric(cpp, right)
         return (op[0], amount) if amount is not None else None
-    if op == "=" and right is not None and right.type == "binary_expression" and \
-            text(right.child_by_field_name("left")) == counter:
+    if (
+        op == "="
+        and right is not None
+        and right.type == "binary_expression"
+        and text(right.child_by_field_name("left")) == counter
+    ):
         amount = _numeric(cpp, right.child_by_field_name("right"))
         inner = text(right.child_by_field_name("operator"))
         return (inner, amount) if amount is not None and inner in "*/+-" else None
@@ -429,10 +490,19 @@ def _step(cpp: CppFile, update: Node, counter: str) -> tuple[str, float] | None:
 
 def _generate(start: float, bound: float, op: str, step: tuple[str, float]) -> list[Any] | None:
     kind, amount = step
-    apply = {"*": lambda v: v * amount, "/": lambda v: v / amount if amount else v,
-             "+": lambda v: v + amount, "-": lambda v: v - amount}[kind]
-    holds = {"<": lambda v: v < bound, "<=": lambda v: v <= bound * (1 + 1e-9),
-             ">": lambda v: v > bound, ">=": lambda v: v >= bound * (1 - 1e-9), "!=": lambda v: v != bound}.get(op)
+    apply = {
+        "*": lambda v: v * amount,
+        "/": lambda v: v / amount if amount else v,
+        "+": lambda v: v + amount,
+        "-": lambda v: v - amount,
+    }[kind]
+    holds = {
+        "<": lambda v: v < bound,
+        "<=": lambda v: v <= bound * (1 + 1e-9),
+        ">": lambda v: v > bound,
+        ">=": lambda v: v >= bound * (1 - 1e-9),
+        "!=": lambda v: v != bound,
+    }.get(op)
     if holds is None:
         return None
     values: list[Any] = []

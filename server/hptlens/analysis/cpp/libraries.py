@@ -67,8 +67,9 @@ class LibrarySearches:
         for _, match in QueryCursor(cpp_query(CALL_QUERY)).matches(self.cpp.root):
             call, function = match["call"][0], match["function"][0]
             head = function.child_by_field_name("field") if function.type == "field_expression" else function
-            name = plain_name(text(head.child_by_field_name("name") if head is not None and head.type == "template_method"
-                               else head)).rsplit("::", 1)[-1]
+            name = plain_name(
+                text(head.child_by_field_name("name") if head is not None and head.type == "template_method" else head)
+            ).rsplit("::", 1)[-1]
             for api in index.get(name, ()):
                 if self._matches(api, function):
                     self._hits_for(api, call, function)
@@ -108,8 +109,17 @@ class LibrarySearches:
 
     def _run_hit(self, api: Api, node: Node, method: tuple[str, Criterion] | None, budget: str | None = None) -> Hit:
         label, category = method or (api.method, api.category)
-        hit = Hit(api.kind, category, api.library, node, f"{api.library} search: {_short(api)}",
-                  method=label, api=api.call, confidence=0.95, budget=budget)
+        hit = Hit(
+            api.kind,
+            category,
+            api.library,
+            node,
+            f"{api.library} search: {_short(api)}",
+            method=label,
+            api=api.call,
+            confidence=0.95,
+            budget=budget,
+        )
         self.hits.append(hit)
         return hit
 
@@ -139,18 +149,34 @@ class LibrarySearches:
         tuned = [a for a in positional(call) if not _is_fixed(a)]
         targets = _tie_targets(call)
         for position, argument in enumerate(tuned):
-            name = text(argument) if argument.type == "identifier" else \
-                (_unbest(targets[position]) if position < len(targets) else UNNAMED)
+            name = (
+                text(argument)
+                if argument.type == "identifier"
+                else (_unbest(targets[position]) if position < len(targets) else UNNAMED)
+            )
             value, decl = self.cpp.resolve(argument)
             values = grid_values(literal(value))
-            space = SearchSpace(type=SpaceType.GRID, values=values) if values is not None else \
-                SearchSpace(type=SpaceType.FLOAT if is_num(literal(value)) else SpaceType.UNKNOWN)
+            space = (
+                SearchSpace(type=SpaceType.GRID, values=values)
+                if values is not None
+                else SearchSpace(type=SpaceType.FLOAT if is_num(literal(value)) else SpaceType.UNKNOWN)
+            )
             hp = Hyperparameter(name=name, space=space)
             run.hyperparameters.append(hp)
             where = decl.statement if decl is not None else argument
-            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.AUTO_HAND_TUNING, api.library, where,
-                                 f"{api.library} search space", method=run.method, api=api.call, confidence=0.9,
-                                 hyperparameters=[hp]))
+            self.hits.append(
+                Hit(
+                    FindingKind.SEARCH_SPACE,
+                    Criterion.AUTO_HAND_TUNING,
+                    api.library,
+                    where,
+                    f"{api.library} search space",
+                    method=run.method,
+                    api=api.call,
+                    confidence=0.9,
+                    hyperparameters=[hp],
+                )
+            )
 
     # -- dlib ------------------------------------------------------------------------------------
 
@@ -166,10 +192,13 @@ class LibrarySearches:
         kinds = literal(self.cpp.resolve(args[3])[0]) if len(args) > 3 else None
         run = self._run_hit(api, call, None, budget=_call_budget(api, args))
         run.confidence = 0.95 if names else 0.7
-        run.hyperparameters = self._bound_spaces(api, args[1:3], names or [], kinds if isinstance(kinds, list) else None)
+        run.hyperparameters = self._bound_spaces(
+            api, args[1:3], names or [], kinds if isinstance(kinds, list) else None
+        )
 
-    def _bound_spaces(self, api: Api, bounds: list[Node], names: list[str | None],
-                      integer: list[Any] | None = None) -> list[Hyperparameter]:
+    def _bound_spaces(
+        self, api: Api, bounds: list[Node], names: list[str | None], integer: list[Any] | None = None
+    ) -> list[Hyperparameter]:
         """One search-space finding per bound vector (lower, upper), each carrying every dimension."""
         resolved = [self.cpp.resolve(b) for b in bounds]
         values = [literal(v) for v, _ in resolved]
@@ -178,9 +207,11 @@ class LibrarySearches:
         hps = []
         for i in range(count):
             is_int = bool(integer[i]) if integer and i < len(integer) else False
-            space = SearchSpace(type=SpaceType.INT if is_int else SpaceType.FLOAT,
-                                low=number(lows[i]) if lows and i < len(lows) else None,
-                                high=number(highs[i]) if highs and i < len(highs) else None)
+            space = SearchSpace(
+                type=SpaceType.INT if is_int else SpaceType.FLOAT,
+                low=number(lows[i]) if lows and i < len(lows) else None,
+                high=number(highs[i]) if highs and i < len(highs) else None,
+            )
             hps.append(Hyperparameter(name=(names[i] if i < len(names) else None) or UNNAMED, space=space))
         rows_seen: set[int] = set()
         for bound, (_, decl) in zip(bounds, resolved):
@@ -188,9 +219,19 @@ class LibrarySearches:
             if where.start_point[0] in rows_seen:
                 continue
             rows_seen.add(where.start_point[0])
-            self.hits.append(Hit(FindingKind.SEARCH_SPACE, Criterion.AUTO_HAND_TUNING, api.library, where,
-                                 f"{api.library} search space (bounds)", method=api.method, api=api.call,
-                                 confidence=0.9, hyperparameters=list(hps)))
+            self.hits.append(
+                Hit(
+                    FindingKind.SEARCH_SPACE,
+                    Criterion.AUTO_HAND_TUNING,
+                    api.library,
+                    where,
+                    f"{api.library} search space (bounds)",
+                    method=api.method,
+                    api=api.call,
+                    confidence=0.9,
+                    hyperparameters=list(hps),
+                )
+            )
         return hps
 
     def _objective_names(self, objective: Node) -> list[str | None] | None:
@@ -202,8 +243,9 @@ class LibrarySearches:
         params = [c for c in descendants(value, "parameter_list")][:1]
         if not params:
             return None
-        declared = [p for p in params[0].named_children if p.type in ("parameter_declaration",
-                                                                        "optional_parameter_declaration")]
+        declared = [
+            p for p in params[0].named_children if p.type in ("parameter_declaration", "optional_parameter_declaration")
+        ]
         declarators = [p.child_by_field_name("declarator") for p in declared]
         names = [next(iter(target_names(d)), None) if d is not None else None for d in declarators]
         if len(names) == 1 and names[0] and re.search(r"matrix|vector|column", text(declared[0])):
@@ -214,8 +256,9 @@ class LibrarySearches:
 
 def _is_fixed(argument: Node) -> bool:
     """mlpack's `Fixed(value)` marks a hyperparameter that is not searched."""
-    return argument.type == "call_expression" and \
-        plain_name(text(argument.child_by_field_name("function"))).endswith("Fixed")
+    return argument.type == "call_expression" and plain_name(text(argument.child_by_field_name("function"))).endswith(
+        "Fixed"
+    )
 
 
 def _element_names(body: Node, vector: str) -> list[str | None] | None:
@@ -257,7 +300,9 @@ def _call_budget(api: Api, args: list[Node]) -> str | None:
     for entry in api.budget:
         wrapper, _, unit = entry.partition(":")
         for arg in args:
-            if arg.type == "call_expression" and plain_name(text(arg.child_by_field_name("function"))).endswith(wrapper):
+            if arg.type == "call_expression" and plain_name(text(arg.child_by_field_name("function"))).endswith(
+                wrapper
+            ):
                 inner = positional(arg)
                 value = number(literal(inner[0])) if inner else None
                 return f"{value:g} {unit}" if value is not None else f"{text(inner[0]) if inner else '?'} {unit}"

@@ -33,8 +33,11 @@ def literal(node: Node | None, depth: int = 0) -> Any:
         parts = [literal(c, depth + 1) for c in node.named_children]
         return "".join(parts) if all(isinstance(p, str) for p in parts) else NOT_LITERAL
     if kind in ("parenthesized_expression", "compound_literal_expression"):
-        inner = node.child_by_field_name("value") if kind == "compound_literal_expression" else \
-            (node.named_children[0] if node.named_child_count == 1 else None)
+        inner = (
+            node.child_by_field_name("value")
+            if kind == "compound_literal_expression"
+            else (node.named_children[0] if node.named_child_count == 1 else None)
+        )
         return literal(inner, depth + 1)
     if kind == "unary_expression":
         value = literal(node.child_by_field_name("argument"), depth + 1)
@@ -50,7 +53,11 @@ def literal(node: Node | None, depth: int = 0) -> Any:
 
 
 _MATH: dict[str, Callable[..., float]] = {
-    "log": math.log, "log10": math.log10, "log2": math.log2, "exp": math.exp, "sqrt": math.sqrt,
+    "log": math.log,
+    "log10": math.log10,
+    "log2": math.log2,
+    "exp": math.exp,
+    "sqrt": math.sqrt,
     "pow": lambda base, exponent: base**exponent if abs(exponent) <= 400 and abs(base) <= 1e6 else math.nan,
 }
 
@@ -72,8 +79,10 @@ def _math_call(node: Node, depth: int) -> Any:
 def _brace_list(node: Node, depth: int) -> Any:
     children = [c for c in node.named_children if c.type != "comment"]
     if children and all(c.type == "initializer_pair" for c in children):
-        pairs = {text(c.child_by_field_name("designator")).lstrip("."): literal(c.child_by_field_name("value"), depth + 1)
-                 for c in children}
+        pairs = {
+            text(c.child_by_field_name("designator")).lstrip("."): literal(c.child_by_field_name("value"), depth + 1)
+            for c in children
+        }
         return NOT_LITERAL if any(v is NOT_LITERAL for v in pairs.values()) else pairs
     items = [literal(c, depth + 1) for c in children]
     return NOT_LITERAL if any(v is NOT_LITERAL for v in items) else items
@@ -104,8 +113,12 @@ def _arithmetic(node: Node, depth: int) -> Any:
         return NOT_LITERAL
     op = text(node.child_by_field_name("operator"))
     try:
-        result = {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
-                  "/": lambda: left / right}.get(op)
+        result = {
+            "+": lambda: left + right,
+            "-": lambda: left - right,
+            "*": lambda: left * right,
+            "/": lambda: left / right,
+        }.get(op)
         return result() if result is not None else NOT_LITERAL
     except (ArithmeticError, ValueError):
         return NOT_LITERAL

@@ -17,8 +17,15 @@ from hptlens.settings import Settings
 
 _SUPPRESS = re.compile(r"(?://|/\*)\s*hpt:\s*ignore(?P<file>-file)?(?:\[(?P<kinds>[^\]]*)\])?")
 
-_FRAMEWORKS = {"torch": "LibTorch", "mlpack": "mlpack", "dlib": "dlib", "ale_interface": "ALE",
-               "mujoco": "MuJoCo", "tensorflow": "TensorFlow", "caffe2": "Caffe2"}
+_FRAMEWORKS = {
+    "torch": "LibTorch",
+    "mlpack": "mlpack",
+    "dlib": "dlib",
+    "ale_interface": "ALE",
+    "mujoco": "MuJoCo",
+    "tensorflow": "TensorFlow",
+    "caffe2": "Caffe2",
+}
 
 _NAMES_QUERY = "[(type_identifier) (identifier)] @name"
 

@@ -90,8 +90,11 @@ def binding(call: Node) -> tuple[str, Node, Node | None] | None:
         if parent.type == "subscript_argument_list" and parent.parent is not None:
             wrapper, node = parent.parent, parent.parent
             continue
-        if parent.type == "argument_list" and parent.parent is not None and \
-                _WRAPPERS.search(text(parent.parent.child_by_field_name("function"))):
+        if (
+            parent.type == "argument_list"
+            and parent.parent is not None
+            and _WRAPPERS.search(text(parent.parent.child_by_field_name("function")))
+        ):
             wrapper = wrapper or parent.parent
             node = parent.parent
             continue
@@ -112,13 +115,23 @@ def transformed(cpp: CppFile, space: SearchSpace, call: Node, wrapper: Node | No
     if wrapper.type == "subscript_expression":
         value, _ = cpp.resolve(child_field(wrapper, "argument"))
         items = literal(value)
-        choices = [scalar(v) for v in items] if isinstance(items, list) and not any(
-            isinstance(v, (list, dict)) for v in items) else None
+        choices = (
+            [scalar(v) for v in items]
+            if isinstance(items, list) and not any(isinstance(v, (list, dict)) for v in items)
+            else None
+        )
         return SearchSpace(type=SpaceType.CATEGORICAL, choices=choices, distribution=space.distribution)
     function = text(wrapper.child_by_field_name("function"))
     args = positional(wrapper)
-    base = number(literal(args[0])) if function.endswith("pow") and len(args) == 2 else \
-        2.0 if function.endswith("exp2") else math.e if function.endswith("exp") else None
+    base = (
+        number(literal(args[0]))
+        if function.endswith("pow") and len(args) == 2
+        else 2.0
+        if function.endswith("exp2")
+        else math.e
+        if function.endswith("exp")
+        else None
+    )
     if base and space.low is not None and space.high is not None and max(abs(space.low), abs(space.high)) <= 400:
         low, high = (float(f"{base**bound:.12g}") for bound in (space.low, space.high))  # exp(log(x)) noise
         return space.model_copy(update={"low": low, "high": high, "log": True})
