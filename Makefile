@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: scan test eval bench realworld schema client clean
+.PHONY: scan test lint typecheck eval bench realworld schema client clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,15 @@ $(STAMP): pyproject.toml
 scan: $(STAMP)  ## scan the shipped fixtures and print the summary table
 	$(BIN)/hptlens scan fixtures
 
-test: $(STAMP)  ## run the whole test suite
+test: lint typecheck  ## lint, type-check, then run the whole test suite
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)  ## ruff: lint rules and formatting (configured in pyproject.toml)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)  ## mypy over server/hptlens (configured in pyproject.toml)
+	$(BIN)/mypy
 
 eval: $(STAMP)  ## score a fresh scan of fixtures/ against ground_truth/
 	$(BIN)/hptlens eval --truth ground_truth

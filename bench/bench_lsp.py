@@ -366,7 +366,8 @@ def render(results: Results) -> str:
         rows.append(f"{item.what:<36} {item.edits:>5} {item.p50_ms:>8.1f} {item.p95_ms:>8.1f} {item.max_ms:>8.1f}")
     verdict = "met" if results.python.p95_ms <= results.target_p95_ms else "NOT met"
     rows.append(
-        f"{WARMUP} warm-up edits not counted; debounce: {results.debounce_ms} ms (excluded); target p95 <= {results.target_p95_ms:g} ms "
+        f"{WARMUP} warm-up edits not counted; debounce: {results.debounce_ms} ms (excluded); "
+        f"target p95 <= {results.target_p95_ms:g} ms "
         f"for the 3,000-line file: {verdict}"
     )
     rows.append(

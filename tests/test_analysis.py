@@ -232,10 +232,12 @@ def test_random_search_in_a_trial_loop() -> None:
         "for episode in range(500):\n    epsilon = max(0.01, epsilon * 0.995)\n",
         "import argparse\np = argparse.ArgumentParser()\np.add_argument('--lr', type=float, default=3e-4)\n",
         "import torch\nopt = torch.optim.Adam(model.parameters(), lr=3e-4)\n",
-        "def linear_schedule(v):\n    return lambda progress: progress * v\nPPO('MlpPolicy', env, learning_rate=linear_schedule(3e-4))\n",
+        "def linear_schedule(v):\n    return lambda progress: progress * v\n"
+        "PPO('MlpPolicy', env, learning_rate=linear_schedule(3e-4))\n",
         "for lr in [3e-4]:\n    PPO('MlpPolicy', env, learning_rate=lr)\n",
         "lr = 1e-3\nfor step in range(100):\n    lr = lr * 0.99\n",
-        "import random\nfor episode in range(10):\n    if random.random() < epsilon:\n        action = random.choice(actions)\n",
+        "import random\nfor episode in range(10):\n"
+        "    if random.random() < epsilon:\n        action = random.choice(actions)\n",
     ],
     ids=[
         "seeds",

@@ -430,8 +430,9 @@ def _evolutionary() -> list[Api]:
         Api(ng, ".minimize", RUN, AUTO, requires=("nevergrad",), receiver=r"opt"),
         Api(ng, ".ask", RUN, AUTO, requires=("nevergrad",), receiver=r"opt"),
     ]
+    evolutionary = ("OnePlusOne", "TwoPointsDE", "DE", "PSO", "TBPSA")
     for name in NEVERGRAD_OPTIMIZERS:
-        method = "CMA-ES" if "CMA" in name else "evolutionary" if name in ("OnePlusOne", "TwoPointsDE", "DE", "PSO", "TBPSA") else name
+        method = "CMA-ES" if "CMA" in name else "evolutionary" if name in evolutionary else name
         rows += [
             Api(ng, f"nevergrad.optimizers.{name}", RUN, AUTO, method=method, budget=("budget:evaluations",)),
             Api(ng, f"nevergrad.optimizers.{name}().minimize", RUN, AUTO),
