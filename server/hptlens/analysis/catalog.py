@@ -511,12 +511,6 @@ PYTHON_APIS: tuple[Api, ...] = tuple(
     + _bayesian_and_bandits() + _tuners() + _evolutionary() + _others()
 )
 
-# Top-level modules whose import makes a file worth a closer look.
-LIBRARY_ROOTS: frozenset[str] = frozenset(
-    api.call.split(".")[0] for api in PYTHON_APIS if not api.call.startswith(".")
-) | frozenset(r.split(".")[0] for api in PYTHON_APIS for r in api.requires)
-
-
 def last_name(call: str) -> str:
     """The name a call pattern ends with: what the detector looks candidates up by."""
     tail = call.rsplit(".", 1)[-1]
