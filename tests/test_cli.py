@@ -14,6 +14,7 @@ from hptlens import __version__
 from hptlens.cli import main
 from hptlens.report import report_schema
 from hptlens.truth import truth_schema
+from support.files import write
 
 TUNING = """import optuna
 
@@ -26,12 +27,6 @@ def objective(trial):
 study = optuna.create_study()
 study.optimize(objective, n_trials=20)
 """
-
-
-def write(path: Path, content: str = "x = 1\n") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
-    return path
 
 
 @pytest.fixture()

@@ -7,7 +7,6 @@ model, so a setting added to the server and not contributed by the extension fai
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -15,8 +14,9 @@ from pydantic.alias_generators import to_camel
 
 from hptlens.report import FindingKind
 from hptlens.settings import ServerSettings
+from support.paths import ROOT
 
-CLIENT = Path(__file__).resolve().parents[1] / "client"
+CLIENT = ROOT / "client"
 
 
 def _is_model(annotation: Any) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,8 @@ from hptlens.documents import Document
 from hptlens.report import FileReport, FindingKind, SpaceType
 from hptlens.settings import Settings
 from hptlens.workspace import scan
+from support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "fixtures" / "configs"
 
 

@@ -13,10 +13,11 @@ from hptlens.documents import Document
 from hptlens.report import FileReport, FindingKind, Language, report_json
 from hptlens.settings import Settings
 from hptlens.truth import load_truth
+from support.paths import FIXTURES as ALL_FIXTURES
+from support.paths import GROUND_TRUTH
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures" / "cpp"
-TRUTH = ROOT / "ground_truth" / "cpp"
+FIXTURES = ALL_FIXTURES / "cpp"
+TRUTH = GROUND_TRUTH / "cpp"
 CPP_FIXTURES = sorted(p for p in FIXTURES.iterdir() if p.is_file())
 
 

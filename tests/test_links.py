@@ -12,8 +12,7 @@ from hptlens.documents import Document, notebook_document
 from hptlens.report import ConfigRef, FileReport, FindingKind, Range
 from hptlens.settings import Settings
 from hptlens.workspace import scan
-
-ROOT = Path(__file__).resolve().parent.parent
+from support.paths import FIXTURES
 
 SWEEP_CONFIG = """\
 defaults:
@@ -55,15 +54,8 @@ def linked(report: FileReport) -> list:
 # --------------------------------------------------------------------------- the fixtures
 
 
-@pytest.fixture(scope="module")
-def fixture_reports() -> list[FileReport]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(ROOT)
-        return scan(["fixtures"], jobs=1)
-
-
-def test_seed_b1_dehb_entry_point_is_tuning(fixture_reports: list[FileReport]) -> None:
-    report = report_for(fixture_reports, "hydra/dehb_pendulum/train_ppo_dehb.py")
+def test_seed_b1_dehb_entry_point_is_tuning(fixture_scan: list[FileReport]) -> None:
+    report = report_for(fixture_scan, "hydra/dehb_pendulum/train_ppo_dehb.py")
     assert report.tuning_applied and report.criteria.names() == ["auto-tuning"]
     assert report.line_numbers == [38] and report.libraries == ["Hydra"]
     finding = linked(report)[0]
@@ -74,8 +66,8 @@ def test_seed_b1_dehb_entry_point_is_tuning(fixture_reports: list[FileReport]) -
     assert report.sites[-1].findings == [len(report.findings) - 1]
 
 
-def test_sweep_pulled_in_through_the_defaults_list(fixture_reports: list[FileReport]) -> None:
-    report = report_for(fixture_reports, "hydra/optuna_defaults/train_sac.py")
+def test_sweep_pulled_in_through_the_defaults_list(fixture_scan: list[FileReport]) -> None:
+    report = report_for(fixture_scan, "hydra/optuna_defaults/train_sac.py")
     finding = linked(report)[0]
     assert finding.range.start.line == 23 and finding.range.end.line == 27  # the whole decorator
     assert "conf/train.yaml" in finding.message and "hparams_search/sac_optuna.yaml" in finding.message
@@ -83,20 +75,20 @@ def test_sweep_pulled_in_through_the_defaults_list(fixture_reports: list[FileRep
     assert report.sites[0].budget == "24 trials"
 
 
-def test_compose_api_is_linked_at_the_compose_call(fixture_reports: list[FileReport]) -> None:
-    report = report_for(fixture_reports, "hydra/compose_grid/launch_grid.py")
+def test_compose_api_is_linked_at_the_compose_call(fixture_scan: list[FileReport]) -> None:
+    report = report_for(fixture_scan, "hydra/compose_grid/launch_grid.py")
     assert [f.range.start.line for f in report.findings] == [35]
     assert report.config_refs[0].kind == "hydra-compose" and report.config_refs[0].config_path == "conf"
 
 
-def test_entry_point_without_a_sweep_is_not_tuning(fixture_reports: list[FileReport]) -> None:
-    report = report_for(fixture_reports, "hydra/plain_train/train_dqn.py")
+def test_entry_point_without_a_sweep_is_not_tuning(fixture_scan: list[FileReport]) -> None:
+    report = report_for(fixture_scan, "hydra/plain_train/train_dqn.py")
     assert not report.tuning_applied and report.findings == []
     assert [(r.kind, r.config_path, r.config_name) for r in report.config_refs] == [("hydra-main", "conf", "config")]
 
 
-def test_zoo_loader_fixture_is_parameterization(fixture_reports: list[FileReport]) -> None:
-    report = report_for(fixture_reports, "configs/train_zoo_hyperparams.py")
+def test_zoo_loader_fixture_is_parameterization(fixture_scan: list[FileReport]) -> None:
+    report = report_for(fixture_scan, "configs/train_zoo_hyperparams.py")
     assert report.criteria.names() == ["parameterization"] and report.line_numbers == [41]
     assert report.config_refs[0].kind == "hyperparams"
     assert report.config_refs[0].config_name == "hyperparams/ppo.yml"
@@ -314,7 +306,7 @@ def test_one_document_links_to_the_configs_beside_it(script: str, tuned: bool) -
     from hptlens.settings import Settings
     from hptlens.workspace import analyze_file, link_configs_on_disk
 
-    path = Path(__file__).resolve().parent.parent / "fixtures" / "hydra" / script
+    path = FIXTURES / "hydra" / script
     alone = analyze_file(path, "train.py", Settings())
     linked = link_configs_on_disk(alone, path)
     assert linked.path == "train.py"

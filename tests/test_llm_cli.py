@@ -1,4 +1,4 @@
-"""`hptlens scan --llm` and `hptlens eval --llm` in-process against the loopback test server.
+"""`hptlens scan --llm` and `hptlens eval --llm` in-process against the loopback test openai_server.
 
 The eval test prepares the server's answers from the ground truth ("the model returns
 the required lines plus one wrong line"), so the side-by-side table shows real
@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import LlmEnvironment
 from hptlens.cli import main
-from hptlens.llm import client as client_module
-from hptlens.llm.cache import CACHE_ENV
-from hptlens.llm.client import RetryPolicy
-from test_llm_server import ChatRequest, FakeOpenAI, Reply
+from support.fake_openai import ChatRequest, FakeOpenAI, Reply
+from support.paths import ROOT
 
-REPO = Path(__file__).resolve().parent.parent
 KEY = "sk-cli-test-0c1d2e3f4a5b6c7d8e9f"
 
 TUNE = """import optuna
@@ -39,18 +36,9 @@ study.optimize(objective, n_trials=20)
 """
 
 
-@pytest.fixture()
-def server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        yield fake
-
-
 @pytest.fixture(autouse=True)
-def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "llm-cache"))
-    monkeypatch.setattr(client_module, "DEFAULT_RETRY", RetryPolicy(attempts=2, base_delay=0.01, max_delay=5.0))
+def environment(llm_environment: LlmEnvironment) -> None:
+    llm_environment(KEY, attempts=2, cache=True)
 
 
 @pytest.fixture()
@@ -96,15 +84,17 @@ def reviewer(request: ChatRequest) -> Reply:
 # --------------------------------------------------------------------------- scan
 
 
-def test_scan_llm_review_end_to_end(capsys: pytest.CaptureFixture[str], project: Path, server: FakeOpenAI) -> None:
-    server.responder = reviewer
+def test_scan_llm_review_end_to_end(
+    capsys: pytest.CaptureFixture[str], project: Path, openai_server: FakeOpenAI
+) -> None:
+    openai_server.responder = reviewer
     argv = [
         "scan",
         "src",
         "--llm",
         "review",
         "--llm-base-url",
-        server.url,
+        openai_server.url,
         "--llm-model",
         "test-model",
         "--format",
@@ -114,7 +104,7 @@ def test_scan_llm_review_end_to_end(capsys: pytest.CaptureFixture[str], project:
     ]
     code, out, err = run(capsys, *argv)
     assert code == 0, err
-    assert server.count() == 2 and server.requests[0].body["model"] == "test-model"
+    assert openai_server.count() == 2 and openai_server.requests[0].body["model"] == "test-model"
     report = json.loads((project / "report.json").read_text(encoding="utf-8"))
     tune = next(f for f in report["files"] if f["path"] == "src/tune.py")
     sources = {f["range"]["start"]["line"]: f["source"] for f in tune["findings"]}
@@ -122,7 +112,7 @@ def test_scan_llm_review_end_to_end(capsys: pytest.CaptureFixture[str], project:
     assert 7 in tune["line_numbers"] and tune["criteria"]["hand_tuning"]
     plain = next(f for f in report["files"] if f["path"] == "src/plain.py")
     assert plain["findings"] == [] and not plain["tuning_applied"]
-    assert f"hptlens: LLM review: 2 file(s), model test-model at {server.url}/" in err
+    assert f"hptlens: LLM review: 2 file(s), model test-model at {openai_server.url}/" in err
     usage = re.search(
         r"LLM review: 2 file\(s\) reviewed, 0 without a usable answer; 2 request\(s\), 0 from cache; "
         r"tokens: (\d+) prompt \+ (\d+) completion = (\d+)",
@@ -132,16 +122,18 @@ def test_scan_llm_review_end_to_end(capsys: pytest.CaptureFixture[str], project:
 
     # A second scan of unchanged files is answered by the cache: no request, no tokens.
     code, _, err = run(capsys, *argv)
-    assert code == 0 and server.count() == 2
+    assert code == 0 and openai_server.count() == 2
     assert "2 request(s)" not in err and "0 request(s), 2 from cache; tokens: 0 prompt + 0 completion = 0" in err
     assert json.loads((project / "report.json").read_text(encoding="utf-8")) == report
 
     code, _, err = run(capsys, *argv, "--no-cache")
-    assert code == 0 and server.count() == 4 and "(no cache)" in err
+    assert code == 0 and openai_server.count() == 4 and "(no cache)" in err
 
 
-def test_scan_llm_only_text_output(capsys: pytest.CaptureFixture[str], project: Path, server: FakeOpenAI) -> None:
-    server.responder = lambda r: Reply.json(
+def test_scan_llm_only_text_output(
+    capsys: pytest.CaptureFixture[str], project: Path, openai_server: FakeOpenAI
+) -> None:
+    openai_server.responder = lambda r: Reply.json(
         {
             "filename": r.path,
             "language": "Python",
@@ -154,7 +146,9 @@ def test_scan_llm_only_text_output(capsys: pytest.CaptureFixture[str], project: 
             "specific_criteria": ["auto/hand-tuning"],
         }
     )
-    code, out, err = run(capsys, "scan", "src", "--llm", "only", "--llm-base-url", server.url, "--format", "json")
+    code, out, err = run(
+        capsys, "scan", "src", "--llm", "only", "--llm-base-url", openai_server.url, "--format", "json"
+    )
     assert code == 0, err
     files = {f["path"]: f for f in json.loads(out)["files"]}
     assert [(f["range"]["start"]["line"], f["source"]) for f in files["src/tune.py"]["findings"]] == [
@@ -166,28 +160,28 @@ def test_scan_llm_only_text_output(capsys: pytest.CaptureFixture[str], project: 
 
 
 def test_scan_sends_nothing_without_the_flag(
-    capsys: pytest.CaptureFixture[str], project: Path, server: FakeOpenAI
+    capsys: pytest.CaptureFixture[str], project: Path, openai_server: FakeOpenAI
 ) -> None:
     (project / "pyproject.toml").write_text(
-        f'[tool.hptlens.llm]\nmode = "review"\nbase-url = "{server.url}"\n', encoding="utf-8"
+        f'[tool.hptlens.llm]\nmode = "review"\nbase-url = "{openai_server.url}"\n', encoding="utf-8"
     )
     code, out, err = run(capsys, "scan", "src", "--format", "json")
-    assert code == 0 and server.count() == 0 and "LLM" not in err
+    assert code == 0 and openai_server.count() == 0 and "LLM" not in err
     assert all(f["source"] == "static" for file in json.loads(out)["files"] for f in file["findings"])
 
 
 def test_pyproject_llm_settings_apply_when_switched_on(
-    capsys: pytest.CaptureFixture[str], project: Path, server: FakeOpenAI
+    capsys: pytest.CaptureFixture[str], project: Path, openai_server: FakeOpenAI
 ) -> None:
     (project / "pyproject.toml").write_text(
-        f'[tool.hptlens.llm]\nbase-url = "{server.url}"\nmodel = "from-pyproject"\nmax-file-tokens = 150\n'
+        f'[tool.hptlens.llm]\nbase-url = "{openai_server.url}"\nmodel = "from-pyproject"\nmax-file-tokens = 150\n'
         "cache = false\n",
         encoding="utf-8",
     )
-    server.responder = reviewer
+    openai_server.responder = reviewer
     code, _, err = run(capsys, "scan", "src/tune.py", "--llm", "review")
     assert code == 0, err
-    assert server.count() == 1 and server.requests[0].body["model"] == "from-pyproject"
+    assert openai_server.count() == 1 and openai_server.requests[0].body["model"] == "from-pyproject"
     assert "model from-pyproject" in err and "(no cache)" in err
 
 
@@ -201,11 +195,23 @@ def test_scan_without_a_key_is_a_usage_error(
 
 
 def test_scan_with_a_failing_endpoint_keeps_the_static_report_and_the_key_secret(
-    capsys: pytest.CaptureFixture[str], project: Path, server: FakeOpenAI
+    capsys: pytest.CaptureFixture[str], project: Path, openai_server: FakeOpenAI
 ) -> None:
-    server.responder = lambda r: Reply(status=401, error=f"Incorrect API key provided: {r.headers['authorization']}")
+    openai_server.responder = lambda r: Reply(
+        status=401, error=f"Incorrect API key provided: {r.headers['authorization']}"
+    )
     code, out, err = run(
-        capsys, "scan", "src", "--llm", "review", "--llm-base-url", server.url, "--format", "json", "-o", "report.json"
+        capsys,
+        "scan",
+        "src",
+        "--llm",
+        "review",
+        "--llm-base-url",
+        openai_server.url,
+        "--format",
+        "json",
+        "-o",
+        "report.json",
     )
     assert code == 0
     written = (project / "report.json").read_text(encoding="utf-8")
@@ -230,7 +236,7 @@ def test_scan_rejects_a_bad_llm_mode(capsys: pytest.CaptureFixture[str], project
 
 
 def _truths() -> dict[str, dict[str, Any]]:
-    root = REPO / "ground_truth"
+    root = ROOT / "ground_truth"
     return {
         p.relative_to(root).as_posix()[: -len(".json")]: json.loads(p.read_text(encoding="utf-8"))
         for p in sorted(root.rglob("*.json"))
@@ -303,16 +309,25 @@ def prepared_answers(truths: dict[str, dict[str, Any]]) -> Any:
 
 
 def test_eval_llm_both_prints_static_llm_and_merged_side_by_side(
-    capsys: pytest.CaptureFixture[str], server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], openai_server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(REPO)
+    monkeypatch.chdir(ROOT)
     truths = _truths()
-    server.responder = prepared_answers(truths)
+    openai_server.responder = prepared_answers(truths)
     code, out, err = run(
-        capsys, "eval", "--truth", "ground_truth", "--llm", "both", "--llm-base-url", server.url, "--format", "json"
+        capsys,
+        "eval",
+        "--truth",
+        "ground_truth",
+        "--llm",
+        "both",
+        "--llm-base-url",
+        openai_server.url,
+        "--format",
+        "json",
     )
     assert code == 0, err
-    sent = server.count()
+    sent = openai_server.count()
     assert sent >= len(truths)  # every reviewable fixture, once per mode
     evaluation = json.loads(out)
     scores = {a["name"]: a["totals"] for a in evaluation["analyses"]}
@@ -330,8 +345,10 @@ def test_eval_llm_both_prints_static_llm_and_merged_side_by_side(
     assert "LLM only:" in err and "LLM review:" in err and "tokens:" in err
 
     # The text table, answered from the cache this time.
-    code, out, err = run(capsys, "eval", "--truth", "ground_truth", "--llm", "both", "--llm-base-url", server.url)
-    assert code == 0 and server.count() == sent
+    code, out, err = run(
+        capsys, "eval", "--truth", "ground_truth", "--llm", "both", "--llm-base-url", openai_server.url
+    )
+    assert code == 0 and openai_server.count() == sent
     totals = out[out.index("Totals") :]
     header = next(row for row in totals.split("\n") if "Metric" in row)
     assert re.search(r"Metric\W+static\W+llm\W+merged", header)
@@ -341,10 +358,10 @@ def test_eval_llm_both_prints_static_llm_and_merged_side_by_side(
 
 
 def test_eval_llm_review_alone_has_static_and_merged(
-    capsys: pytest.CaptureFixture[str], server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], openai_server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(REPO)
-    server.responder = prepared_answers(_truths())
+    monkeypatch.chdir(ROOT)
+    openai_server.responder = prepared_answers(_truths())
     code, out, err = run(
         capsys,
         "eval",
@@ -354,19 +371,19 @@ def test_eval_llm_review_alone_has_static_and_merged(
         "--llm",
         "review",
         "--llm-base-url",
-        server.url,
+        openai_server.url,
         "--format",
         "json",
     )
     assert code == 0, err
     names = [a["name"] for a in json.loads(out)["analyses"]]
-    assert names == ["static", "merged"] and server.count() == 1
+    assert names == ["static", "merged"] and openai_server.count() == 1
 
 
 def test_eval_scores_a_saved_llm_answer_in_the_seed_layout(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(REPO)
+    monkeypatch.chdir(ROOT)
     truth = _truths()["python/hand_grid_lr_cartpole.py"]
     answer = {
         "examples": [
@@ -397,7 +414,7 @@ def test_eval_scores_a_saved_llm_answer_in_the_seed_layout(
 def test_eval_llm_needs_a_scan(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(REPO)
+    monkeypatch.chdir(ROOT)
     saved = tmp_path / "saved.json"
     saved.write_text('{"examples": []}', encoding="utf-8")
     code, _, err = run(capsys, "eval", "--truth", "ground_truth", "--report", str(saved), "--llm", "only")

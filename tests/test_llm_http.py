@@ -12,19 +12,17 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import LlmEnvironment
 from hptlens.analysis import analyze
 from hptlens.documents import Document, notebook_document
 from hptlens.llm import LlmResult, review
-from hptlens.llm import client as client_module
-from hptlens.llm.client import RetryPolicy
 from hptlens.report import FileReport, Report
 from hptlens.settings import LlmSettings, Settings
-from test_llm_server import ChatRequest, FakeOpenAI, Reply
+from support.fake_openai import ChatRequest, FakeOpenAI, Reply
 
 KEY_ENV = "HPTLENS_TEST_LLM_KEY"
 KEY = "sk-hptlens-test-7f3a9c2e5b1d4086aa"
@@ -54,23 +52,14 @@ def line(needle: str, text: str = TUNE) -> int:
     return next(i for i, row in enumerate(text.split("\n"), start=1) if needle in row)
 
 
-@pytest.fixture()
-def server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        yield fake
-
-
 @pytest.fixture(autouse=True)
-def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(KEY_ENV, KEY)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    # Quick retries: the policy's shape is under test, not its default waits.
-    monkeypatch.setattr(client_module, "DEFAULT_RETRY", RetryPolicy(attempts=3, base_delay=0.01, max_delay=5.0))
+def environment(llm_environment: LlmEnvironment) -> None:
+    llm_environment(KEY, KEY_ENV, attempts=3)
 
 
-def llm_settings(server: FakeOpenAI, **changes: object) -> LlmSettings:
+def llm_settings(openai_server: FakeOpenAI, **changes: object) -> LlmSettings:
     values: dict[str, object] = {
-        "base_url": server.url,
+        "base_url": openai_server.url,
         "model": "test-model",
         "api_key_env": KEY_ENV,
         "timeout_seconds": 5.0,
@@ -81,7 +70,7 @@ def llm_settings(server: FakeOpenAI, **changes: object) -> LlmSettings:
 
 
 def run(
-    server: FakeOpenAI,
+    openai_server: FakeOpenAI,
     text: str = TUNE,
     path: str = "tune.py",
     mode: str = "review",
@@ -91,7 +80,9 @@ def run(
 ) -> LlmResult:
     document = Document.from_text(path, text)
     static = analyze(document, Settings())
-    return review(document, static, llm_settings(server, **changes), mode=mode, cancel=cancel, cache_dir=cache_dir)
+    return review(
+        document, static, llm_settings(openai_server, **changes), mode=mode, cancel=cancel, cache_dir=cache_dir
+    )
 
 
 def static_of(text: str = TUNE, path: str = "tune.py") -> FileReport:
@@ -130,10 +121,10 @@ def confirm_all(request: ChatRequest) -> Reply:
 # --------------------------------------------------------------------------- answers
 
 
-def test_correct_answer_is_merged_with_sources_and_usage(server: FakeOpenAI) -> None:
+def test_correct_answer_is_merged_with_sources_and_usage(openai_server: FakeOpenAI) -> None:
     best = line("print(study.best_params)")
-    server.responder = lambda r: review_reply({f: "confirm" for f in r.findings}, [addition(best, "search-run")])
-    result = run(server)
+    openai_server.responder = lambda r: review_reply({f: "confirm" for f in r.findings}, [addition(best, "search-run")])
+    result = run(openai_server)
     static = static_of()
     assert not result.failed and result.warnings == []
     assert len(result.report.findings) == len(static.findings) + 1
@@ -143,7 +134,7 @@ def test_correct_answer_is_merged_with_sources_and_usage(server: FakeOpenAI) -> 
     assert best in result.report.line_numbers
     assert result.usage.requests == 1 and result.usage.cached == 0
     assert result.usage.prompt_tokens > 100 and result.usage.completion_tokens > 0
-    request = server.requests[0]
+    request = openai_server.requests[0]
     assert request.headers["authorization"] == f"Bearer {KEY}"
     assert request.body["model"] == "test-model" and request.body["temperature"] == 0
     assert request.body["response_format"]["json_schema"]["name"] == "hpt_review"
@@ -154,7 +145,7 @@ def test_correct_answer_is_merged_with_sources_and_usage(server: FakeOpenAI) -> 
     Report.model_validate({"tool": {"version": "x"}, "files": [result.report.model_dump(mode="json")]})
 
 
-def test_only_mode_is_the_model_alone_in_the_seed_layout(server: FakeOpenAI) -> None:
+def test_only_mode_is_the_model_alone_in_the_seed_layout(openai_server: FakeOpenAI) -> None:
     seen: list[ChatRequest] = []
 
     def answer(request: ChatRequest) -> Reply:
@@ -173,8 +164,8 @@ def test_only_mode_is_the_model_alone_in_the_seed_layout(server: FakeOpenAI) -> 
             }
         )
 
-    server.responder = answer
-    result = run(server, mode="only")
+    openai_server.responder = answer
+    result = run(openai_server, mode="only")
     assert seen[0].mode == "only" and seen[0].findings == {} and "Static findings" not in seen[0].user
     report = result.report
     assert [f.range.start.line for f in report.findings] == [line('"lr"'), line("study.optimize")]
@@ -183,12 +174,12 @@ def test_only_mode_is_the_model_alone_in_the_seed_layout(server: FakeOpenAI) -> 
     assert report.criteria.auto_hand_tuning and not report.criteria.hand_tuning
 
 
-def test_partly_wrong_lines_are_moved_snapped_or_dropped_with_counted_warnings(server: FakeOpenAI) -> None:
+def test_partly_wrong_lines_are_moved_snapped_or_dropped_with_counted_warnings(openai_server: FakeOpenAI) -> None:
     text = TUNE.replace(
         "    gamma = trial", '    space = {\n        # discount\n        "tau": 0.005,\n    }\n    gamma = trial'
     )
     gamma = line("gamma = trial", text)
-    server.answer(
+    openai_server.answer(
         "tune.py",
         review_reply(
             additions=[
@@ -201,7 +192,7 @@ def test_partly_wrong_lines_are_moved_snapped_or_dropped_with_counted_warnings(s
             ]
         ),
     )
-    result = run(server, text=text)
+    result = run(openai_server, text=text)
     lines = {f.range.start.line for f in result.report.findings if f.source != "static"}
     assert lines == {line("space = {", text), gamma}
     assert set(result.warnings) == {
@@ -213,8 +204,8 @@ def test_partly_wrong_lines_are_moved_snapped_or_dropped_with_counted_warnings(s
     assert not result.failed
 
 
-def test_invented_hyperparameters_are_dropped(server: FakeOpenAI) -> None:
-    server.answer(
+def test_invented_hyperparameters_are_dropped(openai_server: FakeOpenAI) -> None:
+    openai_server.answer(
         "tune.py",
         review_reply(
             additions=[
@@ -223,7 +214,7 @@ def test_invented_hyperparameters_are_dropped(server: FakeOpenAI) -> None:
             ]
         ),
     )
-    result = run(server)
+    result = run(openai_server)
     added = [f for f in result.report.findings if f.source == "llm"]
     assert [(f.range.start.line, [h.name for h in f.hyperparameters]) for f in added] == [
         (line("batch_size = 64"), ["batch_size"])
@@ -250,9 +241,9 @@ def test_invented_hyperparameters_are_dropped(server: FakeOpenAI) -> None:
         (Reply(content="{}", finish_reason="content_filter"), "content filter"),
     ],
 )
-def test_unusable_answers_keep_the_static_result(server: FakeOpenAI, reply: Reply, expected: str) -> None:
-    server.answer("tune.py", reply)
-    result = run(server)
+def test_unusable_answers_keep_the_static_result(openai_server: FakeOpenAI, reply: Reply, expected: str) -> None:
+    openai_server.answer("tune.py", reply)
+    result = run(openai_server)
     static = static_of()
     assert result.failed
     assert result.report.findings == static.findings
@@ -266,90 +257,90 @@ def test_unusable_answers_keep_the_static_result(server: FakeOpenAI, reply: Repl
 # --------------------------------------------------------------------------- HTTP failures
 
 
-def test_rate_limit_then_success_honours_retry_after(server: FakeOpenAI) -> None:
-    server.answer(
+def test_rate_limit_then_success_honours_retry_after(openai_server: FakeOpenAI) -> None:
+    openai_server.answer(
         "tune.py", Reply(status=429, headers={"Retry-After": "0.2"}, error="Rate limit reached"), review_reply()
     )
     started = time.monotonic()
-    result = run(server)
+    result = run(openai_server)
     assert time.monotonic() - started >= 0.2
-    assert server.count() == 2 and not result.failed and result.warnings == []
+    assert openai_server.count() == 2 and not result.failed and result.warnings == []
     assert {f.source for f in result.report.findings} == {"static"}  # no verdicts: nothing changed
 
 
-def test_rate_limit_retries_are_bounded(server: FakeOpenAI) -> None:
-    server.answer("tune.py", Reply(status=429, headers={"Retry-After": "0"}, error="Rate limit reached"))
-    result = run(server)
-    assert server.count() == 3 and result.failed
+def test_rate_limit_retries_are_bounded(openai_server: FakeOpenAI) -> None:
+    openai_server.answer("tune.py", Reply(status=429, headers={"Retry-After": "0"}, error="Rate limit reached"))
+    result = run(openai_server)
+    assert openai_server.count() == 3 and result.failed
     assert result.warnings == [
         "tune.py: LLM review failed: rate limited (HTTP 429): Rate limit reached, still "
         "after 3 attempts; the static result is kept"
     ]
 
 
-def test_a_long_retry_after_gives_up_at_once(server: FakeOpenAI) -> None:
-    server.answer("tune.py", Reply(status=429, headers={"Retry-After": "3600"}, error="quota"))
+def test_a_long_retry_after_gives_up_at_once(openai_server: FakeOpenAI) -> None:
+    openai_server.answer("tune.py", Reply(status=429, headers={"Retry-After": "3600"}, error="quota"))
     started = time.monotonic()
-    result = run(server)
-    assert time.monotonic() - started < 2 and server.count() == 1
+    result = run(openai_server)
+    assert time.monotonic() - started < 2 and openai_server.count() == 1
     assert "the server asks to retry after 3600 s" in result.warnings[0]
 
 
-def test_server_errors_are_retried_then_reported(server: FakeOpenAI) -> None:
-    server.answer("tune.py", Reply(status=500, error="upstream exploded"))
-    result = run(server)
-    assert server.count() == 3 and result.failed
+def test_server_errors_are_retried_then_reported(openai_server: FakeOpenAI) -> None:
+    openai_server.answer("tune.py", Reply(status=500, error="upstream exploded"))
+    result = run(openai_server)
+    assert openai_server.count() == 3 and result.failed
     assert "server error (HTTP 500): upstream exploded, still after 3 attempts" in result.warnings[0]
     assert result.report.findings == static_of().findings
 
 
-def test_a_500_then_success_recovers(server: FakeOpenAI) -> None:
-    server.answer("tune.py", Reply(status=503), review_reply())
-    result = run(server)
-    assert server.count() == 2 and not result.failed
+def test_a_500_then_success_recovers(openai_server: FakeOpenAI) -> None:
+    openai_server.answer("tune.py", Reply(status=503), review_reply())
+    result = run(openai_server)
+    assert openai_server.count() == 2 and not result.failed
 
 
-def test_client_errors_are_not_retried(server: FakeOpenAI) -> None:
-    server.answer("tune.py", Reply(status=404, error="model 'test-model' not found"))
-    result = run(server)
-    assert server.count() == 1
+def test_client_errors_are_not_retried(openai_server: FakeOpenAI) -> None:
+    openai_server.answer("tune.py", Reply(status=404, error="model 'test-model' not found"))
+    result = run(openai_server)
+    assert openai_server.count() == 1
     assert "not found (check the model and base URL) (HTTP 404): model 'test-model' not found" in result.warnings[0]
 
 
-def test_a_hang_past_the_timeout_is_a_warning(server: FakeOpenAI) -> None:
-    server.answer("tune.py", Reply(delay=1.0, content="{}"))
+def test_a_hang_past_the_timeout_is_a_warning(openai_server: FakeOpenAI) -> None:
+    openai_server.answer("tune.py", Reply(delay=1.0, content="{}"))
     started = time.monotonic()
-    result = run(server, timeout_seconds=0.3)
+    result = run(openai_server, timeout_seconds=0.3)
     elapsed = time.monotonic() - started
     assert 0.3 <= elapsed < 0.95  # the client gave up; the server was still sleeping
-    assert result.failed and server.count() == 1  # a timeout is not retried
+    assert result.failed and openai_server.count() == 1  # a timeout is not retried
     assert result.warnings == [
         "tune.py: LLM review failed: no answer within 0.3 s (timeout-seconds); the static result is kept"
     ]
 
 
-def test_an_unreachable_endpoint_is_a_warning(server: FakeOpenAI) -> None:
-    settings = llm_settings(server, base_url="http://127.0.0.1:9/v1")  # the discard port: nothing listens
+def test_an_unreachable_endpoint_is_a_warning(openai_server: FakeOpenAI) -> None:
+    settings = llm_settings(openai_server, base_url="http://127.0.0.1:9/v1")  # the discard port: nothing listens
     document = Document.from_text("tune.py", TUNE)
     result = review(document, static_of(), settings, mode="review")
     assert result.failed and "cannot connect to http://127.0.0.1:9/v1" in result.warnings[0]
 
 
-def test_temperature_is_dropped_when_the_endpoint_rejects_it(server: FakeOpenAI) -> None:
+def test_temperature_is_dropped_when_the_endpoint_rejects_it(openai_server: FakeOpenAI) -> None:
     def answer(request: ChatRequest) -> Reply:
         if "temperature" in request.body:
             return Reply(status=400, error="Unsupported parameter: 'temperature' is not supported with this model.")
         return review_reply()
 
-    server.responder = answer
-    result = run(server)
-    assert server.count() == 2 and not result.failed
+    openai_server.responder = answer
+    result = run(openai_server)
+    assert openai_server.count() == 2 and not result.failed
 
 
-def test_no_api_key_sends_nothing(monkeypatch: pytest.MonkeyPatch, server: FakeOpenAI) -> None:
+def test_no_api_key_sends_nothing(monkeypatch: pytest.MonkeyPatch, openai_server: FakeOpenAI) -> None:
     monkeypatch.delenv(KEY_ENV)
     document = Document.from_text("tune.py", TUNE)
-    settings = llm_settings(server).model_copy(update={"base_url": None})
+    settings = llm_settings(openai_server).model_copy(update={"base_url": None})
     result = review(document, static_of(), settings, mode="review")
     assert result.failed
     assert result.warnings == [
@@ -359,81 +350,81 @@ def test_no_api_key_sends_nothing(monkeypatch: pytest.MonkeyPatch, server: FakeO
     assert result.usage.requests == 0
 
 
-def test_a_local_server_needs_no_key(monkeypatch: pytest.MonkeyPatch, server: FakeOpenAI) -> None:
+def test_a_local_server_needs_no_key(monkeypatch: pytest.MonkeyPatch, openai_server: FakeOpenAI) -> None:
     monkeypatch.delenv(KEY_ENV)
-    server.answer("tune.py", review_reply())
-    result = run(server)
-    assert not result.failed and server.requests[0].headers["authorization"] == "Bearer no-key"
+    openai_server.answer("tune.py", review_reply())
+    result = run(openai_server)
+    assert not result.failed and openai_server.requests[0].headers["authorization"] == "Bearer no-key"
 
 
 # --------------------------------------------------------------------------- switching on, cache, cancel
 
 
-def test_nothing_is_sent_while_the_mode_is_off(server: FakeOpenAI) -> None:
-    server.answer("tune.py", review_reply())
+def test_nothing_is_sent_while_the_mode_is_off(openai_server: FakeOpenAI) -> None:
+    openai_server.answer("tune.py", review_reply())
     document = Document.from_text("tune.py", TUNE)
     static = static_of()
-    result = review(document, static, llm_settings(server))  # settings.mode defaults to "off"
-    assert result.report == static and result.warnings == [] and server.count() == 0
-    assert review(document, static, llm_settings(server, mode="review"), mode="off").report == static
-    assert server.count() == 0
+    result = review(document, static, llm_settings(openai_server))  # settings.mode defaults to "off"
+    assert result.report == static and result.warnings == [] and openai_server.count() == 0
+    assert review(document, static, llm_settings(openai_server, mode="review"), mode="off").report == static
+    assert openai_server.count() == 0
 
 
-def test_files_without_code_and_large_config_files_are_not_sent(server: FakeOpenAI) -> None:
+def test_files_without_code_and_large_config_files_are_not_sent(openai_server: FakeOpenAI) -> None:
     for path, text in (("empty.py", ""), ("comments.py", "# only a comment\n\n"), ("data.txt", "lr = [1, 2]\n")):
-        result = run(server, text=text, path=path)
+        result = run(openai_server, text=text, path=path)
         assert not result.failed and result.warnings == []
     data = "[\n" + ",\n".join(f'  {{"episode": {i}, "reward": {i * 0.5}}}' for i in range(400)) + "\n]\n"
-    result = run(server, text=data, path="rewards.json", max_file_tokens=500)
+    result = run(openai_server, text=data, path="rewards.json", max_file_tokens=500)
     assert result.warnings == ["rewards.json: not sent to the LLM: a json file larger than max-file-tokens (500)"]
-    assert server.count() == 0
-    server.answer("sweep.json", review_reply())
+    assert openai_server.count() == 0
+    openai_server.answer("sweep.json", review_reply())
     assert not run(
-        server, text='{"method": "grid", "parameters": {"lr": {"values": [1, 2]}}}', path="sweep.json"
+        openai_server, text='{"method": "grid", "parameters": {"lr": {"values": [1, 2]}}}', path="sweep.json"
     ).failed
-    assert server.count() == 1
+    assert openai_server.count() == 1
 
 
-def test_the_cache_makes_a_second_run_send_nothing(server: FakeOpenAI, tmp_path: Path) -> None:
-    server.responder = confirm_all
-    first = run(server, cache_dir=tmp_path, cache=True)
-    second = run(server, cache_dir=tmp_path, cache=True)
-    assert server.count() == 1
+def test_the_cache_makes_a_second_run_send_nothing(openai_server: FakeOpenAI, tmp_path: Path) -> None:
+    openai_server.responder = confirm_all
+    first = run(openai_server, cache_dir=tmp_path, cache=True)
+    second = run(openai_server, cache_dir=tmp_path, cache=True)
+    assert openai_server.count() == 1
     assert second.report == first.report
     assert (second.usage.requests, second.usage.cached, second.usage.prompt_tokens) == (0, 1, 0)
     assert len(list(tmp_path.rglob("*.json"))) == 1
-    run(server, text=TUNE + "# changed\n", cache_dir=tmp_path, cache=True)  # new content: asked again
-    assert server.count() == 2
-    run(server, cache_dir=tmp_path, cache=True, model="other-model")  # another model: asked again
-    assert server.count() == 3
-    run(server, cache_dir=tmp_path, cache=False)  # --no-cache
-    assert server.count() == 4
+    run(openai_server, text=TUNE + "# changed\n", cache_dir=tmp_path, cache=True)  # new content: asked again
+    assert openai_server.count() == 2
+    run(openai_server, cache_dir=tmp_path, cache=True, model="other-model")  # another model: asked again
+    assert openai_server.count() == 3
+    run(openai_server, cache_dir=tmp_path, cache=False)  # --no-cache
+    assert openai_server.count() == 4
 
 
-def test_failed_answers_are_not_cached(server: FakeOpenAI, tmp_path: Path) -> None:
-    server.answer("tune.py", Reply(content="{broken"), review_reply())
-    assert run(server, cache_dir=tmp_path, cache=True).failed
-    assert not run(server, cache_dir=tmp_path, cache=True).failed
-    assert server.count() == 2
-    assert not run(server, cache_dir=tmp_path, cache=True).failed
-    assert server.count() == 2
+def test_failed_answers_are_not_cached(openai_server: FakeOpenAI, tmp_path: Path) -> None:
+    openai_server.answer("tune.py", Reply(content="{broken"), review_reply())
+    assert run(openai_server, cache_dir=tmp_path, cache=True).failed
+    assert not run(openai_server, cache_dir=tmp_path, cache=True).failed
+    assert openai_server.count() == 2
+    assert not run(openai_server, cache_dir=tmp_path, cache=True).failed
+    assert openai_server.count() == 2
 
 
-def test_cancel_before_sending_sends_nothing(server: FakeOpenAI) -> None:
+def test_cancel_before_sending_sends_nothing(openai_server: FakeOpenAI) -> None:
     cancel = threading.Event()
     cancel.set()
-    result = run(server, cancel=cancel)
-    assert server.count() == 0 and result.failed
+    result = run(openai_server, cancel=cancel)
+    assert openai_server.count() == 0 and result.failed
     assert result.warnings == ["tune.py: LLM review cancelled; the static result is kept"]
     assert result.report == static_of()
 
 
-def test_cancel_stops_waiting_for_a_slow_answer(server: FakeOpenAI) -> None:
-    server.answer("tune.py", Reply(delay=1.5, content="{}"))
+def test_cancel_stops_waiting_for_a_slow_answer(openai_server: FakeOpenAI) -> None:
+    openai_server.answer("tune.py", Reply(delay=1.5, content="{}"))
     cancel = threading.Event()
     threading.Timer(0.2, cancel.set).start()
     started = time.monotonic()
-    result = run(server, cancel=cancel)
+    result = run(openai_server, cancel=cancel)
     assert time.monotonic() - started < 1.0
     assert result.failed and "cancelled" in result.warnings[0]
 
@@ -452,7 +443,7 @@ def large_tuning_file(functions: int = 8) -> str:
     return "\n\n".join(blocks)
 
 
-def test_a_large_file_is_sent_in_parts_with_its_own_line_numbers(server: FakeOpenAI) -> None:
+def test_a_large_file_is_sent_in_parts_with_its_own_line_numbers(openai_server: FakeOpenAI) -> None:
     text = large_tuning_file()
 
     def answer(request: ChatRequest) -> Reply:
@@ -464,9 +455,9 @@ def test_a_large_file_is_sent_in_parts_with_its_own_line_numbers(server: FakeOpe
             [addition(n, names=["step_3"]) for n in part] + [addition(outside, "hand-loop")],
         )
 
-    server.responder = answer
-    result = run(server, text=text, max_file_tokens=200, max_concurrency=2)
-    requests = server.requests
+    openai_server.responder = answer
+    result = run(openai_server, text=text, max_file_tokens=200, max_concurrency=2)
+    requests = openai_server.requests
     assert len(requests) > 2
     covered: list[int] = []
     for request in requests:
@@ -483,10 +474,10 @@ def test_a_large_file_is_sent_in_parts_with_its_own_line_numbers(server: FakeOpe
     assert {f.range.start.line for f in result.report.findings if f.source == "llm"} == expected
     assert {f.source for f in result.report.findings if f.source != "llm"} == {"both"}
     assert any("line number(s) outside" in w for w in result.warnings)
-    assert server.max_in_flight <= 2
+    assert openai_server.max_in_flight <= 2
 
 
-def test_one_failed_part_keeps_the_other_parts(server: FakeOpenAI) -> None:
+def test_one_failed_part_keeps_the_other_parts(openai_server: FakeOpenAI) -> None:
     text = large_tuning_file()
 
     def answer(request: ChatRequest) -> Reply:
@@ -494,21 +485,21 @@ def test_one_failed_part_keeps_the_other_parts(server: FakeOpenAI) -> None:
             return Reply(status=400, error="bad part")
         return confirm_all(request)
 
-    server.responder = answer
-    result = run(server, text=text, max_file_tokens=200)
+    openai_server.responder = answer
+    result = run(openai_server, text=text, max_file_tokens=200)
     assert not result.failed
     assert any(w.startswith("tune.py: LLM review failed (lines ") for w in result.warnings)
     assert [e.code for e in result.report.errors] == ["llm-error"]
     assert {f.source for f in result.report.findings} == {"both", "static"}
 
 
-def test_requests_stay_within_max_concurrency(server: FakeOpenAI) -> None:
-    server.responder = lambda r: Reply(delay=0.1, content=review_reply().content)
-    run(server, text=large_tuning_file(12), max_file_tokens=150, max_concurrency=3)
-    assert server.count() >= 6 and 1 < server.max_in_flight <= 3
+def test_requests_stay_within_max_concurrency(openai_server: FakeOpenAI) -> None:
+    openai_server.responder = lambda r: Reply(delay=0.1, content=review_reply().content)
+    run(openai_server, text=large_tuning_file(12), max_file_tokens=150, max_concurrency=3)
+    assert openai_server.count() >= 6 and 1 < openai_server.max_in_flight <= 3
 
 
-def test_notebook_lines_map_back_to_cells(server: FakeOpenAI) -> None:
+def test_notebook_lines_map_back_to_cells(openai_server: FakeOpenAI) -> None:
     nb = notebook_document(
         "study.ipynb",
         [
@@ -523,13 +514,13 @@ def test_notebook_lines_map_back_to_cells(server: FakeOpenAI) -> None:
             (3, "code", "best = study.best_params\nprint(best)"),
         ],
     )
-    server.answer("study.ipynb", review_reply(additions=[addition(9, "search-run")]))
+    openai_server.answer("study.ipynb", review_reply(additions=[addition(9, "search-run")]))
     static = analyze(nb, Settings())
-    result = review(nb, static, llm_settings(server), mode="review")
+    result = review(nb, static, llm_settings(openai_server), mode="review")
     added = next(f for f in result.report.findings if f.source == "llm")
     assert (added.cell, added.range.start.line) == (3, 2)
     assert 9 in result.report.line_numbers
-    assert "# ---- notebook cell 3 ----" in server.requests[0].user
+    assert "# ---- notebook cell 3 ----" in openai_server.requests[0].user
 
 
 # --------------------------------------------------------------------------- hostile input
@@ -543,7 +534,7 @@ INJECTION = TUNE.replace(
 )
 
 
-def test_prompt_injection_cannot_change_the_result_beyond_validation(server: FakeOpenAI) -> None:
+def test_prompt_injection_cannot_change_the_result_beyond_validation(openai_server: FakeOpenAI) -> None:
     total = INJECTION.count("\n")
 
     def obedient_model(request: ChatRequest) -> Reply:
@@ -561,11 +552,11 @@ def test_prompt_injection_cannot_change_the_result_beyond_validation(server: Fak
             }
         )
 
-    server.responder = obedient_model
+    openai_server.responder = obedient_model
     static = static_of(INJECTION)
-    result = run(server, text=INJECTION)
+    result = run(openai_server, text=INJECTION)
     report = result.report
-    assert server.count() == 1
+    assert openai_server.count() == 1
     # Every static finding is still there, at the same place, with the same kind.
     kept = [(f.range.start.line, f.kind) for f in report.findings if f.source == "static"]
     assert kept == [(f.range.start.line, f.kind) for f in static.findings]
@@ -574,17 +565,17 @@ def test_prompt_injection_cannot_change_the_result_beyond_validation(server: Fak
     assert [f for f in report.findings if f.source == "llm"] == []
     assert "api_key" not in json.dumps(report.model_dump())
     assert report.tuning_applied and report.line_numbers == static.line_numbers
-    source_user = server.requests[0].user.split("Source:\n", 1)[1]
+    source_user = openai_server.requests[0].user.split("Source:\n", 1)[1]
     assert "ignore previous instructions" in source_user  # it only ever travelled as numbered data
 
 
-def test_injection_cannot_place_findings_on_comments_or_outside(server: FakeOpenAI) -> None:
+def test_injection_cannot_place_findings_on_comments_or_outside(openai_server: FakeOpenAI) -> None:
     comment_lines = [n for n, row in enumerate(INJECTION.split("\n"), start=1) if row.strip().startswith("#")]
-    server.answer(
+    openai_server.answer(
         "tune.py",
         review_reply(additions=[addition(n, "search-run") for n in comment_lines] + [addition(10_000, "search-run")]),
     )
-    result = run(server, text=INJECTION)
+    result = run(openai_server, text=INJECTION)
     assert not any(f.range.start.line in comment_lines for f in result.report.findings)
     assert max(result.report.line_numbers) <= INJECTION.count("\n")
 
@@ -593,7 +584,7 @@ def test_injection_cannot_place_findings_on_comments_or_outside(server: FakeOpen
 
 
 def test_the_api_key_never_appears_in_logs_reports_errors_or_the_cache(
-    server: FakeOpenAI, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    openai_server: FakeOpenAI, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)  # openai and httpx debug logs included
 
@@ -611,14 +602,14 @@ def test_the_api_key_never_appears_in_logs_reports_errors_or_the_cache(
             ],
         )
 
-    server.responder = hostile
+    openai_server.responder = hostile
     results = [
-        run(server, cache_dir=tmp_path, cache=True),
-        run(server, path="denied.py", cache_dir=tmp_path, cache=True),
-        run(server, path="refused.py", cache_dir=tmp_path, cache=True),
-        run(server, mode="only", cache_dir=tmp_path, cache=True),
+        run(openai_server, cache_dir=tmp_path, cache=True),
+        run(openai_server, path="denied.py", cache_dir=tmp_path, cache=True),
+        run(openai_server, path="refused.py", cache_dir=tmp_path, cache=True),
+        run(openai_server, mode="only", cache_dir=tmp_path, cache=True),
     ]
-    assert server.count() == 4 and all(KEY in r.headers["authorization"] for r in server.requests)
+    assert openai_server.count() == 4 and all(KEY in r.headers["authorization"] for r in openai_server.requests)
     denied, refused = results[1], results[2]
     assert "authentication failed (HTTP 401)" in denied.warnings[0] and "[redacted]" in denied.warnings[0]
     assert f"${KEY_ENV}" in denied.warnings[0]

@@ -20,7 +20,7 @@ from pytest_lsp import LanguageClient
 from hptlens.analysis import analyze
 from hptlens.documents import Document
 from hptlens.report import report_schema
-from test_lsp_support import (
+from support.lsp import (
     CONFIG,
     FAIL_MARKER,
     HAND_LOOP,
@@ -399,7 +399,7 @@ async def test_analyze_with_llm_keeps_the_static_result_without_a_reachable_mode
 
 async def test_analyze_with_llm_publishes_merged_marked_diagnostics(client: LanguageClient, tmp_path: Path):
     pytest.importorskip("hptlens.llm", reason="the LLM review module is not there")
-    from test_llm_server import ChatRequest, FakeOpenAI, Reply
+    from support.fake_openai import ChatRequest, FakeOpenAI, Reply
 
     def reviewer(request: ChatRequest) -> Reply:  # confirms everything, adds the `clip = ...` line
         additions = [

@@ -13,7 +13,7 @@ from pytest_lsp import LanguageClient
 
 from hptlens.analysis import analyze
 from hptlens.documents import notebook_document
-from test_lsp_support import (
+from support.lsp import (
     CONFIG,
     diagnostics_for,
     latest_for,

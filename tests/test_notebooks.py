@@ -20,10 +20,11 @@ from hptlens.report import FileReport, Language, build_report
 from hptlens.settings import Settings
 from hptlens.truth import load_truth
 from hptlens.workspace import analyze_file, discover, scan
+from support.paths import FIXTURES as ALL_FIXTURES
+from support.paths import GROUND_TRUTH
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures" / "notebooks"
-TRUTH = ROOT / "ground_truth"
+FIXTURES = ALL_FIXTURES / "notebooks"
+TRUTH = GROUND_TRUTH
 NOTEBOOKS = sorted(FIXTURES.glob("*.ipynb"))
 
 
@@ -319,12 +320,14 @@ def test_workspace_reports_a_malformed_notebook(tmp_path: Path, monkeypatch: pyt
 # --------------------------------------------------------------------------- exports, CLI, eval
 
 
-def fixture_reports() -> list[FileReport]:
-    return scan([FIXTURES], Settings())
+@pytest.fixture()
+def notebook_reports(fixture_scan: list[FileReport]) -> list[FileReport]:
+    """The shared fixture scan's reports of fixtures/notebooks/."""
+    return [r for r in fixture_scan if r.path.startswith("fixtures/notebooks/")]
 
 
-def test_legacy_export_of_a_notebook() -> None:
-    report = build_report(fixture_reports())
+def test_legacy_export_of_a_notebook(notebook_reports: list[FileReport]) -> None:
+    report = build_report(notebook_reports)
     examples = {e["filename"].rsplit("/", 1)[-1]: e for e in to_legacy(report)["examples"]}
     optuna = examples["optuna_ppo_cartpole.ipynb"]
     assert optuna["language"] == "Jupyter notebook (Python)"
@@ -343,8 +346,8 @@ def test_legacy_export_of_a_notebook() -> None:
     assert all(f.verdict_correct and f.recall == 1.0 and f.precision == 1.0 for f in scores)
 
 
-def test_sarif_names_the_cell() -> None:
-    sarif = to_sarif(build_report(fixture_reports()))
+def test_sarif_names_the_cell(notebook_reports: list[FileReport]) -> None:
+    sarif = to_sarif(build_report(notebook_reports))
     results = [r for r in sarif["runs"][0]["results"] if "optuna_ppo" in json.dumps(r["locations"])]
     assert results and all("cell" in r["properties"] for r in results)
     first = results[0]
@@ -368,8 +371,8 @@ def test_cli_scan_of_the_notebook_fixtures(capsys: pytest.CaptureFixture[str], t
     assert "cell 7: 1, 3" in text
 
 
-def test_notebook_fixtures_score_against_ground_truth() -> None:
-    analysis = evaluate({"static": fixture_reports()}, TRUTH).analyses[0]
+def test_notebook_fixtures_score_against_ground_truth(notebook_reports: list[FileReport]) -> None:
+    analysis = evaluate({"static": notebook_reports}, TRUTH).analyses[0]
     scores = [f for f in analysis.files if f.file.startswith("notebooks/")]
     assert len(scores) == len(NOTEBOOKS)
     for score in scores:

@@ -3,8 +3,6 @@ in one place, `FileReport.summarize`: every producer's report agrees with it."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from hptlens.analysis import analyze
@@ -15,10 +13,8 @@ from hptlens.llm.source import SourceLines
 from hptlens.llm.validate import Candidate, SeedChecked
 from hptlens.report import Criteria, FileReport, Language
 from hptlens.settings import Settings
-from hptlens.workspace import read_document, scan
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
+from hptlens.workspace import read_document
+from support.paths import FIXTURES
 
 
 def resummarized(report: FileReport, document: Document | None = None) -> FileReport:
@@ -43,14 +39,9 @@ def _global_lines(report: FileReport, document: Document | None) -> list[int]:
     return [starts[f.cell] + f.range.start.line - 1 for f in report.findings if f.cell is not None]
 
 
-@pytest.fixture(scope="module")
-def fixture_reports() -> list[FileReport]:
-    return scan([FIXTURES], Settings(), jobs=1)
-
-
 @pytest.mark.parametrize("language", [Language.PYTHON, Language.NOTEBOOK, Language.CPP, Language.YAML, Language.JSON])
-def test_every_language_summary_is_the_derived_one(fixture_reports: list[FileReport], language: Language) -> None:
-    reports = [r for r in fixture_reports if r.language == language]
+def test_every_language_summary_is_the_derived_one(fixture_scan: list[FileReport], language: Language) -> None:
+    reports = [r for r in fixture_scan if r.language == language]
     assert any(r.tuning_applied for r in reports)
     for report in reports:
         document = None
@@ -59,8 +50,8 @@ def test_every_language_summary_is_the_derived_one(fixture_reports: list[FileRep
         assert resummarized(report, document) == report, report.path
 
 
-def test_linked_reports_summary_is_the_derived_one(fixture_reports: list[FileReport]) -> None:
-    linked = [r for r in fixture_reports if any(f.api == "hydra.config-link" for f in r.findings)]
+def test_linked_reports_summary_is_the_derived_one(fixture_scan: list[FileReport]) -> None:
+    linked = [r for r in fixture_scan if any(f.api == "hydra.config-link" for f in r.findings)]
     assert linked
     for report in linked:
         assert resummarized(report) == report, report.path

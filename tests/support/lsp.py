@@ -1,4 +1,4 @@
-"""Shared helpers for the end-to-end language-server tests (no tests of its own).
+"""Helpers of the end-to-end language-server tests.
 
 The server runs as a real process (`python -m hptlens serve`) and is driven over stdio by
 pytest-lsp's client. A recording client keeps every publishDiagnostics, in order, so tests

@@ -1,0 +1,19 @@
+"""The export command's arguments and where it may write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hptlens.lsp.export import ExportError, ExportRequest, target_path
+
+
+def test_export_target_must_be_inside_the_workspace(tmp_path: Path):
+    roots = [str(tmp_path)]
+    assert target_path(str(tmp_path), ExportRequest(), roots) == tmp_path / "hpt-report.json"
+    assert target_path(str(tmp_path), ExportRequest(format="sarif"), roots) == tmp_path / "hpt-report.sarif.json"
+    with pytest.raises(ExportError, match="outside the workspace"):
+        target_path(str(tmp_path), ExportRequest(path="../x.json"), roots)
+    with pytest.raises(ExportError, match="invalid exportReport argument 'format'"):
+        ExportRequest.parse({"format": "xml"})
