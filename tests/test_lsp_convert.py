@@ -43,10 +43,12 @@ def test_site_markdown_table():
 
 
 def test_llm_findings_are_marked():
-    report = analyze(Document.from_text("a.py", "import optuna\nstudy = optuna.create_study()\n"))
+    # A study opened alone searches nothing: the source optimizes it.
+    source = "import optuna\nstudy = optuna.create_study()\nstudy.optimize(objective, n_trials=10)\n"
+    report = analyze(Document.from_text("a.py", source))
     assert report.findings
     report.findings[0].source = "llm"
-    layout = convert.Layout.single("file:///a.py", "import optuna\nstudy = optuna.create_study()\n")
+    layout = convert.Layout.single("file:///a.py", source)
     (diagnostic, *_) = convert.diagnostics(report, layout)["file:///a.py"]
     assert diagnostic.message.startswith("[LLM] ") and diagnostic.data["source"] == "llm"
     assert diagnostic.severity == lsp.DiagnosticSeverity.Information

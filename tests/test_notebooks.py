@@ -162,7 +162,8 @@ def test_python_that_looks_like_a_magic_is_kept(source: str) -> None:
 
 
 def test_neutralised_cells_parse_and_keep_lines_and_columns() -> None:
-    source = "import optuna\n%time x = 1\nif True:\n    !ls\n    study = optuna.create_study()\n%%not-first"
+    # (a search space: an Optuna study opened alone would search nothing)
+    source = "from hyperopt import hp\n%time x = 1\nif True:\n    !ls\n    space = hp.uniform('lr', 0, 1)\n%%not-first"
     result = neutralize_magics(source)
     ast.parse(result)  # parse only, never executed
     before, after = source.split("\n"), result.split("\n")
@@ -306,7 +307,9 @@ def test_nbformat_v3_is_converted() -> None:
 def test_workspace_reports_a_malformed_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "broken.ipynb").write_text('{"cells": [', encoding="utf-8")
-    (tmp_path / "good.ipynb").write_text(notebook_json(code("import optuna\noptuna.create_study()")), encoding="utf-8")
+    (tmp_path / "good.ipynb").write_text(
+        notebook_json(code("import optuna\noptuna.create_study().optimize(objective)")), encoding="utf-8"
+    )
     assert [display for _, display in discover([Path(".")], Settings())] == ["broken.ipynb", "good.ipynb"]
     reports = {r.path: r for r in scan(["."], Settings())}
     assert codes(reports["broken.ipynb"]) == ["malformed"]

@@ -2,6 +2,7 @@
 
     python bench/realworld/realworld.py build   # cache the pinned files, say which mirrors are missing
     python bench/realworld/realworld.py check   # validate the records (no mirrors needed)
+    python bench/realworld/realworld.py repos   # the repositories to fetch, one `github:OWNER/NAME` a line
     python bench/realworld/realworld.py score   # build, then scan + score (make realworld)
 
 `corpus.jsonl` beside this file holds one record per real public file: the repository, the
@@ -122,6 +123,27 @@ def read_blob(git_dir: Path, commit: str, path: str) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
+def lines_outside(record: dict[str, Any], data: bytes) -> list[object]:
+    """The truth's line references that do not exist in the file (cells count for notebooks)."""
+    text = data.decode("utf-8", "replace")
+    refs = [*record["truth"]["lines_required"], *record["truth"]["lines_acceptable"]]
+    if record["language"] == "notebook":
+        try:
+            cells = json.loads(text).get("cells") or []
+        except ValueError:
+            return refs
+        sizes = [len(("".join(c.get("source") or []) if isinstance(c.get("source"), list)
+                      else str(c.get("source") or "")).split("\n")) for c in cells]
+        bad = []
+        for ref in refs:
+            cell, _, line = str(ref).partition(":")
+            if not (cell.isdigit() and line.isdigit() and int(cell) < len(sizes) and 1 <= int(line) <= sizes[int(cell)]):
+                bad.append(ref)
+        return bad
+    count = len(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return [ref for ref in refs if not (isinstance(ref, int) and 1 <= ref <= count)]
+
+
 def cache_name(record: dict[str, Any]) -> str:
     """The file's path inside the cache: one folder per repository keeps paths unique."""
     return f"{record['repo'].replace('/', '+')}/{record['path']}"
@@ -146,6 +168,10 @@ def build(records: list[dict[str, Any]], mirrors: Path, cache: Path) -> tuple[li
             continue
         if hashlib.sha256(data).hexdigest() != record["sha256"]:
             problems.append(f"{where}: sha256 differs from the record")
+            continue
+        outside = lines_outside(record, data)
+        if outside:
+            problems.append(f"{where}: lines not in the file: {', '.join(map(str, outside[:8]))}")
             continue
         name = cache_name(record)
         (files / name).parent.mkdir(parents=True, exist_ok=True)
@@ -265,7 +291,7 @@ def _outside_work_tree(cache: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("build", "check", "score"))
+    parser.add_argument("command", choices=("build", "check", "repos", "score"))
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="the records (JSON lines)")
     parser.add_argument("--mirrors", type=Path, default=Path(os.environ.get("HPTLENS_MIRRORS", "/work/.mirror")))
     parser.add_argument("--cache", type=Path, default=default_cache())
@@ -275,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         records = load_records(args.corpus)
         problems = check(records)
+        if args.command == "repos":
+            print("\n".join(f"github:{repo}" for repo in sorted({r["repo"] for r in records}, key=str.lower)))
+            return 0
         if problems or args.command == "check":
             print("\n".join(problems) or describe(records))
             return 1 if problems else 0

@@ -65,7 +65,38 @@ def match_call(py: PyFile, call: Node) -> Api | None:
                 return row.api
         elif function.type == "attribute" and _generic_matches(py, row, function):
             return row.api
-    return None
+    return _through_project_module(py, qualified, rows)
+
+
+@cache
+def _library_roots() -> frozenset[str]:
+    return frozenset(api.call.split(".", 1)[0] for api in PYTHON_APIS if not api.call.startswith("."))
+
+
+def _through_project_module(py: PyFile, qualified: str, rows: tuple[_Row, ...] | list[_Row]) -> Api | None:
+    """A library reached through the project's own modules: `from train import wandb` then
+    `wandb.sweep(...)`, or a vendored copy of a library class (`from pb2 import PB2`) in a file
+    that imports that library too."""
+    parts = qualified.split(".")
+    if parts[0] in _library_roots():
+        return None
+    inner = next((i for i, part in enumerate(parts[1:], 1) if part in _library_roots()), None)
+    if inner is not None:
+        respelled = ".".join(parts[inner:])
+        return next((r.api for r in rows if r.pattern is not None and r.pattern.match(respelled)), None)
+    name = parts[-1]
+    if not (name[:1].isupper() and len(name) >= 3):
+        return None  # only class names are distinctive enough: never `run` or `fit`
+    return next(
+        (
+            r.api
+            for r in rows
+            if r.pattern is not None
+            and r.api.kind != FindingKind.SEARCH_SPACE
+            and py.imports_any((r.api.call.split(".", 1)[0],))
+        ),
+        None,
+    )
 
 
 def _generic_matches(py: PyFile, row: _Row, function: Node) -> bool:

@@ -104,6 +104,11 @@ class Api:
     receiver: str | None = None
     ref: bool = False
     """Also matched when passed uncalled as an argument (hyperopt's ``algo=tpe.suggest``)."""
+    alone: bool = True
+    """Whether the call shows a search by itself. False for calls that also make runs of one
+    configuration (`tune.run` with a fixed config, a sweep worker's `wandb.agent`, a study that
+    is opened or given a sampler but never optimized): they count only beside another search
+    signal in the file, or, for Ray, with more than one sample."""
 
 
 # fmt: off
@@ -153,7 +158,8 @@ SMAC_FACADES = {
 }
 
 # Keywords of a search call that name its scheduler or algorithm with a string (FLAML's scheduler="asha").
-SCHEDULER_KEYWORDS = ("scheduler", "search_alg", "sampler", "algo", "method")
+SCHEDULER_KEYWORDS = ("scheduler", "search_alg", "sampler", "algo", "method", "search_optimization",
+                      "sampler_method", "pruner_method")
 # Such strings that name an HPO method driving the search (auto-tuning); others keep the call's criterion.
 AUTO_METHOD_NAMES = frozenset({"asha", "hyperband", "bohb", "pbt", "pb2", "bayes", "bayesopt", "cfo", "blendsearch",
                                "cmaes", "dehb", "smac", "hebo"})
@@ -174,29 +180,29 @@ GENETIC_OPERATORS = r"(crossover|mutat|breed|recombin|reproduc)"
 
 def _optuna() -> list[Api]:
     rows = [
-        Api("Optuna", "optuna.create_study", RUN, method="TPE", budget=("n_trials:trials",)),
+        Api("Optuna", "optuna.create_study", RUN, method="TPE", budget=("n_trials:trials",), alone=False),
         Api("Optuna", "optuna.create_study().optimize", RUN, budget=("n_trials:trials", "timeout:s timeout")),
         Api("Optuna", ".optimize", RUN, requires=("optuna",), receiver=r"study",
             budget=("n_trials:trials", "timeout:s timeout")),
         # load_study alone only reads a finished study; a worker that optimizes it is a search.
         Api("Optuna", "optuna.load_study().optimize", RUN, budget=("n_trials:trials", "timeout:s timeout")),
-        Api("Optuna", "optuna.**.TPESampler", SCHED, method="TPE"),
-        Api("Optuna", "optuna.**.CmaEsSampler", SCHED, AUTO, method="CMA-ES"),
-        Api("Optuna", "optuna.**.RandomSampler", SCHED, method="random search"),
+        Api("Optuna", "optuna.**.TPESampler", SCHED, method="TPE", alone=False),
+        Api("Optuna", "optuna.**.CmaEsSampler", SCHED, AUTO, method="CMA-ES", alone=False),
+        Api("Optuna", "optuna.**.RandomSampler", SCHED, method="random search", alone=False),
         Api("Optuna", "optuna.**.GridSampler", SCHED, method="grid search", space_arg=("search_space", "#0"),
             space_shape=Shape.GRID),
-        Api("Optuna", "optuna.**.NSGAIISampler", SCHED, AUTO, method="NSGA-II"),
-        Api("Optuna", "optuna.**.NSGAIIISampler", SCHED, AUTO, method="NSGA-III"),
-        Api("Optuna", "optuna.**.QMCSampler", SCHED, method="quasi-Monte Carlo"),
-        Api("Optuna", "optuna.**.GPSampler", SCHED, AUTO, method="Bayesian optimisation (GP)"),
-        Api("Optuna", "optuna.**.BruteForceSampler", SCHED, method="brute force"),
-        Api("Optuna", "optuna.**.MedianPruner", SCHED, method="median pruning"),
-        Api("Optuna", "optuna.**.PercentilePruner", SCHED, method="percentile pruning"),
-        Api("Optuna", "optuna.**.HyperbandPruner", SCHED, AUTO, method="Hyperband"),
-        Api("Optuna", "optuna.**.SuccessiveHalvingPruner", SCHED, AUTO, method="successive halving"),
-        Api("Optuna", "optuna.**.ThresholdPruner", SCHED, method="threshold pruning"),
-        Api("Optuna", "optuna.**.PatientPruner", SCHED, method="patient pruning"),
-        Api("Optuna", "optuna.**.WilcoxonPruner", SCHED, method="Wilcoxon pruning"),
+        Api("Optuna", "optuna.**.NSGAIISampler", SCHED, AUTO, method="NSGA-II", alone=False),
+        Api("Optuna", "optuna.**.NSGAIIISampler", SCHED, AUTO, method="NSGA-III", alone=False),
+        Api("Optuna", "optuna.**.QMCSampler", SCHED, method="quasi-Monte Carlo", alone=False),
+        Api("Optuna", "optuna.**.GPSampler", SCHED, AUTO, method="Bayesian optimisation (GP)", alone=False),
+        Api("Optuna", "optuna.**.BruteForceSampler", SCHED, method="brute force", alone=False),
+        Api("Optuna", "optuna.**.MedianPruner", SCHED, method="median pruning", alone=False),
+        Api("Optuna", "optuna.**.PercentilePruner", SCHED, method="percentile pruning", alone=False),
+        Api("Optuna", "optuna.**.HyperbandPruner", SCHED, AUTO, method="Hyperband", alone=False),
+        Api("Optuna", "optuna.**.SuccessiveHalvingPruner", SCHED, AUTO, method="successive halving", alone=False),
+        Api("Optuna", "optuna.**.ThresholdPruner", SCHED, method="threshold pruning", alone=False),
+        Api("Optuna", "optuna.**.PatientPruner", SCHED, method="patient pruning", alone=False),
+        Api("Optuna", "optuna.**.WilcoxonPruner", SCHED, method="Wilcoxon pruning", alone=False),
         Api("Optuna", "optuna.**.FloatDistribution", SPACE, space=spec("float: low, high")),
         Api("Optuna", "optuna.**.IntDistribution", SPACE, space=spec("int: low, high")),
         Api("Optuna", "optuna.**.CategoricalDistribution", SPACE, space=spec("categorical: choices")),
@@ -262,12 +268,12 @@ def _ray() -> list[Api]:
     rows = [Api("Ray Tune", f"ray.tune.{fn}", SPACE, space=spec(text)) for fn, text in _TUNE_SPACES.items()]
     budget = ("num_samples:samples",)
     rows += [
-        Api("Ray Tune", "ray.tune.Tuner", RUN),
-        Api("Ray Tune", "ray.tune.Tuner().fit", RUN),
-        Api("Ray Tune", ".fit", RUN, requires=("ray.tune",), receiver=r"tuner"),
-        Api("Ray Tune", "ray.tune.TuneConfig", SCHED, budget=budget),
-        Api("Ray Tune", "ray.tune.run", RUN, budget=budget),
-        Api("Ray Tune", "ray.tune.run_experiments", RUN),
+        Api("Ray Tune", "ray.tune.Tuner", RUN, alone=False),
+        Api("Ray Tune", "ray.tune.Tuner().fit", RUN, alone=False),
+        Api("Ray Tune", ".fit", RUN, requires=("ray.tune",), receiver=r"tuner", alone=False),
+        Api("Ray Tune", "ray.tune.TuneConfig", SCHED, budget=budget, alone=False),
+        Api("Ray Tune", "ray.tune.run", RUN, budget=budget, alone=False),
+        Api("Ray Tune", "ray.tune.run_experiments", RUN, alone=False),
         Api("Ray Tune", "ray.**.PopulationBasedTraining", SCHED, AUTO, method="PBT",
             space_arg=("hyperparam_mutations",), space_shape=Shape.MUTATIONS),
         Api("Ray Tune", "ray.**.PopulationBasedTrainingReplay", SCHED, AUTO, method="PBT replay"),
@@ -465,7 +471,7 @@ def _others() -> list[Api]:
     wb, dh = "Weights & Biases", "DeepHyper"
     rows = [
         Api(wb, "wandb.sweep", RUN, space_arg=("sweep", "#0"), space_shape=Shape.WANDB),
-        Api(wb, "wandb.agent", RUN, budget=("count:runs",)),
+        Api(wb, "wandb.agent", RUN, budget=("count:runs",), alone=False),
         Api(dh, "deephyper.**.HpProblem().add_hyperparameter", SPACE, space=spec("auto: bounds, name")),
         Api(dh, ".add_hyperparameter", SPACE, space=spec("auto: bounds, name"), requires=("deephyper",),
             receiver=r"problem"),
@@ -506,9 +512,48 @@ def _others() -> list[Api]:
     return rows
 
 
+def _more_searches() -> list[Api]:
+    """Libraries and entry points met in real projects beyond the seeds' list."""
+    ts, hb, nni, zoo, hf = "tune-sklearn", "HpBandSter", "NNI", "rl-zoo", "Hugging Face Trainer"
+    return [
+        Api(ts, "tune_sklearn.TuneSearchCV", RUN, method="random search", space_arg=("param_distributions", "#1"),
+            space_shape=Shape.GRID, budget=("n_trials:trials",)),
+        Api(ts, "tune_sklearn.TuneGridSearchCV", RUN, method="grid search", space_arg=("param_grid", "#1"),
+            space_shape=Shape.GRID),
+        Api(ts, "tune_sklearn.TuneSearchCV().fit", RUN),
+        Api(ts, "tune_sklearn.TuneGridSearchCV().fit", RUN),
+        Api("scikit-learn", "sklearn.**.validation_curve", RUN, method="validation curve"),
+        Api(hb, "hpbandster.**.BOHB", RUN, AUTO, method="BOHB"),
+        Api(hb, "hpbandster.**.HyperBand", RUN, AUTO, method="Hyperband"),
+        Api(hb, "hpbandster.**.H2BO", RUN, AUTO, method="H2BO"),
+        Api(hb, "hpbandster.**.RandomSearch", RUN, method="random search"),
+        Api(hb, ".run", RUN, AUTO, requires=("hpbandster",), receiver=r"bohb|hyperband|optimizer|opt|hb",
+            budget=("n_iterations:iterations",)),
+        Api("ConfigSpace", ".add_hyperparameter", SPACE, requires=("ConfigSpace",)),
+        Api("ConfigSpace", ".add_hyperparameters", SPACE, requires=("ConfigSpace",)),
+        Api("ConfigSpace", ".add_condition", SPACE, requires=("ConfigSpace",)),
+        Api("ConfigSpace", ".add_conditions", SPACE, requires=("ConfigSpace",)),
+        Api("SMAC", "smac.**.Scenario", RUN, AUTO, method="SMAC", alone=False),
+        Api("SMAC", "smac.**.SMAC", RUN, AUTO, method="SMAC"),
+        Api("SMAC", "smac.**.SMAC4HPO", RUN, AUTO, method="SMAC (random forest BO)"),
+        Api("SMAC", "smac.**.SMAC4BB", RUN, AUTO, method="SMAC (GP BO)"),
+        Api("SMAC", "smac.**.SMAC4AC", RUN, AUTO, method="SMAC (algorithm configuration)"),
+        Api("SMAC", "smac.**.SMAC4MF", RUN, AUTO, method="SMAC (Hyperband)"),
+        Api(nni, "nni.experiment.Experiment", RUN, method="NNI experiment", alone=False),
+        Api(nni, "nni.experiment.Experiment().run", RUN),
+        Api(nni, ".run", RUN, requires=("nni",), receiver=r"experiment|exp"),
+        Api(zoo, "rl_zoo3.**.optimize_hyperparameters", RUN, AUTO, method="Optuna (rl-zoo)",
+            budget=("n_trials:trials",)),
+        Api(zoo, "utils.hyperparams_opt.optimize_hyperparameters", RUN, AUTO, method="Optuna (rl-zoo)",
+            budget=("n_trials:trials",)),
+        Api(hf, ".hyperparameter_search", RUN, method="Optuna or Ray Tune", requires=("transformers",),
+            receiver=r"trainer", budget=("n_trials:trials",)),
+    ]
+
+
 PYTHON_APIS: tuple[Api, ...] = tuple(
     _optuna() + _hyperopt() + _ray() + _configspace_and_dehb() + _sklearn_skopt()
-    + _bayesian_and_bandits() + _tuners() + _evolutionary() + _others()
+    + _bayesian_and_bandits() + _tuners() + _evolutionary() + _others() + _more_searches()
 )
 
 def last_name(call: str) -> str:

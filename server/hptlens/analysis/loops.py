@@ -30,6 +30,7 @@ from hptlens.analysis.neutral import (
     child_field,
     enclosing,
     is_hyperparameter,
+    is_not_tuned_argument,
     scalar,
     text,
 )
@@ -52,6 +53,74 @@ _FLOW_QUERY = """
 (assignment left: [(attribute) (subscript)] @key right: (_) @value) @flow
 """
 _GA_CALL_QUERY = "(call function: [(identifier) @name (attribute attribute: (identifier) @name)]) @call"
+
+
+def _tuned_argument(key: str, values: list[Any] | None) -> bool:
+    """A launched run's argument given the loop's values: tuned when named as a hyperparameter,
+    or when it takes several numbers and names nothing that picks the run (seed, env, device)."""
+    if is_not_tuned_argument(key):
+        return False
+    if is_hyperparameter(key):
+        return True
+    numbers = [v for v in values or [] if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return len(numbers) >= 2 and len(numbers) == len(values or [])
+
+
+_LAUNCHES = re.compile(
+    r"subprocess|os\.system|os\.popen|Popen|check_call|check_output|\bsbatch\b|\bsrun\b"
+    r"|\bpython3?\b|\.py\b|\bshlex\b"
+)
+
+
+def _launch_keys(body: Node, names: list[str]) -> dict[str, str]:
+    """Loop variables written into a command line or override (`["--lr", str(lr)]`,
+    f"--lr={lr}", f"lr={lr}"), each with the argument name it is given under."""
+    written = text(body)
+    found: dict[str, str] = {}
+    if not _LAUNCHES.search(written):
+        return found  # `label=f"window={w}"` is a plot label, not a run's argument
+    for name in names:
+        if name not in written:
+            continue
+        variable = re.escape(name)
+        flag = re.search(
+            rf"-{{1,2}}([A-Za-z_][\w.\-]*)(?:\s*=\s*|\s+|['\"]\s*[,+]\s*)"
+            rf"(?:(?:str|repr|float|int)\(\s*)?\{{?\s*{variable}\b",
+            written,
+        )
+        override = flag or re.search(rf"(?<![\w.\-])([A-Za-z_][\w.]*)=\{{\s*{variable}\b", written)
+        if override is not None:
+            found[name] = override.group(1).rsplit(".", 1)[-1].replace("-", "_")
+    return found
+
+
+def _walks_items(iterable: Node) -> bool:
+    function = iterable.child_by_field_name("function") if iterable.type == "call" else None
+    return function is not None and function.type == "attribute" and text(function).endswith(".items")
+
+
+def _takes_from_values(body: Node, names: list[str]) -> bool:
+    """Whether a `for key, values in grid.items()` body uses each entry as a set of values:
+    loops over it, draws from it, or unpacks it into a product or bounds."""
+    if len(names) < 2:
+        return True
+    values = re.escape(names[-1])
+    return bool(
+        re.search(
+            rf"\bin\s+{values}\b|(?:choice|sample|product|shuffle)\s*\(\s*\*?\s*{values}\b"
+            rf"|\*\s*{values}\b|\b{values}\s*\[",
+            text(body),
+        )
+    )
+
+
+def _named_hyperparameter(name: str) -> str | None:
+    """The hyperparameter a collection's name says it holds: `alpha`, `learning_rates` -> learning_rate."""
+    if is_hyperparameter(name):
+        return name
+    return next(
+        (name[: -len(s)] for s in PLURAL_SUFFIXES if name.endswith(s) and is_hyperparameter(name[: -len(s)])), None
+    )
 
 
 def _plural_of_hyperparameter(name: str) -> bool:
@@ -98,6 +167,8 @@ class HandTuning:
             self._inner_level(loop, iterable, names)
             return
         body = loop.child_by_field_name("body") if loop.type == "for_statement" else loop.parent
+        if body is not None and _walks_items(iterable) and not _takes_from_values(body, names):
+            return  # `for key, value in config.items(): print(...)` reads a config, it searches nothing
         flows = self._flows(body, names) if body is not None else set()
         if dims == [(SEARCH_OBJECT, None)]:
             self._add_loop(
@@ -113,9 +184,25 @@ class HandTuning:
                 ),
             )
             return
-        tuned = [(n, v) for n, v in dims if n not in NOT_HYPERPARAMETERS and (is_hyperparameter(n) or n in flows)]
+        launched = _launch_keys(body, names) if body is not None else {}
+        # A value written into a launched run's arguments is named as the run sees it (`--reg_lambda`).
+        tuned = [
+            (launched[n], v) if n in launched and _tuned_argument(launched[n], v) else (n, v)
+            for n, v in dims
+            if (n in launched and _tuned_argument(launched[n], v))
+            or (n not in NOT_HYPERPARAMETERS and (is_hyperparameter(n) or n in flows))
+        ]
+        renamed = {n: launched[n] for n, v in dims if n in launched and _tuned_argument(launched[n], v)}
+        if not tuned and len(dims) == 1 and iterable.type == "identifier" and len(dims[0][1] or []) >= 2:
+            # `for v1 in alpha` / `for x in learning_rates`: the list names what its values are
+            named = _named_hyperparameter(text(iterable))
+            if named:
+                tuned, renamed = [(named, dims[0][1])], {dims[0][0]: named}
         if not tuned:
             return
+        for pending in self._pending:
+            for hp in pending.hyperparameters:
+                hp.name = renamed.get(hp.name, hp.name)
         counts = [len(v) for _, v in tuned if v is not None]
         if counts and max(counts) < 2:
             return  # a single value is a fixed setting, not a search

@@ -71,7 +71,55 @@ HYPERPARAMETER_NAMES: frozenset[str] = frozenset(
     noise_std noise_sigma action_noise sigma ortho_init activation_fn activation use_sde
     sde_sample_freq n_envs num_envs policy_kwargs normalize_advantage n_critics
     max_depth n_estimators min_samples_leaf min_samples_split C kernel
+    step_size stepsize lrate eta learning_rates reg reg_lambda reg_alpha l1 l2 l2_reg l1_reg lambda
+    regularization reg_strength weight_decay_rate dropout_rate drop_rate keep_prob noise_scale
+    polyak_tau target_tau soft_update_tau n_step n_steps_return nstep num_units num_hidden hidden_layers
+    hidden_layer_sizes num_neurons neurons filters num_filters kernel_size embedding_dim emb_dim
+    optimizer optim num_leaves min_child_samples subsample colsample_bytree n_neighbors gamma_svm
+    ent_weight entropy_weight entropy_beta value_loss_coef beta_entropy init_lr base_lr max_lr bs wd mom
     """.split()
+)
+
+# Parts of argument names that say what a run is, not how it learns (`--env-id`, `--num-gpus`):
+# a named argument given several numbers in turn is tuned unless its name has one of these.
+NOT_TUNED_PARTS = frozenset(
+    """seed seeds env envs config cfg file path dir gpu gpus device devices
+cuda rank port node nodes worker workers thread threads procs jobs job id name tag run exp log
+checkpoint ckpt episodes eval render wandb project group output trial trials""".split()
+)
+
+# Affixes around a hyperparameter's name in real code (`lr_i`, `random_gamma`, `lambda_val`, `bs_trial`).
+HYPERPARAMETER_PREFIXES = (
+    "random_",
+    "rand_",
+    "new_",
+    "cur_",
+    "curr_",
+    "current_",
+    "sampled_",
+    "trial_",
+    "candidate_",
+    "test_",
+    "this_",
+    "tmp_",
+    "log_",
+)
+HYPERPARAMETER_SUFFIXES = (
+    "_val",
+    "_value",
+    "_exp",
+    "_log",
+    "_i",
+    "_j",
+    "_k",
+    "_idx",
+    "_candidate",
+    "_trial",
+    "_try",
+    "_cur",
+    "_new",
+    "_sample",
+    "_sampled",
 )
 
 # Names of iterables that hold several values of one hyperparameter (`for lr in lrs`).
@@ -171,7 +219,27 @@ def is_hyperparameter(name: str | None) -> bool:
     if len(name) < 3:
         return False  # short names (`c`, `lr` aside) match only as written: `c` is usually a character
     lowered = name.lower()
-    return lowered in HYPERPARAMETER_NAMES or lowered.rstrip("0123456789_") in HYPERPARAMETER_NAMES
+    if lowered in HYPERPARAMETER_NAMES or lowered.rstrip("0123456789_") in HYPERPARAMETER_NAMES:
+        return True
+    return _unaffixed(lowered) in HYPERPARAMETER_NAMES
+
+
+def is_not_tuned_argument(name: str) -> bool:
+    """`--seed`, `--env-id`, `--num-workers`: arguments that pick a run, not how it learns."""
+    lowered = name.lower().replace("-", "_")
+    return lowered in NOT_HYPERPARAMETERS or bool(set(lowered.split("_")) & NOT_TUNED_PARTS)
+
+
+def _unaffixed(name: str) -> str:
+    """`random_gamma` -> gamma, `lambda_val` -> lambda, `lr_exp` -> lr (one prefix, then one suffix)."""
+    for prefix in HYPERPARAMETER_PREFIXES:
+        if name.startswith(prefix) and len(name) > len(prefix) + 1:
+            name = name[len(prefix) :]
+            break
+    for suffix in HYPERPARAMETER_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name.rstrip("0123456789_")
 
 
 def scalar(value: Any) -> JsonScalar:
