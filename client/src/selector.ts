@@ -1,7 +1,7 @@
 // Which documents the server sees. Pure data so tests can check it without VS Code.
 
 /** Languages the extension handles (document selector and status-bar visibility). */
-export const LANGUAGES: readonly string[] = ['python', 'cpp', 'yaml'];
+export const LANGUAGES: readonly string[] = ['python', 'cpp', 'yaml', 'shellscript'];
 
 /** Notebook type of Jupyter notebooks in VS Code. */
 export const JUPYTER_NOTEBOOK = 'jupyter-notebook';
@@ -21,6 +21,7 @@ export const DOCUMENT_SELECTOR: readonly SelectorEntry[] = [
   { notebook: JUPYTER_NOTEBOOK, language: 'python' },
   { scheme: 'file', language: 'cpp' },
   { scheme: 'file', language: 'yaml' },
+  { scheme: 'file', language: 'shellscript' },
 ];
 
 /** Whether a document of this language and scheme is one the server analyses. */

@@ -27,13 +27,14 @@ test('the status bar reflects the server state', () => {
   assert.match(statusView('starting', 0, 'show').text, /sync~spin/);
 });
 
-test('the selector covers Python files, notebook cells, C++ and YAML', () => {
+test('the selector covers Python files, notebook cells, C++, YAML and shell scripts', () => {
   assert.ok(DOCUMENT_SELECTOR.some((entry) => 'notebook' in entry && entry.notebook === 'jupyter-notebook' && entry.language === 'python'));
-  for (const language of ['python', 'cpp', 'yaml']) {
+  for (const language of ['python', 'cpp', 'yaml', 'shellscript']) {
     assert.ok(DOCUMENT_SELECTOR.some((entry) => 'scheme' in entry && entry.scheme === 'file' && entry.language === language));
   }
   assert.ok(isHandled('python', 'vscode-notebook-cell'));
   assert.ok(isHandled('yaml', 'file'));
+  assert.ok(isHandled('shellscript', 'file'));
   assert.ok(!isHandled('markdown', 'file'));
   assert.ok(!isHandled('python', 'git'));
 });

@@ -30,11 +30,22 @@ _SUFFIXES: dict[str, Language] = {
     ".yaml": Language.YAML,
     ".yml": Language.YAML,
     ".json": Language.JSON,
+    ".sh": Language.SHELL,
+    ".bash": Language.SHELL,
+    ".slurm": Language.SHELL,
+    ".sbatch": Language.SHELL,
+    ".pbs": Language.SHELL,
 }
+_SHEBANG = re.compile(rb"#![ \t]*/\S*/(?:env[ \t]+(?:-\S+[ \t]+)*)?(?:ba|da|k|z)?sh\b")
 
 
-def detect_language(path: str) -> Language:
-    return _SUFFIXES.get(PurePath(path).suffix.lower(), Language.UNKNOWN)
+def detect_language(path: str, head: bytes | None = None) -> Language:
+    """The language of a file by its suffix; a file without one is shell when `head` (its first
+    bytes, if the caller read them) starts with a sh/bash shebang."""
+    language = _SUFFIXES.get(PurePath(path).suffix.lower(), Language.UNKNOWN)
+    if language is Language.UNKNOWN and head is not None and not PurePath(path).suffix and _SHEBANG.match(head):
+        return Language.SHELL
+    return language
 
 
 @dataclass(frozen=True)

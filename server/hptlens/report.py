@@ -62,6 +62,7 @@ class Language(StrEnum):
     CPP = "cpp"
     YAML = "yaml"
     JSON = "json"
+    SHELL = "shell"
     UNKNOWN = "unknown"
 
 
@@ -201,7 +202,7 @@ ErrorCode = Literal[
     "internal-error",
     "llm-error",
 ]
-RefKind = Literal["hydra-main", "hydra-compose", "hydra-defaults", "hyperparams"]
+RefKind = Literal["hydra-main", "hydra-compose", "hydra-defaults", "hyperparams", "sweep-launch"]
 
 
 class FileError(Model):
@@ -221,7 +222,8 @@ class ConfigRef(Model):
     """A config file this file names: what hydra loads, what a hyperparameter-file load reads.
 
     The workspace resolves these after a scan (cross-file links: a `@hydra.main` whose
-    config defines a sweep is reported as tuning at the decorator).
+    config defines a sweep is reported as tuning at the decorator; a shell `wandb sweep FILE`
+    is linked to that sweep config, "sweep-launch").
     """
 
     kind: RefKind

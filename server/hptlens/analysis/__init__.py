@@ -12,6 +12,7 @@ from hptlens.analysis.configs import analyze_config
 from hptlens.analysis.cpp import analyze_cpp
 from hptlens.analysis.neutral import line_count
 from hptlens.analysis.python import analyze_python
+from hptlens.analysis.shell import analyze_shell
 from hptlens.documents import Document, NotebookError, read_notebook
 from hptlens.report import FileError, FileReport, Language
 from hptlens.settings import Settings
@@ -30,6 +31,8 @@ def analyze(document: Document, settings: Settings | None = None) -> FileReport:
             return analyze_config(document, settings)
         if document.language == Language.CPP:
             return analyze_cpp(document, settings)
+        if document.language == Language.SHELL:
+            return analyze_shell(document, settings)
         return FileReport(path=document.path, language=document.language, lines=line_count(document.text))
     except Exception as exc:  # the core must never take a scan or the server down
         log.exception("analysis of %s failed", document.path)

@@ -151,11 +151,14 @@ def _finding(document: Document, py: SourceText, hit: Hit) -> Finding:
 
 def _span(node: Node) -> tuple[tuple[int, int], tuple[int, int]]:
     """A loop is shown by its header, anything else by its whole extent."""
-    if node.type in ("for_statement", "while_statement", "for_range_loop"):  # for_range_loop: C++
+    # for_range_loop: C++; c_style_for_statement and `value` lists: shell
+    if node.type in ("for_statement", "while_statement", "for_range_loop", "c_style_for_statement"):
+        values = node.children_by_field_name("value")
         header_end = (
             node.child_by_field_name("right")
             or node.child_by_field_name("update")
             or node.child_by_field_name("condition")
+            or (values[-1] if values else None)
         )
         if header_end is not None:
             return node.start_point, header_end.end_point

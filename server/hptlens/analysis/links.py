@@ -29,6 +29,7 @@ from hptlens.report import ConfigRef, Criterion, FileReport, Finding, FindingKin
 from hptlens.settings import Settings
 
 HYDRA_ENTRY_KINDS = frozenset({"hydra-main", "hydra-compose"})
+_ENTRY_NAMES = {"hydra-main": "@hydra.main", "hydra-compose": "hydra.compose", "sweep-launch": "wandb sweep"}
 LINK_API = "hydra.config-link"
 
 _HYDRA_MAIN = frozenset({"hydra.main"})
@@ -306,7 +307,7 @@ def config_candidates(ref: ConfigRef, from_path: str) -> list[str]:
     folder = posixpath.dirname(from_path.replace("\\", "/"))
     base = posixpath.join(folder, ref.config_path or ".")
     name = ref.config_name
-    names = [name] if name.endswith((".yaml", ".yml")) else [name + ".yaml", name + ".yml"]
+    names = [name] if name.endswith((".yaml", ".yml", ".json")) else [name + ".yaml", name + ".yml"]
     return [posixpath.normpath(posixpath.join(base, n)) for n in names]
 
 
@@ -371,15 +372,18 @@ def link_configs(reports: list[FileReport], settings: Settings | None = None) ->
     for report in reports:
         links = []
         for ref in report.config_refs:
-            if ref.kind not in HYDRA_ENTRY_KINDS:
+            if ref.kind not in _ENTRY_NAMES:
                 continue
             primary = next(
                 (by_path[k] for c in config_candidates(ref, report.path) if (k := _link_key(c)) in by_path), None
             )
             if primary is None:
                 continue
-            pulled = [by_path[k] for c in defaults_candidates(primary) if (k := _link_key(c)) in by_path]
-            targets = sweep_targets(primary, pulled)
+            if ref.kind == "sweep-launch":  # the launched file is the whole sweep (W&B), no defaults list
+                targets = [primary] if sweeps(primary) else []
+            else:
+                pulled = [by_path[k] for c in defaults_candidates(primary) if (k := _link_key(c)) in by_path]
+                targets = sweep_targets(primary, pulled)
             if targets:
                 links.append((ref, primary, targets))
         linked.append(link_report(report, links) if links else report)
@@ -402,17 +406,18 @@ def _link_finding(
         for hp in finding.hyperparameters:
             names.setdefault(hp.name, hp)
     sweeper = next((f.message for f in sweep if f.api == "hydra/sweeper"), None)
-    what = "@hydra.main" if ref.kind == "hydra-main" else "hydra.compose"
+    what = _ENTRY_NAMES[ref.kind]
     message = f"{what} runs {shown}, which defines a sweep"
     if configs[0] is not primary:
         message = f"{what} runs {shown}, whose defaults pull in a sweep ({posixpath.relpath(configs[0].path, folder)})"
     message += f": {sweeper}" if sweeper else ""
     if names and (sweeper is None or " searches " not in sweeper):
         message += f" ({len(names)} hyperparameter{'s' if len(names) != 1 else ''} in the search space)"
+    library = "Hydra" if ref.kind in HYDRA_ENTRY_KINDS else next((f.library for f in sweep), "Hydra")
     return Finding(
         kind=FindingKind.SWEEP_CONFIG,
         category=Criterion.AUTO_TUNING,
-        library="Hydra",
+        library=library,
         method=" + ".join(methods) or None,
         message=message,
         range=ref.range,

@@ -45,6 +45,8 @@ def ignore_line_edit(source: str, line: int, kind: str, language: str, notebook:
         return None
     if language in ("python", "notebook"):
         new = _python_line(source, line, kind, notebook)
+    elif language == "shell" and lines[line].rstrip().endswith("\\"):
+        return None  # a comment after a line continuation would end the command there
     else:
         new = _marked(lines[line], kind, comment_prefix(language))
     if new is None or new == lines[line]:
@@ -62,7 +64,12 @@ def ignore_file_edit(source: str, kind: str, language: str, notebook: bool = Fal
         found = _FILE_MARKER.search(text)
         if found is not None and text.lstrip().startswith(prefix):
             return _extend_file_marker(lines, row, found, kind)
-    return Edit(start=(0, 0), end=(0, 0), text=f"{prefix} hpt: ignore-file[{kind}]\n")
+    marker = f"{prefix} hpt: ignore-file[{kind}]"
+    if lines[0].startswith("#!"):  # a script's shebang must stay its first line
+        if len(lines) == 1:
+            return Edit(start=(0, len(lines[0])), end=(0, len(lines[0])), text=f"\n{marker}")
+        return Edit(start=(1, 0), end=(1, 0), text=f"{marker}\n")
+    return Edit(start=(0, 0), end=(0, 0), text=f"{marker}\n")
 
 
 # --------------------------------------------------------------------------- comments as text

@@ -38,6 +38,9 @@ LANGUAGE_IDS = {
     "yaml": Language.YAML,
     "json": Language.JSON,
     "jsonc": Language.JSON,
+    "shellscript": Language.SHELL,
+    "sh": Language.SHELL,
+    "bash": Language.SHELL,
 }
 """Editor language ids, for documents whose name has no known suffix (untitled buffers)."""
 

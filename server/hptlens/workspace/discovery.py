@@ -11,14 +11,14 @@ import os
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from pathspec import GitIgnoreSpec
 
 from hptlens.documents import detect_language
 from hptlens.report import ErrorCode, FileReport, Language
 from hptlens.settings import Settings
-from hptlens.workspace.reading import error_report, os_message
+from hptlens.workspace.reading import error_report, file_head, os_message
 
 SKIP_DIRS = frozenset(
     {
@@ -89,7 +89,7 @@ def _discover_root(path: Path, walk: _Walk, exclude: GitIgnoreSpec) -> Iterator[
         root = os.path.abspath(path)
         walk.visited.add(os.path.realpath(root))
         yield from _walk_folder(root, display, walk, exclude)
-    elif _supported(display):
+    elif _supported(display, path):
         yield from _once(path, display, walk)
     else:
         walk.fail(display, "unreadable", _unsupported_message(display))
@@ -101,13 +101,16 @@ def _once(path: Path, display: str, walk: _Walk) -> Iterator[tuple[Path, str]]:
         yield path, display
 
 
-def _supported(name: str) -> bool:
+def _supported(name: str, path: str | Path | None = None) -> bool:
+    """By suffix; a file with none (`sweep`, `launch_grid`) by its shebang, when `path` is given."""
     language = detect_language(name)
+    if language is Language.UNKNOWN and path is not None and not PurePath(name).suffix:
+        language = detect_language(name, file_head(path))
     return language is not Language.UNKNOWN
 
 
 def _unsupported_message(display: str) -> str:
-    return "not a supported file type (supported: Python, Jupyter notebooks, C++, YAML, JSON)"
+    return "not a supported file type (supported: Python, Jupyter notebooks, C++, YAML, JSON, shell scripts)"
 
 
 @dataclass
@@ -143,7 +146,7 @@ def _walk_folder(root: str, display: str, walk: _Walk, exclude: GitIgnoreSpec) -
         if _skipped(path, shown, root, is_dir, frame.layers, exclude):
             continue
         if not is_dir:
-            if _supported(name):
+            if _supported(name, path):
                 yield from _once(Path(path), shown, walk)
             continue
         child = _enter(path, shown, is_link, frame.layers, walk, on_stack)

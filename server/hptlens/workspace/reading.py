@@ -58,10 +58,26 @@ def read_document(path: Path, display: str, settings: Settings) -> tuple[Documen
         return None, [_too_large(len(data), settings)]
     if b"\0" in data[:BINARY_SNIFF_BYTES]:
         return None, [FileError(code="binary", message="binary file (NUL byte in the first 8 KiB)")]
+    if language == Language.UNKNOWN:
+        language = detect_language(display, data[:SHEBANG_BYTES])  # a script named without a suffix
     text, problems = _decode(data)
     if language == Language.NOTEBOOK:
         return _notebook(display, text, problems)
     return Document(path=display, text=text, language=language), problems
+
+
+SHEBANG_BYTES = 128
+
+
+def file_head(path: str | Path) -> bytes | None:
+    """The first bytes of a regular file (never opening a FIFO or a device), or None."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as handle:
+            return handle.read(SHEBANG_BYTES)
+    except OSError:
+        return None
 
 
 def _notebook(display: str, text: str, problems: list[FileError]) -> tuple[Document | None, list[FileError]]:
