@@ -51,7 +51,8 @@ def tuning(source: str) -> bool:
              num_samples=10)
     """,
         "from bayes_opt import BayesianOptimization\n"
-        "BayesianOptimization(f=lambda a, b: -a ** 2 - (b - 1) ** 2, pbounds={'a': (-2, 2), 'b': (-3, 3)}).maximize()\n",
+        "BayesianOptimization(f=lambda a, b: -a ** 2 - (b - 1) ** 2,\n"
+        "                     pbounds={'a': (-2, 2), 'b': (-3, 3)}).maximize()\n",
     ],
 )
 def test_library_calls_that_search_nothing(source: str) -> None:

@@ -77,7 +77,8 @@ def _is_signal(hit: Hit) -> bool:
     api = _rows().get((hit.library, hit.api or ""))
     if api is None or api.alone:
         return True
-    return bool(hit.budget) and hit.budget.endswith(" samples") and hit.budget != "1 samples"
+    budget = hit.budget or ""
+    return budget.endswith(" samples") and budget != "1 samples"
 
 
 # --------------------------------------------------------------------------- objectives
@@ -89,7 +90,7 @@ def _objectives_are_test_functions(py: PyFile, hits: list[Hit]) -> bool:
     named = [p.name for h in hits if h.kind == FindingKind.SEARCH_SPACE for p in h.hyperparameters]
     if named and 2 * sum(is_hyperparameter(n) for n in named) >= len(named):
         return False  # mostly `lr`, `gamma`, ... sampled: a stub standing where training will go
-    objectives = [o for h in hits if h.kind == FindingKind.SEARCH_RUN for o in _objectives(py, h.node)]
+    objectives = [o for h in hits if h.kind == FindingKind.SEARCH_RUN for o in _objectives(py, h.tree_node)]
     # A stub that returns a sampled value as it is (`return lr`) stands where training will go.
     return bool(objectives) and all(_is_pure(py, o, 0, set()) and _computes(py, o) for o in objectives)
 

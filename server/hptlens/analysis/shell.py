@@ -22,7 +22,6 @@ from tree_sitter import Language as TsLanguage
 from tree_sitter import Node, Parser, Query, QueryCursor, Tree
 
 from hptlens.analysis.assembly import assemble, node_position, syntax_errors
-
 from hptlens.analysis.configs import override_space
 from hptlens.analysis.neutral import PLURAL_SUFFIXES, Hit, is_hyperparameter, is_not_tuned_argument
 from hptlens.documents import Document
@@ -186,7 +185,7 @@ def _seq(node: Node) -> list[str]:
         else (numbers[0], 1.0, numbers[1])
         if len(numbers) == 2
         else tuple(numbers)
-    )  # type: ignore[misc]
+    )
     if step == 0 or (last - first) / step < 0 or (last - first) / step >= _MAX_VALUES:
         return []
     count = int(round((last - first) / step, 9)) + 1
@@ -644,11 +643,16 @@ def _descendants(node: Node, node_type: str) -> list[Node]:
 
 def _group(hits: list[Hit]) -> list[list[int]]:
     """One site per outermost searching loop (its value lists with it), and per job array or command."""
-    loops = sorted((h for h in hits if h.kind == FindingKind.HAND_LOOP), key=lambda h: h.node.start_byte)
+    loops = sorted((h for h in hits if h.kind == FindingKind.HAND_LOOP), key=lambda h: h.tree_node.start_byte)
 
     def outermost(node: Node) -> Node:
         return next(
-            (h.node for h in loops if h.node.start_byte <= node.start_byte and node.end_byte <= h.node.end_byte), node
+            (
+                h.tree_node
+                for h in loops
+                if h.tree_node.start_byte <= node.start_byte and node.end_byte <= h.tree_node.end_byte
+            ),
+            node,
         )
 
     def owner(hit: Hit) -> Node:
@@ -656,13 +660,13 @@ def _group(hits: list[Hit]) -> list[list[int]]:
             names = {h.name for h in hit.hyperparameters}
             user = next((h for h in loops if names & {p.name for p in h.hyperparameters}), None)
             if user is not None:
-                return outermost(user.node)
-        return outermost(hit.node)
+                return outermost(user.tree_node)
+        return outermost(hit.tree_node)
 
     groups: dict[int, list[int]] = {}
     for index, hit in enumerate(hits):
         groups.setdefault(owner(hit).id, []).append(index)
-    return sorted(groups.values(), key=lambda group: min(hits[i].node.start_byte for i in group))
+    return sorted(groups.values(), key=lambda group: min(hits[i].tree_node.start_byte for i in group))
 
 
 def analyze_shell(document: Document, settings: Settings) -> FileReport:
