@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field
 
 from hptlens.analysis import analyze
 from hptlens.analysis.pyfile import parse
+from hptlens.analysis.shell import parse as parse_shell
 from hptlens.documents import Document
 from hptlens.report import FileReport
 from hptlens.settings import Settings
@@ -122,13 +123,25 @@ def line_count(text: str) -> int:
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
 
 
-def load_corpus(root: Path, min_lines: int) -> tuple[list[tuple[str, str]], CorpusInfo]:
+SHELL_ROOTS = (
+    Path(__file__).resolve().parent.parent / "fixtures" / "shell",
+    Path("/usr/share"),
+    Path("/usr/lib"),
+    Path("/etc"),
+)
+"""Shell scripts join the corpus from the shell fixtures and, where present, the system's own scripts."""
+
+
+def load_corpus(
+    root: Path, min_lines: int, pattern: str = "*.py", roots: tuple[Path, ...] = ()
+) -> tuple[list[tuple[str, str]], CorpusInfo]:
     """(relative path, text) pairs in sorted path order until `min_lines` are reached.
 
     min_lines <= 0 takes every file. Undecodable files are skipped (and counted): the
     benchmark is about analysis speed, not about decode errors.
     """
-    paths = sorted(p for p in root.rglob("*.py") if p.is_file())
+    found = [p for r in (root, *roots) if r.is_dir() for p in _glob(r, pattern)]
+    paths = sorted(p for p in found if p.is_file())
     files: list[tuple[str, str]] = []
     lines = size = skipped = 0
     for path in paths:
@@ -140,11 +153,18 @@ def load_corpus(root: Path, min_lines: int) -> tuple[list[tuple[str, str]], Corp
         except UnicodeDecodeError:
             skipped += 1
             continue
-        files.append((path.relative_to(root).as_posix(), text))
+        files.append((path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix(), text))
         lines += line_count(text)
         size += len(data)
     info = CorpusInfo(root=str(root), files=len(files), lines=lines, bytes=size, skipped_undecodable=skipped)
     return files, info
+
+
+def _glob(root: Path, pattern: str) -> list[Path]:
+    try:
+        return list(root.rglob(pattern))
+    except OSError:
+        return []
 
 
 # ---- the two passes ---------------------------------------------------------------------
@@ -152,8 +172,8 @@ def load_corpus(root: Path, min_lines: int) -> tuple[list[tuple[str, str]], Corp
 
 def parse_pass(files: list[tuple[str, str]]) -> None:
     # Encoding is included because the analysis has to do it too (it gets a str).
-    for _path, text in files:
-        parse(text.encode("utf-8", "surrogatepass"))
+    for path, text in files:
+        (parse_shell if path.endswith(".sh") else parse)(text.encode("utf-8", "surrogatepass"))
 
 
 def analysis_pass(files: list[tuple[str, str]], settings: Settings) -> list[FileReport]:
@@ -246,7 +266,7 @@ def slowest_files(files: list[tuple[str, str]], settings: Settings, count: int) 
     rows: list[SlowFile] = []
     for path, text in files:
         start = time.perf_counter()
-        parse(text.encode("utf-8", "surrogatepass"))
+        (parse_shell if path.endswith(".sh") else parse)(text.encode("utf-8", "surrogatepass"))
         middle = time.perf_counter()
         analyze(Document.from_text(path, text), settings)
         end = time.perf_counter()
@@ -356,6 +376,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=200_000,
         help="take files in sorted path order until this many lines (0: all files)",
     )
+    ap.add_argument(
+        "--shell-lines",
+        type=int,
+        default=10_000,
+        help="also take shell scripts (the shell fixtures, then the system's) up to this many lines (0: none)",
+    )
     ap.add_argument("--repeat", type=int, default=5, help="timed repeats of each pass (default 5)")
     ap.add_argument("--show-findings", action="store_true", help="list the top findings for review")
     ap.add_argument("--top", type=int, default=20, help="how many findings --show-findings lists")
@@ -375,6 +401,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = Settings()
     files, corpus = load_corpus(args.corpus, args.min_lines)
+    if args.shell_lines:
+        shell, shell_info = load_corpus(Path("/nonexistent"), args.shell_lines, "*.sh", SHELL_ROOTS)
+        files += shell
+        corpus.files += shell_info.files
+        corpus.lines += shell_info.lines
+        corpus.bytes += shell_info.bytes
     if not files:
         print(f"no decodable .py files under {args.corpus}", file=sys.stderr)
         return 0

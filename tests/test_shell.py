@@ -221,3 +221,11 @@ def test_wandb_sweep_is_linked_to_its_config_in_the_scanned_tree(tmp_path) -> No
     assert link.range.start.line == 1 and "sweep_ppo.yaml" in link.message
     assert {h.name for h in link.hyperparameters} == {"lr", "gamma"}
     assert set(launch.hyperparameters) >= {"lr", "gamma"}
+
+
+def test_an_array_built_from_itself_is_read_without_recursing() -> None:
+    # Completion scripts append to an array from its own expansion: found by the scan benchmark.
+    report = run(
+        'COMPREPLY=(${COMPREPLY[@]} a b)\nWORDS=("${COMPREPLY[@]}" c)\nfor w in "${WORDS[@]}"; do echo $w; done\n'
+    )
+    assert report.errors == [] and not report.tuning_applied

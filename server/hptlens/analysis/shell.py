@@ -12,7 +12,7 @@ one; seeds, environments and files are never hyperparameters.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
@@ -103,7 +103,8 @@ class ShellFile:
             if name is None or value is None:
                 continue
             if value.type == "array":  # entries commented out inside (...) are not values
-                words = [w for c in value.named_children if c.type != "comment" for w in _words(self, c)]
+                # Expanded through the lists assigned before this one: `A=(${A[@]} x)` must not recurse.
+                words = [w for c in value.named_children if c.type != "comment" for w in _words(found, c)]
             elif value.type in ("string", "raw_string"):
                 words = _unquote(_text(value)).split()
             else:
@@ -126,12 +127,12 @@ def _statement(node: Node) -> Node:
 _BRACE = re.compile(r"\{([^{}]*)\}")
 
 
-def _words(sh: ShellFile, node: Node) -> list[str]:
+def _words(known: Mapping[str, tuple[Node, list[str]]], node: Node) -> list[str]:
     """The values one `for` item stands for; [] for what cannot be known (globs, `$(ls)`)."""
     written = _text(node)
     if node.type in ("string", "raw_string") and "$" not in written:
         return [_unquote(written)]
-    expanded = _expansion_values(sh, node)
+    expanded = _expansion_values(known, node)
     if expanded is not None:
         return expanded
     if node.type == "command_substitution":
@@ -144,7 +145,7 @@ def _words(sh: ShellFile, node: Node) -> list[str]:
     return [written]
 
 
-def _expansion_values(sh: ShellFile, node: Node) -> list[str] | None:
+def _expansion_values(known_lists: Mapping[str, tuple[Node, list[str]]], node: Node) -> list[str] | None:
     """`$LRS`, `${LRS}`, `"${LRS[@]}"`: the words of a variable that holds several."""
     target = node.named_children[0] if node.type == "string" and node.named_child_count == 1 else node
     if target.type not in ("simple_expansion", "expansion"):
@@ -154,7 +155,7 @@ def _expansion_values(sh: ShellFile, node: Node) -> list[str] | None:
         if _text(inner.child_by_field_name("index")) not in ("@", "*"):
             return None
         inner = inner.child_by_field_name("name")
-    known = sh.values.get(_text(inner))
+    known = known_lists.get(_text(inner))
     return list(known[1]) if known else []
 
 
@@ -355,7 +356,7 @@ class ShellSearches:
             body = loop.child_by_field_name("body")
             if variable is None or body is None or not items:
                 continue
-            words = [w for item in items for w in _words(self.sh, item)]
+            words = [w for item in items for w in _words(self.sh.values, item)]
             if len(words) < 2 or len(words) > _MAX_VALUES:
                 continue
             name = _tuned_name(_text(variable), _uses(self.sh, body, _text(variable)), words)
