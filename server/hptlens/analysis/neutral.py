@@ -135,6 +135,67 @@ NOT_HYPERPARAMETERS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Classic machine-learning hyperparameters (SVMs, kernels, trees and boosting, neighbours,
+# regularisation, network sizes), as C++ libraries and hand-written C++ searches name them. The
+# C++ analysis reads them beside HYPERPARAMETER_NAMES; `C` matches only as written.
+ML_HYPERPARAMETER_NAMES: frozenset[str] = frozenset(
+    """
+    C nu eta degree coef0 epsilon_svr kernel_width kernel_gamma rbf_gamma
+    lambda lambda1 lambda2 lambda_l1 lambda_l2 l1 l2 l1_ratio reg_lambda reg_alpha regularization
+    regularization_weight regularization_param penalty ridge shrinkage
+    max_iterations max_iter n_iter num_iterations max_epochs
+    num_trees n_trees tree_depth max_tree_depth num_leaves max_leaves min_child_weight subsample
+    colsample_bytree min_samples min_leaf_size min_samples_per_leaf num_boost_round num_rounds
+    n_neighbors num_neighbors k_neighbors knn_k num_clusters n_clusters
+    neurons hidden_neurons num_neurons n_neurons neurons_number hidden_layers hidden_layer_size
+    hidden_layer_sizes n_hidden num_hidden hidden_units_number num_filters kernel_size
+    learning_rate_init step_size stepsize
+    """.split()
+)
+
+# Words of a call that trains or scores a model (`train`, `fit`, `cross_validate`, `test_eval_accuracies`,
+# `cv.run`): a loop that sets a hyperparameter is a search only when it also trains or evaluates.
+TRAINING_WORDS: frozenset[str] = frozenset(
+    """
+    train training trainer fit learn learning sgd backprop backpropagate validate validation
+    crossvalidate crossvalidation cross cv kfold evaluate evaluation eval test score accuracy
+    accuracies fitness error errors loss costs rmse mse auc
+    """.split()
+)
+# Receivers whose methods run a model or its validation whatever the method is called (`cv.run(...)`).
+TRAINING_RECEIVERS: frozenset[str] = frozenset(
+    "cv crossvalidation validator evaluator trainer learner tuner strategy experiment".split()
+)
+
+# C++ suffixes of a collection of one hyperparameter's values (`cRange`, `gammaValues`, `lr_vec`),
+# read after PLURAL_SUFFIXES and camelCase normalisation.
+CPP_PLURAL_SUFFIXES = (
+    "_range",
+    "_ranges",
+    "_vals",
+    "_vec",
+    "_vector",
+    "_array",
+    "_set",
+    "_grid",
+    "_list",
+    "_values",
+    "_candidates",
+    "_options",
+    "_choices",
+    "_to_try",
+    "_space",
+)
+
+# Loop variables that C++ code sweeps without tuning anything: resources, repetitions, attempts.
+CPP_NOT_HYPERPARAMETERS: frozenset[str] = NOT_HYPERPARAMETERS | frozenset(
+    """
+    thread threads num_threads n_threads nthreads worker workers num_workers core cores job jobs n_jobs
+    gpu gpus device devices rep reps repeat repeats repetition repetitions iter iters attempt attempts
+    tries retry retries sample_size problem_size size sizes scale
+    """.split()
+)
+
 
 @dataclass(frozen=True)
 class Span:

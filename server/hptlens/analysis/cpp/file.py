@@ -6,11 +6,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
+from typing import Any
 
 import tree_sitter_cpp
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
-from hptlens.analysis.neutral import NOT_HYPERPARAMETERS, PLURAL_SUFFIXES, is_hyperparameter, text
+from hptlens.analysis.neutral import (
+    CPP_NOT_HYPERPARAMETERS,
+    CPP_PLURAL_SUFFIXES,
+    ML_HYPERPARAMETER_NAMES,
+    PLURAL_SUFFIXES,
+    is_hyperparameter,
+    text,
+)
 
 CPP_LANGUAGE = Language(tree_sitter_cpp.language())
 
@@ -23,17 +31,23 @@ _DECL_QUERY = """
 (declaration type: (_) @type
   declarator: [(init_declarator declarator: [(identifier) @name
                                              (array_declarator declarator: (identifier) @name)
-                                             (reference_declarator (identifier) @name)]
+                                             (reference_declarator (identifier) @name)
+                                             (pointer_declarator declarator: (identifier) @name)]
                                  value: (_) @value)
                (identifier) @name
-               (function_declarator declarator: (identifier) @name) @vexing]) @decl
+               (pointer_declarator declarator: (identifier) @name)
+               (function_declarator declarator: (identifier) @name) @vexing
+               (pointer_declarator declarator: (function_declarator declarator: (identifier) @name)) @vexing]) @decl
 (field_declaration type: (_) @type
-  declarator: [(field_identifier) @name (array_declarator declarator: (field_identifier) @name)]
+  declarator: [(field_identifier) @name (array_declarator declarator: (field_identifier) @name)
+               (pointer_declarator declarator: (field_identifier) @name)]
   default_value: (_)? @value) @decl
 (parameter_declaration type: (_) @type
-  declarator: [(identifier) @name (reference_declarator (identifier) @name)]) @decl
+  declarator: [(identifier) @name (reference_declarator (identifier) @name)
+               (pointer_declarator declarator: (identifier) @name)]) @decl
 """
 CALL_QUERY = "(call_expression function: (_) @function) @call"
+_LOOP_QUERY = "[(for_statement) (for_range_loop) (while_statement) (do_statement)] @loop"
 
 FLOW_QUERY = """
 (assignment_expression left: [(identifier) @key (field_expression field: (field_identifier) @key)
@@ -64,16 +78,6 @@ def named_calls_query(names: tuple[str, ...]) -> Query:
     return Query(CPP_LANGUAGE, f"(call_expression function: (identifier) @f (#any-of? @f {quoted})) @call")
 
 
-@lru_cache(maxsize=256)
-def function_calls_query(name: str) -> Query:
-    """Calls of a function or method by its name (`sample(rng)`, `this->sample(rng)`): cached per name."""
-    return Query(
-        CPP_LANGUAGE,
-        f"(call_expression function: [(identifier) (field_expression field: (_))] @f "
-        f'(#match? @f "(^|[.>:]){name}$")) @call',
-    )
-
-
 @dataclass(frozen=True)
 class Decl:
     """A declared name: its statement, type node and initial value (None when it has none)."""
@@ -92,6 +96,8 @@ class CppFile:
         self.source = source
         self.tree = tree
         self.root = tree.root_node
+        self.memo: dict[str, Any] = {}
+        """What detectors derive once per file and share (indexes of calls, training calls)."""
 
     @cached_property
     def lines(self) -> list[str]:
@@ -119,11 +125,15 @@ class CppFile:
         else one outside any function (globals, members)."""
         candidates = self.declarations.get(name, [])
         scope = function_of(at)
-        same = [
-            d for d in candidates if d.statement.start_byte <= at.start_byte and _same(function_of(d.statement), scope)
-        ]
-        if same:
-            return same[-1]
+        while scope is not None:  # a lambda sees what its enclosing functions declared before it
+            same = [
+                d
+                for d in candidates
+                if d.statement.start_byte <= at.start_byte and _same(function_of(d.statement), scope)
+            ]
+            if same:
+                return same[-1]
+            scope = function_of(scope)
         outer = [d for d in candidates if function_of(d.statement) is None]
         before = [d for d in outer if d.statement.start_byte <= at.start_byte]
         found = before or outer
@@ -170,6 +180,33 @@ class CppFile:
             return plain_name(text(head))
         return ""
 
+    def type_of_name(self, name: str, at: Node) -> str:
+        """The declared type of `name` where `at` reads it, as written ('' when unknown)."""
+        decl = self.declared(name, at)
+        return text(decl.type) if decl is not None and decl.type is not None else ""
+
+    @cached_property
+    def calls(self) -> list[tuple[Node, Node]]:
+        """Every call and its function, in source order: one query, read by every detector."""
+        found = [(m["call"][0], m["function"][0]) for _, m in QueryCursor(cpp_query(CALL_QUERY)).matches(self.root)]
+        return sorted(found, key=lambda pair: (pair[0].start_byte, -pair[0].end_byte))
+
+    @cached_property
+    def loops(self) -> list[Node]:
+        """Every loop (for, range-for, while, do), in source order."""
+        found = QueryCursor(cpp_query(_LOOP_QUERY)).captures(self.root).get("loop", [])
+        return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
+
+    def calls_named(self, name: str) -> list[Node]:
+        """Calls of a function or method by its name (`sample(rng)`, `this->sample(rng)`, `ns::sample()`)."""
+        pattern = re.compile(r"(^|[.>:])" + re.escape(name) + r"$")
+        return [
+            call
+            for call, function in self.calls
+            if function.type in ("identifier", "field_expression", "qualified_identifier")
+            and pattern.search(text(function))
+        ]
+
     @cached_property
     def libraries(self) -> set[str]:
         """Root names of included headers and used namespaces: 'dlib', 'mlpack', 'torch'."""
@@ -177,7 +214,9 @@ class CppFile:
         captures = QueryCursor(cpp_query(_INCLUDE_QUERY)).captures(self.root)
         for node in captures.get("path", []):
             path = text(node).strip('<>"')
-            found.add(re.split(r"[/.]", path, maxsplit=1)[0])
+            parts = [p for p in path.split("/") if p not in (".", "..", "")]  # "../../opennn/x.h" -> opennn
+            if parts:
+                found.add(re.split(r"[/.]", "/".join(parts), maxsplit=1)[0])
         for node in captures.get("using", []):
             match = re.search(r"using\s+(?:namespace\s+)?:*(\w+)", text(node))
             if match:
@@ -221,17 +260,52 @@ def normalized(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
+_AFFIXES = re.compile(
+    r"^(init|initial|start|default|base|cur|current|new|trial|candidate|greedy)_|"
+    r"_(number|num|count|value|val|param|parameter)$"
+)
+
+
 def is_cpp_hyperparameter(name: str | None) -> bool:
+    """`learningRate`, `kGamma`, `m_lr`, `setC`, `init_eta`, `neurons_number`: a hyperparameter
+    of RL/ML code or of a classic ML model, as C++ spells it."""
     if not name:
         return False
+    if _written(name) in _CASED:
+        return True
     plain = normalized(name)
-    return plain not in NOT_HYPERPARAMETERS and is_hyperparameter(plain)
+    if plain in CPP_NOT_HYPERPARAMETERS:
+        return False
+    if is_hyperparameter(plain) or plain in ML_HYPERPARAMETER_NAMES:
+        return True
+    bare = _AFFIXES.sub("", plain)
+    return (
+        bare != plain
+        and bare not in CPP_NOT_HYPERPARAMETERS
+        and len(bare) > 1
+        and (is_hyperparameter(bare) or bare in ML_HYPERPARAMETER_NAMES)
+    )
+
+
+_CASED = frozenset(n for n in ML_HYPERPARAMETER_NAMES if len(n) == 1 and n.isupper())
+_PLURALS = sorted(set(PLURAL_SUFFIXES + CPP_PLURAL_SUFFIXES), key=lambda s: (-len(s), s))  # longest first
+
+
+def _written(name: str) -> str:
+    """A name as written, without C++ decoration: `m_C` -> C, `setC` -> C, `kC` -> C."""
+    name = name.strip("_").removeprefix("m_")
+    match = re.match(r"(?:set_?|k)([A-Z]\w*)$", name)
+    return match.group(1) if match else name
 
 
 def singular(name: str) -> str | None:
-    """`kLearningRates` -> learning_rate, `lrs` -> lr: the hyperparameter a plural names."""
+    """`kLearningRates` -> learning_rate, `lrs` -> lr, `cRange` -> C: the hyperparameter a plural names."""
+    written = _written(name)
+    for suffix in ("s", "Range", "Values", "Vals", "List", "Grid", "_range", "_values", "_vals", "_list"):
+        if written.endswith(suffix) and written[: -len(suffix)].upper() in _CASED:
+            return written[: -len(suffix)].upper()
     plain = normalized(name)
-    for suffix in PLURAL_SUFFIXES:
+    for suffix in _PLURALS:
         if plain.endswith(suffix) and is_cpp_hyperparameter(plain[: -len(suffix)]):
             return plain[: -len(suffix)]
     return None

@@ -11,7 +11,6 @@ from tree_sitter import Node, QueryCursor
 
 from hptlens.analysis.catalog import CPP_APIS, MLPACK_TUNER_OPTIMIZERS, Api, Shape
 from hptlens.analysis.cpp.file import (
-    CALL_QUERY,
     FLOW_QUERY,
     CppFile,
     cpp_query,
@@ -64,8 +63,7 @@ class LibrarySearches:
 
     def run(self) -> list[Hit]:
         index = _api_index()
-        for _, match in QueryCursor(cpp_query(CALL_QUERY)).matches(self.cpp.root):
-            call, function = match["call"][0], match["function"][0]
+        for call, function in self.cpp.calls:
             head = function.child_by_field_name("field") if function.type == "field_expression" else function
             name = plain_name(
                 text(head.child_by_field_name("name") if head is not None and head.type == "template_method" else head)

@@ -41,7 +41,7 @@ def bound_name(node: Node) -> str | None:
         if parent.type == "argument_list" and parent.parent is not None:
             function = parent.parent.child_by_field_name("function")
             if function is not None and function.type == "field_expression" and len(positional(parent.parent)) == 1:
-                return _setter(text(function.child_by_field_name("field")))
+                return setter_name(text(function.child_by_field_name("field")))
             if function is None or not _CASTS.search(text(function)):
                 return None
             current = parent.parent  # static_cast<int>(v), float(v)
@@ -52,13 +52,13 @@ def bound_name(node: Node) -> str | None:
     return None
 
 
-def _setter(method: str) -> str:
+def setter_name(method: str) -> str:
     """`set_learning_rate` -> learning_rate, `setGamma` -> gamma, `lr` (a builder method) -> lr."""
     match = re.match(r"set_?([A-Za-z]\w*)$", method)
     if match is None or not (method.startswith("set_") or method[3:4].isupper()):
         return method
     name = match.group(1)
-    return name[:1].lower() + name[1:]
+    return name if name.isupper() else name[:1].lower() + name[1:]  # setC -> C, setGamma -> gamma
 
 
 def distribution(written: str) -> str | None:
