@@ -12,14 +12,12 @@ from tree_sitter import Node, QueryCursor
 
 from hptlens.analysis.catalog import CPP_RANDOM_CALLS
 from hptlens.analysis.cpp.file import (
-    CALL_QUERY,
     FLOW_QUERY,
     MAX_RESOLVE,
     CppFile,
     Decl,
     cpp_query,
     enclosing_loop,
-    function_calls_query,
     function_of,
     is_cpp_hyperparameter,
     named_calls_query,
@@ -29,22 +27,29 @@ from hptlens.analysis.cpp.file import (
     singular,
     target_names,
 )
+from hptlens.analysis.cpp.flow import trains
+from hptlens.analysis.cpp.libraries import descendants
 from hptlens.analysis.cpp.literals import grid_values, is_num, literal
-from hptlens.analysis.cpp.sampling import binding, bound_name, distribution, distribution_space, transformed
-from hptlens.analysis.neutral import NOT_HYPERPARAMETERS, NOT_LITERAL, Hit, child_field, identifiers_in, text
+from hptlens.analysis.cpp.sampling import (
+    binding,
+    bound_name,
+    distribution,
+    distribution_space,
+    setter_name,
+    transformed,
+)
+from hptlens.analysis.neutral import CPP_NOT_HYPERPARAMETERS, NOT_LITERAL, Hit, child_field, identifiers_in, text
 from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 _MAX_SWEEP = 20  # a counter loop with more values than this is a schedule (epsilon decay), not a sweep
 
 # Loops that run inside one training run (their variable, bound or iterable says so): sampling in
 # them is exploration noise, domain randomisation or minibatch drawing, not a random-search trial.
-_TIME_LOOP = re.compile(
+TIME_LOOP = re.compile(
     r"^(ep|t|done|i_episode)$|episode|step|frame|epoch|update|rollout|batch|dim|action|"
     r"horizon|transition|env|state|obs|buffer|memory"
 )
 
-_RANGE_FOR_QUERY = "(for_range_loop declarator: (_) @target right: (_) @iter) @loop"
-_FOR_QUERY = "(for_statement) @loop"
 _SUBSCRIPT_QUERY = """
 (subscript_expression argument: (_) @array indices: (subscript_argument_list . (identifier) @index .)) @sub
 """
@@ -71,9 +76,10 @@ def _root_identifier(node: Node) -> str | None:
     return None
 
 
-def _flows(body: Node, names: list[str]) -> set[str]:
-    """Loop variables handed on as a hyperparameter: `opts.lr = x`, `.lr(x)`, `{.gamma = x}`, `double lr = x`."""
-    wanted, found = set(names), set()
+def _flows(body: Node, names: list[str]) -> dict[str, str]:
+    """Loop variables handed on as a hyperparameter, with the name they are handed on as:
+    `opts.lr = x`, `.lr(x)`, `svm.setC(x)` (-> C), `{.gamma = x}`, `double lr = x`."""
+    wanted, found = set(names), {}
     cursor = QueryCursor(cpp_query(FLOW_QUERY))
     cursor.set_byte_range(body.start_byte, body.end_byte)
     for _, match in cursor.matches(body):
@@ -81,8 +87,15 @@ def _flows(body: Node, names: list[str]) -> set[str]:
         key_name = literal(key) if key.type == "string_literal" else text(key)
         if isinstance(key_name, str) and is_cpp_hyperparameter(key_name):
             root = _root_identifier(value)
-            if root in wanted:
-                found.add(root)
+            if root is not None and root in wanted and root not in found:
+                found[root] = (
+                    setter_name(key_name)
+                    if key.type == "field_identifier"
+                    and key.parent is not None
+                    and key.parent.parent is not None
+                    and key.parent.parent.type == "call_expression"
+                    else key_name
+                )
     return found
 
 
@@ -98,55 +111,168 @@ class HandSearches:
         self.cpp = cpp
         self.hits: list[Hit] = []
         self._loops: dict[int, Hit] = {}
+        self._variables: dict[int, set[str]] = {}
+        """Per accepted loop, the variables it sets (its hyperparameters may be named otherwise)."""
 
     def run(self) -> list[Hit]:
-        for _, match in QueryCursor(cpp_query(_RANGE_FOR_QUERY)).matches(self.cpp.root):
-            self._range_loop(match["loop"][0], match["target"][0], match["iter"][0])
-        for _, match in QueryCursor(cpp_query(_FOR_QUERY)).matches(self.cpp.root):
-            loop = match["loop"][0]
+        ranges: list[tuple[Node, Node, Node]] = []
+        for loop in self.cpp.loops:
+            target, iterable = loop.child_by_field_name("declarator"), loop.child_by_field_name("right")
+            if loop.type == "for_range_loop" and target is not None and iterable is not None:
+                ranges.append((loop, target, iterable))
+        for loop, target, iterable in ranges:
+            self._range_loop(loop, target, iterable)
+        counters = [loop for loop in self.cpp.loops if loop.type == "for_statement"]
+        for loop in counters:
             if not self._counter_sweep(loop):
                 self._indexed_grid(loop)
+        if self._loops:
+            self._sibling_dimensions(ranges, counters)
         self._random_search()
         return self.hits
 
     # -- range-for: `for (double lr : {1e-3, 3e-4})`, `for (auto [lr, bs] : grid)` -----------------
 
-    def _range_loop(self, loop: Node, target: Node, iterable: Node) -> None:
+    def _range_loop(self, loop: Node, target: Node, iterable: Node, sibling: Hit | None = None) -> bool:
+        """A range-for over hyperparameter values. With `sibling` (an accepted grid loop nested with
+        this one), any element name will do when its values reach the same call or the nesting is perfect."""
         names = target_names(target)
-        if not names or all(normalized(n) in NOT_HYPERPARAMETERS for n in names):
-            return
+        if not names or all(normalized(n) in CPP_NOT_HYPERPARAMETERS - _ELEMENT_NAMES for n in names):
+            return False
+        named_by_list = (
+            len(names) == 1
+            and _named_by_list(names[0], iterable)
+            and trains(self.cpp, loop.child_by_field_name("body"), loop)
+        )  # `for (int k : kValues) { knn.train(..., k) }`
+        if sibling is None and not named_by_list and all(normalized(n) in CPP_NOT_HYPERPARAMETERS for n in names):
+            return False
         value, decl = self.cpp.resolve(iterable)
         fields = self.cpp.struct_fields(_element_type(decl.type)) if decl is not None and decl.type else []
         dims = _dimensions(_named_by_fields(literal(value), fields), names)
         if dims is None and literal(value) is NOT_LITERAL:
-            element = singular(text(iterable).rsplit(".", 1)[-1].rsplit(">", 1)[-1])
-            if len(names) == 1 and element and is_cpp_hyperparameter(names[0]):
+            written = text(iterable).rsplit(".", 1)[-1].rsplit(">", 1)[-1]
+            plural_of = singular(written)
+            if len(names) == 1 and plural_of and is_cpp_hyperparameter(names[0]):
                 dims = [(names[0], None)]  # values come from elsewhere (an argument, a file)
+            elif sibling is not None and len(names) == 1 and _is_collection_name(written):
+                dims = [(names[0], None)]
             else:
-                return
+                return False
         if dims is None:
-            return
+            return False
         body = loop.child_by_field_name("body")
         if body is not None and _carried(body, lambda n: n.type == "identifier" and text(n) in names):
-            return
-        flows = _flows(body, [n for n, _ in dims]) if body is not None else set()
-        tuned = [
-            (n, v)
-            for n, v in dims
-            if normalized(n) not in NOT_HYPERPARAMETERS and (is_cpp_hyperparameter(n) or n in flows)
-        ]
+            return False
+        if sibling is not None:
+            tuned = [
+                (n, v)
+                for n, v in dims
+                if normalized(n) not in CPP_NOT_HYPERPARAMETERS - _ELEMENT_NAMES
+                and (
+                    _perfectly_nested(loop, sibling.tree_node)
+                    and normalized(n) not in CPP_NOT_HYPERPARAMETERS
+                    or self._co_flow(loop, sibling, n)
+                )
+            ]
+        else:
+            flows = _flows(body, [n for n, _ in dims]) if body is not None else {}
+            tuned = [
+                (n, v)
+                for n, v in dims
+                if named_by_list
+                or normalized(n) not in CPP_NOT_HYPERPARAMETERS
+                and (is_cpp_hyperparameter(n) or n in flows)
+            ]
+            # `for (double c : cValues) svm.setC(c)`: the hyperparameter is C, as the setter names it
+            tuned = [(flows[n] if n in flows and not is_cpp_hyperparameter(n) else n, v) for n, v in tuned]
         if not tuned:
-            return
+            return False
         listed = literal(value)  # one configuration per element, whatever its shape
         size = f" ({len(listed)} values)" if isinstance(listed, list) else ""
         self._add_loop(loop, f"hand-written grid over {', '.join(n for n, _ in tuned)}{size}", tuned)
-        if decl is not None:
+        self._variables[loop.id] = set(names)
+        if decl is not None and decl.statement.type != "parameter_declaration":
             self._values_definition(decl.statement, tuned)
+        return True
+
+    # -- nested dimensions: the loops around or inside an accepted grid loop -------------------------
+
+    def _sibling_dimensions(self, ranges: list[tuple[Node, Node, Node]], counters: list[Node]) -> None:
+        """`for (alpha : alphas) for (beta : betas) for (k : ks) run(alpha, beta, k)`: once one level
+        is a search, a level nested with it is one more dimension when its values reach the same call
+        (`k`, `eta`) or the loops nest perfectly (`for (alpha...) for (ygamma = 0.95; ...; += 0.01)`)."""
+        for _ in range(3):  # a chain of levels settles in a few rounds
+            grown = False
+            for loop, target, iterable in ranges:
+                sibling = self._nested_with(loop)
+                if sibling is not None and self._range_loop(loop, target, iterable, sibling):
+                    grown = True
+            for loop in counters:
+                sibling = self._nested_with(loop)
+                if sibling is not None and self._sibling_sweep(loop, sibling):
+                    grown = True
+            if not grown:
+                return
+
+    def _nested_with(self, loop: Node) -> Hit | None:
+        """An accepted grid loop this unaccepted loop is nested in, or that is nested in it."""
+        if loop.id in self._loops:
+            return None
+        outer = enclosing_loop(loop)
+        while outer is not None:
+            hit = self._loops.get(outer.id)
+            if hit is not None and hit.method == "grid search":
+                return hit
+            outer = enclosing_loop(outer)
+        for hit in self._loops.values():
+            node = hit.tree_node
+            if (
+                hit.method == "grid search"
+                and loop.start_byte < node.start_byte
+                and node.end_byte <= loop.end_byte
+                and function_of(node) == function_of(loop)
+            ):
+                return hit
+        return None
+
+    def _sibling_sweep(self, loop: Node, sibling: Hit) -> bool:
+        counter = counter_of(loop)
+        if counter is None or normalized(counter) in CPP_NOT_HYPERPARAMETERS or TIME_LOOP.search(normalized(counter)):
+            return False
+        values = _sweep_values(self.cpp, loop, counter)
+        if values is None or not 2 <= len(values) <= _MAX_SWEEP:
+            return False
+        fractional = any(isinstance(v, float) for v in values)
+        if not (fractional and _perfectly_nested(loop, sibling.tree_node) or self._co_flow(loop, sibling, counter)):
+            return False
+        self._add_loop(loop, f"hand-written sweep over {counter} ({len(values)} values)", [(counter, values)])
+        return True
+
+    def _co_flow(self, loop: Node, sibling: Hit, name: str) -> bool:
+        """The loop variable `name` and a variable of the accepted `sibling` loop are handed to one call."""
+        node = sibling.tree_node
+        tuned = {h.name for h in sibling.hyperparameters} | self._variables.get(node.id, set())
+        inner = loop if node.start_byte <= loop.start_byte and loop.end_byte <= node.end_byte else node
+        body = inner.child_by_field_name("body")
+        if body is None:
+            return False
+        calls = [
+            call.child_by_field_name("arguments")
+            for call, _ in self.cpp.calls
+            if body.start_byte <= call.start_byte and call.end_byte <= body.end_byte
+        ]
+        for arguments in [*calls, *descendants(body, "initializer_list")]:
+            if arguments is None:
+                continue
+            used = identifiers_in(arguments)
+            if name in used and used & tuned:
+                return True
+        return False
 
     # -- index loops: `for (int i = 0; i < 3; ++i) { double lr = lrs[i]; ... }` -----------------------
 
     def _indexed_grid(self, loop: Node) -> None:
-        counter = _counter(loop)
+        counter = counter_of(loop)
         body = loop.child_by_field_name("body")
         if counter is None or body is None or is_cpp_hyperparameter(counter):
             return  # a hyperparameter-named counter is a sweep (see _counter_sweep)
@@ -183,14 +309,32 @@ class HandSearches:
     # -- counter sweeps: `for (double lr = 1e-4; lr <= 1e-2; lr *= 10)` --------------------------------
 
     def _counter_sweep(self, loop: Node) -> bool:
-        counter = _counter(loop)
-        if counter is None or not is_cpp_hyperparameter(counter):
+        """A counter over a few literal steps, named as a hyperparameter (`for (lr = 1e-4; ...; lr *= 10)`),
+        or named otherwise when it steps by a factor, is handed as such to a call or constructor and the
+        loop trains (`for (rate = 0.01; rate < 1; rate *= 3) { Booster b(rate); b.fit(data); }`)."""
+        counter = counter_of(loop)
+        if counter is None or normalized(counter) in CPP_NOT_HYPERPARAMETERS:
+            return False
+        named = is_cpp_hyperparameter(counter)
+        if not named and (
+            TIME_LOOP.search(normalized(counter)) or not _multiplies(loop) or not self._handed_on(loop, counter)
+        ):
             return False
         values = _sweep_values(self.cpp, loop, counter)
         if values is None or not 2 <= len(values) <= _MAX_SWEEP:
             return False  # hundreds of steps: a decay schedule inside one run
         self._add_loop(loop, f"hand-written sweep over {counter} ({len(values)} values)", [(counter, values)])
         return True
+
+    def _handed_on(self, loop: Node, counter: str) -> bool:
+        """The counter is an argument of its own to a call or constructor in a loop that trains."""
+        body = loop.child_by_field_name("body")
+        if body is None or not trains(self.cpp, body, loop):
+            return False
+        for node in [*descendants(body, "argument_list"), *descendants(body, "initializer_list")]:
+            if any(c.type == "identifier" and text(c) == counter for c in node.named_children):
+                return True
+        return False
 
     # -- random search ------------------------------------------------------------------------
 
@@ -253,8 +397,7 @@ class HandSearches:
                 decl = self.cpp.declared(text(match["f"][0]), call)
                 if decl is not None and decl.type is not None and distribution(text(decl.type)):
                     found.append((call, distribution_space(text(decl.type), decl.value), decl.statement))
-        for _, match in QueryCursor(cpp_query(CALL_QUERY)).matches(self.cpp.root):
-            call, function = match["call"][0], match["function"][0]
+        for call, function in self.cpp.calls:
             if function.type in ("call_expression", "compound_literal_expression"):
                 head = function.child_by_field_name("function") or function.child_by_field_name("type")
                 kind = distribution(text(head))
@@ -276,15 +419,10 @@ class HandSearches:
             name = plain_name(text(inner)).rsplit("::", 1)[-1] if inner is not None else ""
             if not name or function is None or function.type != "function_definition":
                 return None
-            loop = next((found for call in self._calls_named(name) if (found := enclosing_loop(call))), None)
-        if loop is None or any(_TIME_LOOP.search(normalized(n)) for n in _loop_names(loop)):
+            loop = next((found for call in self.cpp.calls_named(name) if (found := enclosing_loop(call))), None)
+        if loop is None or any(TIME_LOOP.search(normalized(n)) for n in loop_names(loop)):
             return None
         return loop
-
-    def _calls_named(self, name: str) -> list[Node]:
-        if not re.fullmatch(r"\w+", name):
-            return []
-        return [m["call"][0] for _, m in QueryCursor(function_calls_query(name)).matches(self.cpp.root)]
 
     # -- shared ---------------------------------------------------------------------------------
 
@@ -363,7 +501,7 @@ def _dimensions(value: Any, names: list[str]) -> list[tuple[str, list[Any] | Non
     return None
 
 
-def _counter(loop: Node) -> str | None:
+def counter_of(loop: Node) -> str | None:
     """The variable a classic for loop declares or assigns in its initializer."""
     initializer = loop.child_by_field_name("initializer")
     if initializer is None:
@@ -382,14 +520,14 @@ def _counter(loop: Node) -> str | None:
     return None
 
 
-def _loop_names(loop: Node) -> list[str]:
+def loop_names(loop: Node) -> list[str]:
     """Names a loop iterates or tests: its variable(s) and the words of its bound or iterable."""
     if loop.type == "for_range_loop":
         target, iterable = loop.child_by_field_name("declarator"), loop.child_by_field_name("right")
         return (target_names(target) if target is not None else []) + (
             sorted(identifiers_in(iterable)) if iterable is not None else []
         )
-    counter = _counter(loop) if loop.type == "for_statement" else None
+    counter = counter_of(loop) if loop.type == "for_statement" else None
     condition = loop.child_by_field_name("condition")
     return ([counter] if counter else []) + (sorted(identifiers_in(condition)) if condition is not None else [])
 
@@ -407,6 +545,50 @@ def _element_name(array: str, subscripts: list[Node]) -> str | None:
 def _is_one_of(ids: frozenset[int], node: Node) -> bool:
     """Whether `node` is one of these reads (by node id): bound now, not when the loop ends."""
     return node.type == "subscript_expression" and node.id in ids
+
+
+# Element names that say nothing by themselves (`for (double k : ks)`): a nested level may still be a
+# dimension when its values reach the same call as the level beside it.
+_ELEMENT_NAMES = frozenset({"i", "j", "k", "n", "it", "x"})
+
+
+def _multiplies(loop: Node) -> bool:
+    """The loop's update scales its counter (`x *= 3`, `x /= 2`, `x = x * 10`): a log-spaced sweep."""
+    update = loop.child_by_field_name("update")
+    written = re.sub(r"\s+", "", text(update))
+    return bool(re.search(r"[*/]=|=\w+[*/]", written))
+
+
+def _named_by_list(name: str, iterable: Node) -> bool:
+    """`k` over `kValues`, `ks`, `K_LIST`: the list is named as the values of this very variable."""
+    written = text(iterable)
+    if not re.fullmatch(r"[A-Za-z_]\w*", written) or len(name) > 3:
+        return False
+    plain = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", written.strip("_")).lower()  # kValues -> k_values
+    wanted = name.lower()
+    return plain == wanted + "s" or any(plain == wanted + suffix for suffix in _LIST_SUFFIXES)
+
+
+_LIST_SUFFIXES = ("_values", "_vals", "_list", "_grid", "_range", "_candidates", "_options", "_to_try")
+
+
+def _is_collection_name(written: str) -> bool:
+    """`ks`, `ETA`, `betas`, `c_values`: a name that can hold several values (not a call or an index)."""
+    return bool(re.fullmatch(r"[A-Za-z_]\w*", written)) and normalized(written) not in CPP_NOT_HYPERPARAMETERS
+
+
+def _perfectly_nested(a: Node, b: Node) -> bool:
+    """One loop is the only statement of the other's body (a grid written level by level)."""
+    for outer, inner in ((a, b), (b, a)):
+        body = outer.child_by_field_name("body")
+        if body is None:
+            continue
+        statements = (
+            [c for c in body.named_children if c.type != "comment"] if body.type == "compound_statement" else [body]
+        )
+        if len(statements) == 1 and statements[0].id == inner.id:
+            return True
+    return False
 
 
 def _carried(body: Node, is_element: Callable[[Node], bool]) -> bool:
@@ -433,7 +615,7 @@ def _carried(body: Node, is_element: Callable[[Node], bool]) -> bool:
 def _owning_counter_loop(node: Node, counter: str) -> Node | None:
     """The innermost enclosing for loop that declares `counter` (inner loops may reuse `i`)."""
     loop = enclosing_loop(node)
-    while loop is not None and not (loop.type == "for_statement" and _counter(loop) == counter):
+    while loop is not None and not (loop.type == "for_statement" and counter_of(loop) == counter):
         loop = enclosing_loop(loop)
     return loop
 
