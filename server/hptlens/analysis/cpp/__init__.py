@@ -9,14 +9,22 @@ checks them):
   declared apart), index loops reading such an array with the loop counter
   (`double lrs[] = {...}; ... lrs[i]`), counter sweeps (`for (lr = 1e-4; lr <= 1e-2; lr *= 10)`);
 - hand-written random search: a `<random>` distribution (or `rand()`) sampled into a
-  hyperparameter-named variable inside a trial loop.
+  hyperparameter-named variable inside a trial loop;
+- searches found by dataflow: loops that set a hyperparameter (a field, a setter, a reference
+  parameter its callers name, a random draw), train or score with it and act on the result; calls of
+  searches written elsewhere (value lists, candidate configurations, parameter structs);
+- model selection in ML libraries: OpenCV `trainAuto`/`ParamGrid`, Shark optimizers stepped on
+  model-selection objectives, Shogun `ModelSelectionParameters` trees, OpenNN growing neurons;
+- genetic algorithms whose genes are decoded into hyperparameters of a model that is trained.
 The vocabulary (hyperparameter names, loop variables that are never tuned) is Python's, shared
 through catalog.py and `is_hyperparameter`; C++ spellings (`kLearningRate`, `batchSize`, `lr_`)
 are normalised first. Findings are assembled into a report by the language-neutral
 `assemble` of assembly.py, with `// hpt: ignore` comments.
 
 Modules: file (the parsed file, names, tree helpers), literals, libraries (catalog rows),
-hands (hand-written grids and sweeps), sampling (random search), report (sites, entry point).
+hands (hand-written grids and sweeps), sampling (random search), flow (calls and settings indexed by
+byte range, training calls), applied (dataflow searches and search calls), selection (library model
+selection), genetic (GAs over hyperparameters), report (sites, entry point).
 """
 
 from hptlens.analysis.cpp.file import CppFile, is_cpp_hyperparameter, normalized, parse

@@ -9,6 +9,7 @@ from tree_sitter import Node, QueryCursor
 from hptlens.analysis.assembly import assemble, syntax_errors
 from hptlens.analysis.cpp.applied import AppliedSearches
 from hptlens.analysis.cpp.file import CppFile, cpp_query, parse
+from hptlens.analysis.cpp.genetic import GeneticSearches
 from hptlens.analysis.cpp.hands import HandSearches
 from hptlens.analysis.cpp.libraries import LibrarySearches
 from hptlens.analysis.cpp.selection import LibrarySelections
@@ -105,7 +106,7 @@ def analyze_cpp(document: Document, settings: Settings) -> FileReport:
     report = FileReport(path=document.path, language=document.language, lines=len(cpp.lines) if source else 0)
     report.errors += syntax_errors(cpp, document)
     hits = LibrarySearches(cpp).run() + HandSearches(cpp).run()
-    hits += LibrarySelections(cpp).run()
+    hits += LibrarySelections(cpp).run() + GeneticSearches(cpp).run()
     hits += AppliedSearches(cpp, hits).run()
     if assemble(report, document, cpp, hits, settings, lambda kept: group_cpp_hits(cpp, kept), _SUPPRESS):
         report.rl_context = cpp_context(cpp)
