@@ -395,3 +395,17 @@ def test_resources_and_repetitions_are_not_swept_hyperparameters() -> None:
 }
 """)
     assert not report.tuning_applied
+
+
+def test_shogun_objects_made_by_factories_and_declarations() -> None:
+    report = run("""#include <shogun/modelselection/GridSearchModelSelection.h>
+void select(Some<CCrossValidation> cross) {
+  auto c1 = some<CModelSelectionParameters>("C1");
+  c1->build_values(-1.0, 1.0, R_EXP);
+  CModelSelectionParameters width("width");
+  width.build_values(1.0, 4.0, R_LINEAR, 1.0);
+  auto search = some<CGridSearchModelSelection>(cross, c1);
+  auto best = search->select_model(false);
+}
+""")
+    assert report.hyperparameters == ["C1", "width"] and spanned(report) == [3, 4, 5, 6, 7, 8]

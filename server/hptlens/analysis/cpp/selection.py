@@ -75,6 +75,7 @@ _METHODS = sorted(
     | {m for choices in OPENCV_SVM_CHOICES.values() for m in choices[:1]}
 )
 _METHOD_SET = frozenset(_METHODS)
+_FACTORY = re.compile(r"^(std::)?(some|make_shared|make_unique|make_ref|create)$")
 _MENTIONS = (b"opencv", b"cv::", b"CvSVM", b"shark", b"Shark", b"shogun", b"Shogun", b"opennn", b"OpenNN")
 _NEW_QUERY = "(new_expression type: (_) @type arguments: (argument_list)? @arguments) @new"
 
@@ -427,19 +428,11 @@ class LibrarySelections:
 
     def _shogun(self, calls: dict[str, list[tuple[Node, Node, list[Node]]]]) -> None:
         nodes: dict[str, tuple[Node, str]] = {}  # variable -> (statement, parameter name)
-        for _, match in QueryCursor(_query(_NEW_QUERY)).matches(self.cpp.root):
-            made = match["new"][0]
-            type_name = _last(text(match["type"][0]))
-            statement = statement_of(made)
-            if type_name in SHOGUN_PARAMETER_NODES:
-                arguments = match["arguments"][0] if "arguments" in match else None
-                named_first = (
-                    arguments.named_children[0] if arguments is not None and arguments.named_child_count else None
-                )
+        for type_name, arguments, statement, target in self._constructions():
+            if type_name in SHOGUN_PARAMETER_NODES and target:
+                named_first = arguments[0] if arguments else None
                 first = literal(named_first) if named_first is not None else None
-                target = _assigned_name(made)
-                if target:
-                    nodes[target] = (statement, first if isinstance(first, str) else target)
+                nodes[target] = (statement, first if isinstance(first, str) else target)
             elif type_name in SHOGUN_SELECTIONS:
                 method, category = SHOGUN_SELECTIONS[type_name]
                 self._hit(
@@ -451,24 +444,6 @@ class LibrarySelections:
                     method,
                     api=f"shogun::{type_name}",
                 )
-        for decls in self.cpp.declarations.values():  # `ModelSelectionParameters root("C");` without new
-            for decl in decls:
-                if (
-                    decl.type is not None
-                    and _last(text(decl.type)) in SHOGUN_SELECTIONS
-                    and decl.statement.type == "declaration"
-                    and decl.name not in nodes
-                ):
-                    method, category = SHOGUN_SELECTIONS[_last(text(decl.type))]
-                    if decl.value is not None or "(" in text(decl.statement):
-                        self._hit(
-                            FindingKind.SEARCH_RUN,
-                            category,
-                            SHOGUN,
-                            decl.statement,
-                            f"search: {_last(text(decl.type))}",
-                            method,
-                        )
         dimensions: list[Hyperparameter] = []
         for method_name in sorted(SHOGUN_VALUE_METHODS):
             for call, receiver, args in calls.get(method_name, []):
@@ -523,6 +498,38 @@ class LibrarySelections:
             for hit in self.hits:
                 if hit.library == SHOGUN.library and hit.kind == FindingKind.SEARCH_RUN and not hit.hyperparameters:
                     hit.hyperparameters = list(dimensions)
+
+    def _constructions(self) -> list[tuple[str, list[Node], Node, str | None]]:
+        """Objects made in the file: (type, constructor arguments, statement, variable it is stored in),
+        whether by `new T(...)`, a factory (`some<T>(...)`, `std::make_shared<T>(...)`) or a declaration
+        (`T node("C1");`)."""
+        made: list[tuple[str, list[Node], Node, str | None]] = []
+        for _, match in QueryCursor(_query(_NEW_QUERY)).matches(self.cpp.root):
+            arguments = match["arguments"][0] if "arguments" in match else None
+            made.append(
+                (
+                    _last(text(match["type"][0])),
+                    list(arguments.named_children) if arguments else [],
+                    statement_of(match["new"][0]),
+                    _assigned_name(match["new"][0]),
+                )
+            )
+        for call, function in self.cpp.calls:
+            if function.type == "template_function" and _FACTORY.search(text(function.child_by_field_name("name"))):
+                template = function.child_by_field_name("arguments")
+                kinds = [c for c in template.named_children] if template is not None else []
+                if kinds:
+                    made.append((_last(text(kinds[0])), positional(call), statement_of(call), _assigned_name(call)))
+        for decls in self.cpp.declarations.values():
+            for decl in decls:
+                if (
+                    decl.type is not None
+                    and decl.statement.type == "declaration"
+                    and decl.value is not None
+                    and decl.value.type == "argument_list"
+                ):
+                    made.append((_last(text(decl.type)), list(decl.value.named_children), decl.statement, decl.name))
+        return made
 
     # -- OpenNN -----------------------------------------------------------------------------------
 
