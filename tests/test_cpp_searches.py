@@ -409,3 +409,33 @@ void select(Some<CCrossValidation> cross) {
 }
 """)
     assert report.hyperparameters == ["C1", "width"] and spanned(report) == [3, 4, 5, 6, 7, 8]
+
+
+def test_a_variable_over_its_own_numeric_list_handed_to_a_model_is_a_grid() -> None:
+    report = run("""int main() {
+  const std::vector<double> rates = {0.01, 0.05, 0.2};
+  for (double rate : rates) {
+    Booster booster(rate, 200);
+    booster.fit(train);
+  }
+  const std::vector<std::string> images = {"a.png", "b.png"};
+  for (const auto& image : images) {
+    net.train(load(image));
+  }
+}
+""")
+    assert report.hyperparameters == ["rate"] and spanned(report) == [2, 3]
+
+
+def test_a_value_computed_from_the_counter_and_handed_to_a_constructor() -> None:
+    report = run("""int main() {
+  double best = 0;
+  for (int i = 0; i < 5; ++i) {
+    const double learning_rate = 1e-4 * std::pow(10.0, i);
+    Trainer trainer(learning_rate, 5);
+    const double accuracy = trainer.train(net, data);
+    if (accuracy > best) best = accuracy;
+  }
+}
+""")
+    assert report.hyperparameters == ["learning_rate"] and spanned(report) == [3, 4]

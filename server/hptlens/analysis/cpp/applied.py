@@ -376,7 +376,7 @@ class AppliedSearches:
                 and not re.match(r"set(_|[A-Z])", last_name(function))
             ):
                 return True  # svm.setC(c); svm.train(data)
-        return False
+        return not training and bool(_constructed_with(body) & wanted)  # `Trainer trainer(lr, 5);`
 
     def _results(self, body: Node, loop: Node, targets: list[_Target]) -> set[str]:
         """Variables holding what a call handed the value returned (`score = -search(pos, -alpha)`):
@@ -741,6 +741,28 @@ def _direct_arguments(call: Node) -> set[str]:
         elif node.type in ("identifier", "field_expression"):
             root = root_of(node)
             names.update([root] if root else [])
+    return names
+
+
+def _constructed_with(body: Node) -> set[str]:
+    """Variables handed as arguments of their own to objects declared in `body` (`Trainer t(lr, 5);`,
+    and `Knn knn(k);`, which the grammar reads as a function declaration)."""
+    names: set[str] = set()
+    for declarator in descendants(body, "init_declarator"):
+        value = declarator.child_by_field_name("value")
+        if value is not None and value.type in ("argument_list", "initializer_list"):
+            names.update(text(c) for c in value.named_children if c.type == "identifier")
+    for params in descendants(body, "parameter_list"):
+        if (
+            params.parent is not None
+            and params.parent.type == "function_declarator"
+            and function_of(params) is not None
+        ):
+            names.update(
+                text(c.child_by_field_name("type"))
+                for c in params.named_children
+                if c.type == "parameter_declaration" and c.child_by_field_name("declarator") is None
+            )
     return names
 
 

@@ -141,9 +141,10 @@ class HandSearches:
             return False
         named_by_list = (
             len(names) == 1
+            and normalized(names[0]) not in CPP_NOT_HYPERPARAMETERS - _ELEMENT_NAMES
             and _named_by_list(names[0], iterable)
-            and trains(self.cpp, loop.child_by_field_name("body"), loop)
-        )  # `for (int k : kValues) { knn.train(..., k) }`
+            and self._handed_on(loop, names[0])
+        )  # `for (int k : kValues) { Knn knn(k); knn.fit(data); }`, `for (double rate : rates) ...`
         if sibling is None and not named_by_list and all(normalized(n) in CPP_NOT_HYPERPARAMETERS for n in names):
             return False
         value, decl = self.cpp.resolve(iterable)
@@ -160,6 +161,8 @@ class HandSearches:
                 return False
         if dims is None:
             return False
+        if named_by_list and not all(is_num(v) for _, values in dims for v in values or []):
+            named_by_list = False  # a list of file names or labels handed on is data, not settings
         body = loop.child_by_field_name("body")
         if body is not None and _carried(body, lambda n: n.type == "identifier" and text(n) in names):
             return False
@@ -333,6 +336,14 @@ class HandSearches:
             return False
         for node in [*descendants(body, "argument_list"), *descendants(body, "initializer_list")]:
             if any(c.type == "identifier" and text(c) == counter for c in node.named_children):
+                return True
+        for node in descendants(body, "parameter_list"):  # `Knn knn(k);` read as a function declaration
+            if any(
+                c.type == "parameter_declaration"
+                and c.child_by_field_name("declarator") is None
+                and text(c.child_by_field_name("type")) == counter
+                for c in node.named_children
+            ):
                 return True
         return False
 
@@ -560,9 +571,10 @@ def _multiplies(loop: Node) -> bool:
 
 
 def _named_by_list(name: str, iterable: Node) -> bool:
-    """`k` over `kValues`, `ks`, `K_LIST`: the list is named as the values of this very variable."""
+    """`k` over `kValues`, `ks`, `K_LIST`, `rate` over `rates`: the list is named as the values of this
+    very variable."""
     written = text(iterable)
-    if not re.fullmatch(r"[A-Za-z_]\w*", written) or len(name) > 3:
+    if not re.fullmatch(r"[A-Za-z_]\w*", written):
         return False
     plain = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", written.strip("_")).lower()  # kValues -> k_values
     wanted = name.lower()
