@@ -315,3 +315,10 @@ def test_saved_reports_in_both_layouts_score_alike(truth_dir: Path) -> None:
     both = evaluate({"ours": ours, "legacy": legacy}, truth_dir)
     for analysis in both.analyses:
         assert analysis.totals.model_dump() == direct.analyses[0].totals.model_dump()
+
+
+def test_a_hand_written_search_agrees_with_the_library_none(tmp_path: Path) -> None:
+    # LABELING.md writes `none` for hand-written search; reports list no library for it.
+    write_truth(tmp_path, "a.py", tuning_applied=True, libraries=["none"], lines_required=[3])
+    report = tuned("a.py", finding(3), libraries=[])
+    assert by_file(evaluate({"x": [report]}, tmp_path))["a.py"].libraries_agree

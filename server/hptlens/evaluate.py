@@ -247,8 +247,15 @@ def _reported_hyperparameters(report: FileReport | None) -> set[str]:
     return {_name_key(n) for n in names}
 
 
+_NO_LIBRARY = frozenset({"none", "hand-written"})
+"""How a hand-written search's library is written: LABELING.md says `none`, reports leave it out."""
+
+
 def _same_names(left: list[str], right: list[str]) -> bool:
-    return {n.strip().casefold() for n in left} == {n.strip().casefold() for n in right}
+    def names(values: list[str]) -> set[str]:
+        return {n.strip().casefold() for n in values} - _NO_LIBRARY
+
+    return names(left) == names(right)
 
 
 def score_file(name: str, truth: GroundTruth, path: Path, report: FileReport | None) -> FileScore:
