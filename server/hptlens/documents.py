@@ -39,6 +39,24 @@ _SUFFIXES: dict[str, Language] = {
 _SHEBANG = re.compile(rb"#![ \t]*/\S*/(?:env[ \t]+(?:-\S+[ \t]+)*)?(?:ba|da|k|z)?sh\b")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_surrogates(text: str) -> tuple[str, int, int]:
+    """(text with each surrogate code point replaced by U+FFFD, how many, 1-based line of the first).
+
+    U+FFFD takes one code point, one UTF-16 unit and three UTF-8 bytes, as a surrogate does
+    (encoded with surrogatepass), so every position in every unit stays where it was.
+    """
+    if text.isascii():
+        return text, 0, 0
+    first = _SURROGATE.search(text)
+    if first is None:
+        return text, 0, 0
+    cleaned, count = _SURROGATE.subn("\ufffd", text)
+    return cleaned, count, text.count("\n", 0, first.start()) + 1
+
+
 def detect_language(path: str, head: bytes | None = None) -> Language:
     """The language of a file by its suffix; a file without one is shell when `head` (its first
     bytes, if the caller read them) starts with a sh/bash shebang."""
@@ -68,8 +86,24 @@ class Document:
     cells: list[CellSpan] = field(default_factory=list)
     """Empty for plain files; for notebooks, the code cells in order."""
     warnings: list[FileError] = field(default_factory=list)
-    """Problems met while building the document (a notebook cell without source); the
-    analysis reports them in the file's `errors`, they never stop it."""
+    """Problems met while building the document (a notebook cell without source, a lone
+    surrogate); the analysis reports them in the file's `errors`, they never stop it."""
+
+    def __post_init__(self) -> None:
+        # Native code (tree-sitter) must only ever see valid UTF-8: a lone surrogate, which a
+        # JSON escape or an editor buffer can carry, is not encodable and has crashed it.
+        self.text, count, first = replace_surrogates(self.text)
+        if count:
+            cell, line = self.cell_of(first)
+            self.warnings.append(
+                FileError(
+                    code="decode-error",
+                    line=line,
+                    cell=cell,
+                    message=f"{count} lone surrogate code point(s) (not valid Unicode) replaced by U+FFFD; "
+                    "positions are unchanged",
+                )
+            )
 
     @classmethod
     def from_text(cls, path: str, text: str, language: Language | None = None) -> Document:
@@ -150,7 +184,7 @@ def read_notebook(path: str, raw: str) -> Document:
             )
         cells.append((index, kind, source or ""))
     document = notebook_document(path, cells)
-    document.warnings = warnings
+    document.warnings = [*warnings, *document.warnings]
     return document
 
 
@@ -173,6 +207,8 @@ def _check_notebook_json(raw: str) -> None:
         data = json.loads(raw)
     except ValueError as exc:
         raise NotebookError(f"malformed notebook: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise NotebookError("malformed notebook: JSON nested too deeply to read") from None
     if not isinstance(data, dict):
         got = _JSON_TYPES.get(type(data), "a value")
         raise NotebookError(f"malformed notebook: expected a JSON object, got {got}")

@@ -199,6 +199,7 @@ ErrorCode = Literal[
     "unreadable",
     "symlink-loop",
     "malformed",
+    "too-deep",
     "internal-error",
     "llm-error",
 ]

@@ -21,7 +21,13 @@ log = logging.getLogger(__name__)
 
 
 def analyze(document: Document, settings: Settings | None = None) -> FileReport:
-    settings = settings or Settings()
+    report = _analyze(document, settings or Settings())
+    if document.warnings:
+        report.errors = [*document.warnings, *report.errors]
+    return report
+
+
+def _analyze(document: Document, settings: Settings) -> FileReport:
     try:
         if document.language == Language.PYTHON:
             return analyze_python(document, settings)
@@ -49,16 +55,16 @@ def _analyze_notebook(document: Document, settings: Settings) -> FileReport:
     A notebook document with text but no cells holds the raw .ipynb JSON (say, from
     `Document.from_text`): it is read as a notebook first.
     """
-    if not document.cells and document.text.strip():
-        try:
-            document = read_notebook(document.path, document.text)
-        except NotebookError as exc:
-            return FileReport(
-                path=document.path, language=Language.NOTEBOOK, errors=[FileError(code="malformed", message=str(exc))]
-            )
-    report = analyze_python(document, settings)
-    if document.warnings:
-        report.errors = [*document.warnings, *report.errors]
+    if document.cells or not document.text.strip():
+        return analyze_python(document, settings)
+    try:
+        cells = read_notebook(document.path, document.text)
+    except NotebookError as exc:
+        return FileReport(
+            path=document.path, language=Language.NOTEBOOK, errors=[FileError(code="malformed", message=str(exc))]
+        )
+    report = analyze_python(cells, settings)
+    report.errors = [*cells.warnings, *report.errors]  # `analyze` adds the outer document's only
     return report
 
 

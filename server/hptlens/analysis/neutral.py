@@ -303,7 +303,17 @@ def _unaffixed(name: str) -> str:
     return name.rstrip("0123456789_")
 
 
+MAX_INT_BITS = 4000
+"""Integers beyond this (about 1,200 digits) are not computed on: str() of them can fail."""
+
+
+_JSON_INT = 2**63
+"""Larger integers are reported as text: JSON readers and SARIF tools take 64-bit numbers."""
+
+
 def scalar(value: Any) -> JsonScalar:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _JSON_INT:
+        return int_text(value)
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -311,7 +321,28 @@ def scalar(value: Any) -> JsonScalar:
     return str(value)
 
 
+def int_text(value: int) -> str:
+    """An integer as text, whatever its size (str() refuses past 4,300 digits)."""
+    if value.bit_length() <= MAX_INT_BITS:
+        return str(value)
+    return f"{'-' if value < 0 else ''}<integer of about {int(value.bit_length() * 0.30103)} digits>"
+
+
 def number(value: Any) -> float | None:
+    """A finite float, or None: for non-numbers, and for values no float holds (10 ** 400)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        result = float(value)
+    except OverflowError:
+        return None
+    return result if math.isfinite(result) else None
+
+
+def power(base: float, exponent: float) -> float | None:
+    """base ** exponent as a finite float, or None when it has none (0 ** -1, 10.0 ** 400)."""
+    try:
+        result = float(base) ** float(exponent)
+    except (ArithmeticError, ValueError):
+        return None
+    return result if isinstance(result, float) and math.isfinite(result) else None

@@ -64,8 +64,58 @@ def _program_query() -> Query:
     )
 
 
+MAX_INDENT_LEVELS = 480
+"""tree-sitter-python's scanner keeps its indentation stack in a fixed 1 KiB state buffer
+and overruns it (a segfault) at about 510 nested blocks; deeper files are not parsed."""
+_DEEP_LINE = re.compile(rb"^[ \t\f]{%d,}\S" % (MAX_INDENT_LEVELS // 8), re.MULTILINE)
+"""A line indented this far (tabs count 8) could sit that deep: only then are levels counted."""
+
+
+class TooDeep(ValueError):
+    """A source the native parser cannot take safely; the message says why."""
+
+
 def parse(source: bytes) -> Tree:
+    """The syntax tree; TooDeep for sources past the parser's known native limits."""
+    if _DEEP_LINE.search(source):
+        levels = indent_levels(source)
+        if levels >= MAX_INDENT_LEVELS:
+            raise TooDeep(
+                f"{levels} nested indentation levels, more than the {MAX_INDENT_LEVELS} "
+                "tree-sitter-python parses safely; not analysed"
+            )
     return Parser(PY_LANGUAGE).parse(source)
+
+
+def indent_levels(source: bytes) -> int:
+    """The deepest indentation stack the scanner could build, measured as it measures (tab 8,
+    form feed 0); brackets, strings and comments are not skipped, so this is an upper bound."""
+    stack = [0]
+    deepest = 0
+    for line in source.splitlines():
+        width = _indent_width(line)
+        if width is None:
+            continue
+        while width < stack[-1]:
+            stack.pop()
+        if width > stack[-1]:
+            stack.append(width)
+            deepest = max(deepest, len(stack) - 1)
+    return deepest
+
+
+def _indent_width(line: bytes) -> int | None:
+    width = 0
+    for byte in line:
+        if byte == 0x20:
+            width += 1
+        elif byte == 0x09:
+            width += 8
+        elif byte == 0x0C:
+            width = 0
+        else:
+            return width
+    return None  # blank
 
 
 class PyFile:

@@ -8,17 +8,22 @@ from hptlens.analysis.context import rl_context
 from hptlens.analysis.evidence import searches_with_evidence
 from hptlens.analysis.links import config_load_hits, config_references, hyperparams_loads
 from hptlens.analysis.loops import detect_hand_tuning
-from hptlens.analysis.pyfile import PyFile, parse
+from hptlens.analysis.pyfile import PyFile, TooDeep, parse
 from hptlens.analysis.sites import group_hits
 from hptlens.analysis.tables import detect_tables
 from hptlens.documents import Document
-from hptlens.report import FileReport
+from hptlens.report import FileError, FileReport
 from hptlens.settings import Settings
 
 
 def analyze_python(document: Document, settings: Settings) -> FileReport:
-    source = document.text.encode("utf-8", "surrogatepass")
-    tree = parse(source)
+    source = document.text.encode("utf-8")  # valid UTF-8: Document replaced any surrogate
+    try:
+        tree = parse(source)
+    except TooDeep as exc:
+        return FileReport(
+            path=document.path, language=document.language, errors=[FileError(code="too-deep", message=str(exc))]
+        )
     py = PyFile(source, tree)
     report = FileReport(path=document.path, language=document.language, lines=len(py.lines) if source else 0)
     report.errors += syntax_errors(py, document)

@@ -15,7 +15,7 @@ from typing import Any
 from tree_sitter import Node
 
 from hptlens.analysis.catalog import KEYWORD_ROLES, Shape, SpaceSpec
-from hptlens.analysis.neutral import NOT_LITERAL, number, scalar, text
+from hptlens.analysis.neutral import MAX_INT_BITS, NOT_LITERAL, number, scalar, text
 from hptlens.report import JsonScalar, SearchSpace, SpaceType
 
 _LITERAL_TYPES = frozenset(
@@ -64,6 +64,13 @@ def _arithmetic(node: Node, depth: int) -> Any:
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right)):
         return NOT_LITERAL
     op = text(node.child_by_field_name("operator"))
+    value = _operate(op, left, right)
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        return NOT_LITERAL  # kept as its source text by the callers
+    return value
+
+
+def _operate(op: str, left: float, right: float) -> Any:
     try:
         if op == "**":
             # Bounded so that `10 ** 10 ** 10` in analysed code cannot hang the analysis.

@@ -9,7 +9,7 @@ from typing import Any
 
 from tree_sitter import Node
 
-from hptlens.analysis.neutral import child_field, is_hyperparameter, number, scalar, text
+from hptlens.analysis.neutral import child_field, is_hyperparameter, number, power, scalar, text
 from hptlens.analysis.pyfile import PyFile, name_from_context, target_name
 from hptlens.analysis.spaces import call_arguments, choice_items, literal
 from hptlens.report import SearchSpace, SpaceType
@@ -106,6 +106,6 @@ def sampled_space(py: PyFile, call: Node) -> SearchSpace:
     if exponent and parent is not None:
         base = number(literal(parent.child_by_field_name("left")))
         if base is not None and low is not None and high is not None:
-            low, high = base**low, base**high
+            low, high = power(base, low), power(base, high)
     kind = SpaceType.INT if short in ("randint", "integers", "randrange") else SpaceType.FLOAT
     return SearchSpace(type=kind, low=low, high=high, log=exponent, distribution=qualified)

@@ -71,9 +71,12 @@ class SourceLines:
     def _root(self) -> Node | None:
         if self.language not in _PYTHON_LIKE:
             return None
-        from hptlens.analysis.pyfile import parse
+        from hptlens.analysis.pyfile import TooDeep, parse
 
-        return parse(self.document.text.encode("utf-8", "surrogatepass")).root_node
+        try:
+            return parse(self.document.text.encode("utf-8")).root_node
+        except TooDeep:
+            return None
 
     # ---- code or not ------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ chose UTF-8 or UTF-32). A notebook's findings carry their cell and in-cell lines
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -338,7 +339,9 @@ def _grid_points(space: SearchSpace | None) -> str:
     if stepped and space.low is not None and space.high is not None and not space.log:
         step = space.step or 1
         if step > 0 and space.high >= space.low:
-            return str(int((space.high - space.low) / step + 1e-9) + 1)
+            count = (space.high - space.low) / step + 1e-9
+            # range(5, 30, 5e-324): no count an int can take, and none a reader needs
+            return f"{int(count) + 1}" if math.isfinite(count) and count < 1e15 else "–"
     return "–"
 
 
