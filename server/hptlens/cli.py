@@ -18,7 +18,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from hptlens import __version__
 from hptlens.report import FileReport, Report, build_report, report_json, report_schema
+from hptlens.safetext import printable
 from hptlens.settings import Settings, load_settings
 from hptlens.truth import TruthError, truth_schema
 from hptlens.workspace import scan
@@ -205,7 +206,7 @@ class _BriefHandler(logging.Handler):
             self.handleError(record)
 
     def _text(self, record: logging.LogRecord) -> str:
-        text = f"hptlens: {record.levelname.lower()}: {record.getMessage()}"
+        text = f"hptlens: {record.levelname.lower()}: {printable(record.getMessage())}"
         error = record.exc_info[1] if record.exc_info else None
         if error is None:
             return text
@@ -239,17 +240,47 @@ def main(argv: list[str] | None = None) -> int:
         print("hptlens: error: a command is required (scan, eval, schema or serve)", file=sys.stderr)
         return 2
     install_log_handler(verbose=getattr(args, "verbose", False))
+    _tolerant_streams()
     try:
         return int(args.handler(args))
     except UsageError as exc:
-        print(f"hptlens: error: {exc}", file=sys.stderr)
+        print(f"hptlens: error: {printable(str(exc))}", file=sys.stderr)
         return 2
+    except OutputError as exc:
+        _silence_stdout()
+        print(f"hptlens: error: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `hptlens scan . | head`: the reader left, nothing to report
         _silence_stdout()
         return 1
     except KeyboardInterrupt:
         print("hptlens: interrupted", file=sys.stderr)
         return 130
+
+
+class OutputError(Exception):
+    """Standard output cannot take the report (a full disk, a closed device): exit status 1."""
+
+
+def _tolerant_streams() -> None:
+    # A terminal or pipe that is not UTF-8 gets escapes instead of a UnicodeEncodeError (in
+    # JSON, `\\uXXXX` escapes are still valid JSON).
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+
+
+def _to_stdout(write: Callable[[TextIO], None]) -> None:
+    """Write to stdout and flush, so that a full disk is an OutputError here, not a traceback at exit."""
+    try:
+        write(sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
 def _silence_stdout() -> None:
@@ -275,7 +306,7 @@ def _run_scan(args: argparse.Namespace) -> int:
         files = _run_llm(files, settings, [args.llm])[args.llm].reports
     report = build_report(files)
     if output is None:
-        _write_report(report, args.format, args.verbose, sys.stdout)
+        _to_stdout(lambda stream: _write_report(report, args.format, args.verbose, stream))
         return 0
     try:
         with open(output, "w", encoding="utf-8", newline="\n") as handle:
@@ -305,7 +336,7 @@ def _require_writable(output: Path) -> None:
 def _settings(args: argparse.Namespace, start: Path) -> Settings:
     settings, warnings = load_settings(start)
     for warning in warnings:
-        print(f"hptlens: warning: {warning}", file=sys.stderr)
+        print(f"hptlens: warning: {printable(warning)}", file=sys.stderr)
     updates: dict[str, Any] = {}
     if args.exclude:
         updates["exclude"] = [*settings.exclude, *args.exclude]
@@ -414,9 +445,9 @@ def _print_evaluation(analyses: dict[str, list[FileReport]], truth_dir: Path, fm
     except EvaluationError as exc:  # e.g. one file reported twice
         raise UsageError(f"cannot evaluate: {exc}") from exc
     if fmt == "json":
-        sys.stdout.write(evaluation.model_dump_json(indent=2) + "\n")
+        _to_stdout(lambda stream: stream.write(evaluation.model_dump_json(indent=2) + "\n"))
     else:
-        render_text(evaluation, _console(sys.stdout))
+        _to_stdout(lambda stream: render_text(evaluation, _console(stream)))
     return 0
 
 
@@ -488,7 +519,7 @@ def _run_llm(files: list[FileReport], settings: Settings, modes: list[str]) -> d
     from hptlens.llm import LlmSetupError, run_llm
 
     try:
-        return run_llm(files, settings, modes, lambda line: print(f"hptlens: {line}", file=sys.stderr))
+        return run_llm(files, settings, modes, lambda line: print(f"hptlens: {printable(line)}", file=sys.stderr))
     except LlmSetupError as exc:
         raise UsageError(f"LLM analysis: {exc} (a local server needs no key: --llm-base-url URL)") from exc
 
@@ -520,5 +551,5 @@ def _run_schema(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write schemas to {folder}: {exc.strerror or exc}") from exc
         print(f"hptlens: wrote {folder / REPORT_SCHEMA_FILE} and {folder / TRUTH_SCHEMA_FILE}", file=sys.stderr)
         return 0
-    sys.stdout.write(_dumps(truth_schema() if args.truth else report_schema()))
+    _to_stdout(lambda stream: stream.write(_dumps(truth_schema() if args.truth else report_schema())))
     return 0

@@ -13,6 +13,9 @@ from enum import Enum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticSerializationError
+
+from hptlens.safetext import valid_unicode
 
 SCHEMA_VERSION = "1.0"
 HAND_WRITTEN = "hand-written"
@@ -322,10 +325,40 @@ def summarize(files: list[FileReport]) -> Summary:
     return summary
 
 
+def unicode_safe(file: FileReport) -> FileReport:
+    """The report with every string encodable as UTF-8, so that every format can write it.
+
+    Surrogates (a file name that is not UTF-8, a JSON escape in an analysed config) are
+    replaced (see `safetext.valid_unicode`) and a `decode-error` entry says so.
+    """
+    try:
+        file.model_dump_json()
+        return file
+    except PydanticSerializationError:
+        pass
+    fixed = FileReport.model_validate(_valid_strings(file.model_dump()))
+    if fixed.path != file.path:
+        message = "the file name is not valid UTF-8: its undecodable bytes are shown as \\xNN"
+    else:
+        message = "names or text in the file hold lone surrogates (not valid Unicode): shown as U+FFFD"
+    fixed.errors.append(FileError(code="decode-error", message=message))
+    return fixed
+
+
+def _valid_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return valid_unicode(value)
+    if isinstance(value, dict):
+        return {_valid_strings(k): _valid_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid_strings(v) for v in value]
+    return value
+
+
 def build_report(files: list[FileReport]) -> Report:
     from hptlens import __version__
 
-    ordered = sorted(files, key=lambda f: f.path)
+    ordered = sorted((unicode_safe(f) for f in files), key=lambda f: f.path)
     return Report(tool=Tool(version=__version__), files=ordered, summary=summarize(ordered))
 
 

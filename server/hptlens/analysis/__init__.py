@@ -14,7 +14,8 @@ from hptlens.analysis.neutral import line_count
 from hptlens.analysis.python import analyze_python
 from hptlens.analysis.shell import analyze_shell
 from hptlens.documents import Document, NotebookError, read_notebook
-from hptlens.report import FileError, FileReport, Language
+from hptlens.report import FileError, FileReport, Language, unicode_safe
+from hptlens.safetext import has_surrogates
 from hptlens.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,9 @@ def analyze(document: Document, settings: Settings | None = None) -> FileReport:
     report = _analyze(document, settings or Settings())
     if document.warnings:
         report.errors = [*document.warnings, *report.errors]
+    if document.language in (Language.YAML, Language.JSON) or has_surrogates(document.path):
+        # Config parsers turn escapes ("\ud800") into surrogates; a path may carry undecodable bytes.
+        report = unicode_safe(report)
     return report
 
 

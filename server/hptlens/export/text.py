@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hptlens.report import FileReport, Finding, Report
+from hptlens.safetext import printable
 
 PATH_WIDTH = 48
 """Paths up to this many characters stay whole when they take at most 2/5 of the console."""
@@ -83,6 +84,11 @@ def _add_path_column(table: Table, files: list[FileReport], width: int) -> None:
     table.add_column("File", overflow="fold", no_wrap=keep_whole)
 
 
+def _cell(value: str, style: str = "") -> Text:
+    # Paths and messages come from the analysed files: no raw control characters on a terminal.
+    return Text(printable(value), style=style)
+
+
 def _files_table(files: list[FileReport], width: int) -> Table:
     table = Table(title="Hyperparameter tuning", title_justify="left")
     _add_path_column(table, files, width)
@@ -90,12 +96,12 @@ def _files_table(files: list[FileReport], width: int) -> Table:
         table.add_column(name, overflow="fold")
     for report in files:
         table.add_row(
-            Text(report.path),
-            Text(", ".join(report.libraries) or "-"),
-            Text(_methods(report)),
-            Text(", ".join(report.criteria.names()) or "-"),
-            Text(", ".join(report.hyperparameters) or "-"),
-            Text(_file_lines(report)),
+            _cell(report.path),
+            _cell(", ".join(report.libraries) or "-"),
+            _cell(_methods(report)),
+            _cell(", ".join(report.criteria.names()) or "-"),
+            _cell(", ".join(report.hyperparameters) or "-"),
+            _cell(_file_lines(report)),
         )
     return table
 
@@ -118,14 +124,14 @@ def _findings_table(files: list[FileReport], width: int) -> Table:
     for report in files:
         for finding in sorted(report.findings, key=_finding_key):
             table.add_row(
-                Text(report.path),
-                Text(_position(finding)),
-                Text(_kind(finding)),
-                Text(finding.library),
-                Text(finding.method or "-"),
-                Text(_hyperparameters(finding)),
-                Text(finding.source),  # static, llm or both: which findings the LLM review added
-                Text(finding.message),
+                _cell(report.path),
+                _cell(_position(finding)),
+                _cell(_kind(finding)),
+                _cell(finding.library),
+                _cell(finding.method or "-"),
+                _cell(_hyperparameters(finding)),
+                _cell(finding.source),  # static, llm or both: which findings the LLM review added
+                _cell(finding.message),
             )
     return table
 
@@ -140,10 +146,10 @@ def _errors_table(files: list[FileReport], width: int) -> Table:
             where = [] if error.cell is None else [f"cell {error.cell}"]
             where += [] if error.line is None else [f"line {error.line}"]
             table.add_row(
-                Text(report.path),
-                Text(error.code, style="red"),
-                Text(", ".join(where) or "-"),
-                Text(error.message),
+                _cell(report.path),
+                _cell(error.code, style="red"),
+                _cell(", ".join(where) or "-"),
+                _cell(error.message),
             )
     return table
 
