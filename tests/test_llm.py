@@ -462,10 +462,11 @@ def test_seed_answer_becomes_a_report_and_no_tuning_drops_lines() -> None:
 
 def test_cache_key_depends_on_model_and_request(tmp_path: Path) -> None:
     request = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
-    key = request_key("m", request)
-    assert key == request_key("m", json.loads(json.dumps(request)))
-    assert key != request_key("other", request)
-    assert key != request_key("m", {**request, "messages": [{"role": "user", "content": "y"}]})
+    key = request_key("m", request, "http://a/v1")
+    assert key == request_key("m", json.loads(json.dumps(request)), "http://a/v1/")
+    assert key != request_key("other", request, "http://a/v1")
+    assert key != request_key("m", {**request, "messages": [{"role": "user", "content": "y"}]}, "http://a/v1")
+    assert key != request_key("m", request, "http://b/v1")  # another endpoint never gets this answer
     cache = AnswerCache(tmp_path)
     assert cache.get(key) is None
     cache.put(key, CachedAnswer(model="m", prompt_version="1", content="{}", prompt_tokens=3))

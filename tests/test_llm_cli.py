@@ -171,18 +171,28 @@ def test_scan_sends_nothing_without_the_flag(
 
 
 def test_pyproject_llm_settings_apply_when_switched_on(
-    capsys: pytest.CaptureFixture[str], project: Path, openai_server: FakeOpenAI
+    capsys: pytest.CaptureFixture[str],
+    project: Path,
+    openai_server: FakeOpenAI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The project tunes how (parts, cache); only the user's config says where and to which model."""
+    user = tmp_path / "user-config.toml"
+    user.write_text(f'[llm]\nbase-url = "{openai_server.url}"\nmodel = "from-user-config"\n', encoding="utf-8")
+    monkeypatch.setenv("HPTLENS_CONFIG", str(user))
     (project / "pyproject.toml").write_text(
-        f'[tool.hptlens.llm]\nbase-url = "{openai_server.url}"\nmodel = "from-pyproject"\nmax-file-tokens = 150\n'
+        '[tool.hptlens.llm]\nbase-url = "http://127.0.0.1:9/v1"\nmodel = "from-pyproject"\nmax-file-tokens = 150\n'
         "cache = false\n",
         encoding="utf-8",
     )
     openai_server.responder = reviewer
     code, _, err = run(capsys, "scan", "src/tune.py", "--llm", "review")
     assert code == 0, err
-    assert openai_server.count() == 1 and openai_server.requests[0].body["model"] == "from-pyproject"
-    assert "model from-pyproject" in err and "(no cache)" in err
+    assert openai_server.count() == 1 and openai_server.requests[0].body["model"] == "from-user-config"
+    assert "model from-user-config" in err and "(no cache)" in err
+    assert "llm.base-url ignored: the endpoint, model and key variable come only from your own settings" in err
+    assert "llm.model ignored" in err
 
 
 def test_scan_without_a_key_is_a_usage_error(

@@ -315,7 +315,7 @@ def test_a_hang_past_the_timeout_is_a_warning(openai_server: FakeOpenAI) -> None
     assert 0.3 <= elapsed < 0.95  # the client gave up; the server was still sleeping
     assert result.failed and openai_server.count() == 1  # a timeout is not retried
     assert result.warnings == [
-        "tune.py: LLM review failed: no answer within 0.3 s (timeout-seconds); the static result is kept"
+        "tune.py: LLM review failed: no complete answer within 0.3 s (timeout-seconds); the static result is kept"
     ]
 
 

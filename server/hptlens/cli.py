@@ -16,6 +16,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -28,7 +29,7 @@ from pydantic import ValidationError
 from hptlens import __version__
 from hptlens.report import FileReport, Report, build_report, report_json, report_schema
 from hptlens.safetext import printable
-from hptlens.settings import Settings, load_settings
+from hptlens.settings import Settings, load_settings, user_llm_settings
 from hptlens.truth import TruthError, truth_schema
 from hptlens.workspace import scan
 
@@ -161,6 +162,12 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     serve(tcp=args.tcp)
     return 0
+
+
+def _variable_name(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise argparse.ArgumentTypeError(f"expected the name of an environment variable, not {text!r}")
+    return text
 
 
 def _non_negative(text: str) -> int:
@@ -335,6 +342,7 @@ def _require_writable(output: Path) -> None:
 
 def _settings(args: argparse.Namespace, start: Path) -> Settings:
     settings, warnings = load_settings(start)
+    user_llm = user_llm_settings(warnings) if getattr(args, "llm", None) not in (None, "off") else {}
     for warning in warnings:
         print(f"hptlens: warning: {printable(warning)}", file=sys.stderr)
     updates: dict[str, Any] = {}
@@ -342,7 +350,7 @@ def _settings(args: argparse.Namespace, start: Path) -> Settings:
         updates["exclude"] = [*settings.exclude, *args.exclude]
     if args.max_file_bytes is not None:
         updates["max_file_bytes"] = args.max_file_bytes
-    updates.update(_llm_updates(args, settings))
+    updates.update(_llm_updates(args, settings, user_llm))
     return Settings.model_validate({**settings.model_dump(), **updates}) if updates else settings
 
 
@@ -495,16 +503,28 @@ def _add_llm_flags(parser: argparse.ArgumentParser, modes: tuple[str, ...]) -> N
         ),
     )
     parser.add_argument(
-        "--llm-model", metavar="NAME", help="model name (default: [tool.hptlens.llm] model or gpt-4o-mini)"
+        "--llm-model",
+        metavar="NAME",
+        help="model name (default: model in the [llm] table of your user config, or gpt-4o-mini)",
     )
     parser.add_argument(
         "--llm-base-url", metavar="URL", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (Ollama)"
     )
+    parser.add_argument(
+        "--llm-api-key-env",
+        metavar="NAME",
+        type=_variable_name,
+        help="environment variable holding the API key (default: OPENAI_API_KEY)",
+    )
     parser.add_argument("--no-cache", action="store_true", help="ask the model again instead of reusing cached answers")
 
 
-def _llm_updates(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    changes: dict[str, Any] = {}
+def _llm_updates(args: argparse.Namespace, settings: Settings, user: dict[str, Any]) -> dict[str, Any]:
+    """The user's config file, then the flags; a project's pyproject never sets the endpoint,
+    model or key variable (load_settings drops them)."""
+    changes: dict[str, Any] = dict(user)
+    if getattr(args, "llm_api_key_env", None):
+        changes["api_key_env"] = args.llm_api_key_env
     if getattr(args, "llm_model", None):
         changes["model"] = args.llm_model
     if getattr(args, "llm_base_url", None):

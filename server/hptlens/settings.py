@@ -44,10 +44,77 @@ class LlmSettings(BaseModel):
         pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
         description="name of the environment variable holding the API key (never the key)",
     )
-    timeout_seconds: float = Field(default=60.0, gt=0)
+    timeout_seconds: float = Field(
+        default=60.0, gt=0, description="total time for one request, connection to the last byte of the answer"
+    )
+    run_timeout_seconds: float = Field(
+        default=1800.0,
+        gt=0,
+        description="total time for every request of one run (a scan, or one document in the editor)",
+    )
     max_concurrency: int = Field(default=4, ge=1)
     max_file_tokens: int = Field(default=6000, ge=100, description="larger files are sent in parts")
     cache: bool = True
+
+
+USER_ONLY_LLM_KEYS = frozenset({"base_url", "model", "api_key_env"})
+"""Where code is sent, to which model, with which key: only the user's own settings (command
+line, user config file, editor settings) choose these, never the analysed project."""
+
+
+def without_user_only(table: dict[str, Any], source: str, warnings: list[str]) -> dict[str, Any]:
+    """A project's [tool.hptlens] table without the user-only LLM keys (a warning for each)."""
+    llm = table.get("llm")
+    if not isinstance(llm, dict):
+        return table
+    kept = {}
+    for key, value in llm.items():
+        if str(key).replace("-", "_") in USER_ONLY_LLM_KEYS:
+            warnings.append(
+                f"{source}: llm.{key} ignored: the endpoint, model and key variable come only from "
+                "your own settings or the command line, never from the project"
+            )
+        else:
+            kept[key] = value
+    return {**table, "llm": kept}
+
+
+USER_CONFIG_ENV = "HPTLENS_CONFIG"
+
+
+def user_config_path() -> Path:
+    """$HPTLENS_CONFIG, else hptlens/config.toml in the platform's user config folder."""
+    override = os.environ.get(USER_CONFIG_ENV)
+    if override:
+        return Path(override).expanduser()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "hptlens" / "config.toml"
+
+
+def user_llm_settings(warnings: list[str]) -> dict[str, Any]:
+    """The valid keys of the `[llm]` table of the user's own config file (python names)."""
+    path = user_config_path()
+    if _toml is None or not path.is_file():
+        return {}
+    try:
+        with open(path, "rb") as handle:
+            table = _toml.load(handle).get("llm", {})
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        warnings.append(f"{path}: cannot read: {exc}")
+        return {}
+    values: dict[str, Any] = {}
+    for key, value in table.items() if isinstance(table, dict) else ():
+        name = str(key).replace("-", "_")
+        try:
+            values[name] = getattr(LlmSettings.model_validate({name: value}), name)
+        except ValidationError as exc:
+            warnings.append(f"{path}: [llm] {key}: {exc.errors()[0]['msg']}; ignored")
+    return values
 
 
 class Settings(BaseModel):
@@ -79,6 +146,7 @@ def load_settings(
     found = _find_config(Path(start), warnings)
     if found is not None:
         source, table = found
+        table = without_user_only(table, f"{source} [tool.hptlens]", warnings)
         _merge_values(values, _valid_values(table, f"{source} [tool.hptlens]", warnings))
     if overrides:
         _merge_values(values, _valid_values(overrides, "settings", warnings))

@@ -7,14 +7,18 @@ within `max_concurrency`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hptlens.llm.merge import with_error
 from hptlens.llm.review import LlmResult, LlmUsage, Reviewer
 from hptlens.report import FileReport
 from hptlens.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,10 +38,17 @@ def review_reports(reports: list[FileReport], settings: Settings, mode: str, rev
     from hptlens.workspace import read_document
 
     def one(report: FileReport) -> tuple[LlmResult, bool]:
-        document, _ = read_document(Path(report.path), report.path, settings)
-        if document is None:
-            return LlmResult(report=report), False
-        result = reviewer.review(document, report, mode)
+        try:
+            document, _ = read_document(Path(report.path), report.path, settings)
+            if document is None:
+                return LlmResult(report=report), False
+            result = reviewer.review(document, report, mode)
+        except Exception as exc:  # one file's failure keeps its static report, never the run's
+            log.error("LLM review of %s failed", report.path, exc_info=True)
+            message = f"LLM review failed: internal error {type(exc).__name__}"
+            return LlmResult(
+                report=with_error(report, message), warnings=[f"{report.path}: {message}"], failed=True
+            ), True
         return result, result.usage.requests + result.usage.cached > 0 or result.failed
 
     workers = max(1, min(settings.llm.max_concurrency, len(reports)))

@@ -1,8 +1,8 @@
 """The answer cache on disk: a re-scan of unchanged files costs no request.
 
-Key: the model, the prompt version and a hash of the exact request (messages and
-response format, so the source, the static findings and the part of the file are all
-in it). Stored: the model's answer text and its token usage, nothing else; the API key
+Key: the endpoint, the model, the prompt version and a hash of the exact request
+(messages and response format, so the source, the static findings and the part of the
+file are all in it): an answer from one endpoint is never served for another. Stored: the model's answer text and its token usage, nothing else; the API key
 is never part of a request body, so it cannot reach the cache. Only answers that
 parsed are stored. A damaged entry is a miss.
 """
@@ -50,9 +50,9 @@ class CachedAnswer(BaseModel):
     completion_tokens: int = 0
 
 
-def request_key(model: str, request: dict[str, Any]) -> str:
+def request_key(model: str, request: dict[str, Any], endpoint: str) -> str:
     body = json.dumps(request, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    material = json.dumps([model, PROMPT_VERSION, hashlib.sha256(body).hexdigest()])
+    material = json.dumps([endpoint.rstrip("/"), model, PROMPT_VERSION, hashlib.sha256(body).hexdigest()])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 

@@ -10,14 +10,20 @@ message is safe to show: the API key is redacted from anything the server sent b
 from __future__ import annotations
 
 import email.utils
+import logging
 import os
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from hptlens.llm import transport
+from hptlens.llm.transport import BoundExceeded, bound_client, bounded, refuse_compressed
 from hptlens.settings import LlmSettings
+
+log = logging.getLogger(__name__)
 
 _SHOWN_CHARS = 200
 _NO_KEY_PLACEHOLDER = "no-key"
@@ -70,18 +76,27 @@ class ChatClient:
         custom = settings.base_url or os.environ.get("OPENAI_BASE_URL")
         if self._secret is None and not custom:
             raise LlmFailure(f"no API key: the environment variable {settings.api_key_env} is not set")
-        from openai import OpenAI
+        self._secret_pattern = _secret_pattern(self._secret)
+        from openai import DefaultHttpxClient, OpenAI
 
+        http_client = DefaultHttpxClient(
+            timeout=settings.timeout_seconds, event_hooks={"response": [refuse_compressed]}
+        )
+        if not bound_client(http_client):
+            log.warning("cannot bound LLM requests with this HTTP client; only its per-read timeout applies")
         options: dict[str, Any] = {
             "api_key": self._secret or _NO_KEY_PLACEHOLDER,
             "timeout": settings.timeout_seconds,
             "max_retries": 0,
+            "http_client": http_client,
+            "default_headers": {"Accept-Encoding": "identity"},
         }
         if settings.base_url:
             options["base_url"] = settings.base_url
         try:
             self._client = OpenAI(**options)
         except Exception as exc:  # a malformed base URL, say
+            http_client.close()
             raise LlmFailure(f"cannot set up the OpenAI client: {self.redact(str(exc))}") from None
         self.endpoint = str(self._client.base_url)
 
@@ -89,19 +104,28 @@ class ChatClient:
         self._client.close()
 
     def redact(self, text: str) -> str:
-        if self._secret and len(self._secret) >= 4:
-            text = text.replace(self._secret, "[redacted]")
-        return text
+        """The text without the key, also when an echo split it across lines or spaces."""
+        if self._secret_pattern is None:
+            return text
+        return self._secret_pattern.sub("[redacted]", text)
 
-    def complete(self, request: dict[str, Any], cancel: threading.Event | None = None) -> Completion:
-        """One answer, after bounded retries of 429 and 5xx; LlmFailure otherwise."""
+    def complete(
+        self, request: dict[str, Any], cancel: threading.Event | None = None, deadline: float | None = None
+    ) -> Completion:
+        """One answer, after bounded retries of 429 and 5xx; LlmFailure otherwise.
+
+        deadline: time.monotonic() by which the whole run must be over (retries included);
+        each attempt also ends within timeout-seconds.
+        """
         from openai import APIStatusError
 
         for attempt in range(1, self.retry.attempts + 1):
             if cancel is not None and cancel.is_set():
                 raise LlmCancelled("cancelled")
+            if deadline is not None and time.monotonic() >= deadline:
+                raise LlmFailure(_RUN_LIMIT)
             try:
-                return self._once(request)
+                return self._once(request, deadline)
             except APIStatusError as exc:
                 status = exc.status_code
                 simpler = _simpler_request(request, exc) if status == 400 else None
@@ -120,24 +144,42 @@ class ChatClient:
                     ) from None
                 if delay is None:
                     delay = self.retry.base_delay * 2 ** (attempt - 1) * (1 + random.random() / 4)
+                if deadline is not None and time.monotonic() + delay >= deadline:
+                    raise LlmFailure(f"{self._status_message(exc)}; {_RUN_LIMIT}") from None
                 _wait(delay, cancel)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _once(self, request: dict[str, Any]) -> Completion:
+    def _once(self, request: dict[str, Any], run_deadline: float | None) -> Completion:
         from openai import APIConnectionError, APIStatusError, APITimeoutError, OpenAIError
 
+        limit = f"no complete answer within {self.settings.timeout_seconds:g} s (timeout-seconds)"
+        deadline = time.monotonic() + self.settings.timeout_seconds
+        if run_deadline is not None and run_deadline < deadline:
+            deadline, limit = run_deadline, _RUN_LIMIT
         try:
-            response = self._client.chat.completions.create(**request)
+            with bounded(deadline, transport.MAX_RESPONSE_BYTES, limit):
+                response = self._client.chat.completions.create(**request)
+        except BoundExceeded as exc:
+            raise LlmFailure(str(exc)) from None
         except APITimeoutError:
-            raise LlmFailure(f"no answer within {self.settings.timeout_seconds:g} s (timeout-seconds)") from None
+            raise LlmFailure(limit) from None
         except APIConnectionError as exc:
             cause = exc.__cause__ or exc
+            if isinstance(cause, BoundExceeded):
+                raise LlmFailure(str(cause)) from None
             raise LlmFailure(f"cannot connect to {self.endpoint}: {self.redact(_one_line(str(cause)))}") from None
         except APIStatusError:
             raise
         except OpenAIError as exc:
             raise LlmFailure(f"request failed: {type(exc).__name__}: {self.redact(_one_line(str(exc)))}") from None
-        return self._completion(response)
+        except Exception as exc:  # a 200 whose body the openai client cannot read
+            raise LlmFailure(f"the endpoint's answer is not a chat completion ({type(exc).__name__})") from None
+        try:
+            return self._completion(response)
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+            raise LlmFailure(
+                f"the endpoint's answer is not a chat completion ({type(exc).__name__} reading its choices)"
+            ) from None
 
     def _completion(self, response: Any) -> Completion:
         usage = getattr(response, "usage", None)
@@ -179,6 +221,17 @@ class ChatClient:
         if detail:
             message += f": {self.redact(detail)}"
         return message
+
+
+_RUN_LIMIT = "the run's time limit (run-timeout-seconds) is used up"
+
+
+def _secret_pattern(secret: str | None) -> re.Pattern[str] | None:
+    """The key with any whitespace (or escaped line break) between its characters."""
+    if not secret or len(secret) < 4:
+        return None
+    gap = r"(?:\s|\\[nrt])*"
+    return re.compile(gap.join(re.escape(char) for char in secret))
 
 
 def _simpler_request(request: dict[str, Any], exc: Any) -> dict[str, Any] | None:

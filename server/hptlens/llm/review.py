@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
@@ -97,6 +98,8 @@ class Reviewer:
         self._problem: str | None = None
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=settings.max_concurrency, thread_name_prefix="hptlens-llm")
+        self.deadline = time.monotonic() + settings.run_timeout_seconds
+        """Every request of this run ends by then (time.monotonic())."""
 
     def __enter__(self) -> Reviewer:
         return self
@@ -187,7 +190,24 @@ class Reviewer:
         model: type[ReviewAnswer] | type[SeedAnswer],
         cancel: threading.Event | None,
     ) -> _Outcome:
-        key = request_key(self.settings.model, request)
+        try:
+            return self._ask_once(part, request, model, cancel)
+        except Exception as exc:  # a bug or an answer nobody foresaw: this part fails, the static result stays
+            log.error("LLM request for lines %s-%s failed", part.first, part.last, exc_info=True)
+            return _Outcome(part=part, failure=f"internal error {type(exc).__name__}", usage=LlmUsage(requests=1))
+
+    def _ask_once(
+        self,
+        part: Part,
+        request: dict[str, Any],
+        model: type[ReviewAnswer] | type[SeedAnswer],
+        cancel: threading.Event | None,
+    ) -> _Outcome:
+        try:
+            endpoint = self.client().endpoint
+        except LlmFailure:
+            endpoint = ""  # nothing can be sent; the request below says why
+        key = request_key(self.settings.model, request, endpoint)
         cached = self.cache.get(key) if self.cache is not None else None
         if cached is not None:
             try:
@@ -196,7 +216,7 @@ class Reviewer:
             except AnswerError:
                 pass  # an entry from an older schema: ask again
         try:
-            completion = self.client().complete(request, cancel)
+            completion = self.client().complete(request, cancel, self.deadline)
         except LlmFailure as exc:
             usage = LlmUsage(
                 prompt_tokens=exc.prompt_tokens,
