@@ -510,8 +510,10 @@ def test_pyproject_llm_table_loads_key_by_key(tmp_path: Path) -> None:
     )
     settings, warnings = load_settings(tmp_path, {"llm": {"cache": False}})
     assert settings.exclude == ["x"]
-    assert settings.llm.base_url == "http://localhost:11434/v1" and settings.llm.model == "llama3.1"
+    # where, which model and which key are the user's choice, never the project's
+    assert settings.llm.base_url is None and settings.llm.model == "gpt-4o-mini"
     assert settings.llm.max_concurrency == 2 and settings.llm.cache is False
     assert settings.llm.timeout_seconds == 60 and settings.llm.api_key_env == "OPENAI_API_KEY"
-    assert len(warnings) == 3
+    assert len(warnings) == 5
+    assert sum("ignored: the endpoint, model and key variable" in w for w in warnings) == 3
     assert any("'timeout-seconds'" in w for w in warnings) and any("'bogus'" in w for w in warnings)
