@@ -39,9 +39,10 @@ def test_layers_initialization_options_then_folder_then_pyproject(tmp_path: Path
     store.set_folder_config("file:///ws", {"debounceMs": 9, "llm": {"model": "editor"}})
     settings = store.settings_for(str(tmp_path), "file:///ws")
     assert (settings.debounce_ms, settings.max_file_bytes) == (9, 99)
-    assert (settings.llm.mode, settings.llm.model) == ("review", "m")
+    assert (settings.llm.mode, settings.llm.model) == ("review", "editor")  # the model is never the project's
     assert store.settings_for(None, "") == ServerSettings(debounce_ms=7, max_file_bytes=5, llm={"mode": "review"})
-    assert store.take_warnings() == [] and store.take_warnings() == []
+    assert [w.split(": ", 1)[1][:15] for w in store.take_warnings()] == ["llm.model ignor"]
+    assert store.take_warnings() == []
 
 
 def test_warnings_are_shown_once_until_settings_change():

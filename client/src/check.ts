@@ -69,10 +69,12 @@ export function checkMessage(python: string, check: HptlensCheck): string | unde
   }
 }
 
-/** Runs a process with a timeout; never rejects. */
-export const nodeRunner: Runner = (command, args) =>
+/** Runs a process with a timeout (in `options.cwd`, with `options.env`); never rejects. */
+export const nodeRunner =
+  (options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Runner =>
+  (command, args) =>
   new Promise((resolve) => {
-    execFile(command, [...args], { timeout: 30_000, windowsHide: true }, (error, stdout, stderr) => {
+    execFile(command, [...args], { ...options, timeout: 30_000, windowsHide: true }, (error, stdout, stderr) => {
       // execFile's error carries the exit code as a number, a spawn failure's code as a string.
       const failure = error as { code?: unknown; killed?: boolean } | null;
       const code = failure === null ? 0 : typeof failure.code === 'number' ? failure.code : null;

@@ -13,7 +13,7 @@ import { PythonExtension } from '@vscode/python-extension';
 
 import { checkHptlens, checkMessage, HptlensCheck, nodeRunner, pipInstallCommand } from './check';
 import { CLIENT_COMMANDS } from './commands';
-import { describeInterpreter, resolveInterpreter, ResolvedInterpreter, SERVER_ARGS } from './interpreter';
+import { describeInterpreter, resolveInterpreter, ResolvedInterpreter, SERVER_ARGS, serverSpawnOptions } from './interpreter';
 import { DOCUMENT_SELECTOR } from './selector';
 import { filterConfigurationAnswer, initializationOptions, SECTION, serverSettingsFrom } from './settings';
 import { ServerState, SiteIndex } from './status';
@@ -36,7 +36,11 @@ export class ServerManager implements vscode.Disposable {
 
   readonly onDidChangeState = this.stateEmitter.event;
 
-  constructor(readonly output: vscode.LogOutputChannel) {}
+  /** @param safeDir a folder no workspace controls (the extension's own), the server's working folder */
+  constructor(
+    readonly output: vscode.LogOutputChannel,
+    private readonly safeDir: string = __dirname,
+  ) {}
 
   get state(): ServerState {
     return this.stateValue;
@@ -120,7 +124,7 @@ export class ServerManager implements vscode.Disposable {
     this.interpreter = interpreter;
     this.output.info(`Python interpreter: ${describeInterpreter(interpreter)}`);
     interpreter.notes.forEach((note) => this.output.info(note));
-    const check = await checkHptlens(interpreter.command, nodeRunner);
+    const check = await checkHptlens(interpreter.command, nodeRunner(serverSpawnOptions(this.safeDir, process.env)));
     if (check.kind !== 'ok') {
       this.setState('failed');
       void this.reportCheckFailure(interpreter.command, check);
@@ -171,7 +175,7 @@ export class ServerManager implements vscode.Disposable {
       // No `transport`: the language client would append `--stdio`; `hptlens serve` speaks stdio anyway.
       command: python,
       args: [...SERVER_ARGS],
-      options: { cwd: folder?.uri.fsPath, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+      options: serverSpawnOptions(this.safeDir, process.env),
     };
     const watcher = vscode.workspace.createFileSystemWatcher('**/{pyproject.toml,.gitignore}');
     this.clientDisposables.push(watcher);

@@ -22,7 +22,7 @@ let manager: ServerManager | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('hptlens', { log: true });
-  const server = new ServerManager(output);
+  const server = new ServerManager(output, context.extensionPath);
   manager = server;
   context.subscriptions.push(output, server);
 

@@ -4,6 +4,16 @@ import * as path from 'path';
 /** Arguments after the interpreter: the server on stdio. */
 export const SERVER_ARGS: readonly string[] = ['-m', 'hptlens', 'serve'];
 
+/**
+ * Where and how the interpreter runs: `python -m` puts its working folder first on `sys.path`, so
+ * it must never be a workspace folder (a workspace `hptlens/` or `nbformat.py` would run in the
+ * server, Restricted Mode or not). The working folder is the extension's own; PYTHONSAFEPATH
+ * (Python 3.11+) drops that entry too.
+ */
+export function serverSpawnOptions(safeDir: string, env: NodeJS.ProcessEnv): { cwd: string; env: NodeJS.ProcessEnv } {
+  return { cwd: safeDir, env: { ...env, PYTHONUNBUFFERED: '1', PYTHONSAFEPATH: '1' } };
+}
+
 export type InterpreterSource = 'setting' | 'python-extension' | 'default';
 
 export interface ResolvedInterpreter {

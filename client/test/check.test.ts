@@ -53,13 +53,13 @@ test('pip commands quote paths with spaces', () => {
 });
 
 test('the real runner reports a missing executable', async () => {
-  const check = await checkHptlens('/nonexistent/hptlens-test/python', nodeRunner);
+  const check = await checkHptlens('/nonexistent/hptlens-test/python', nodeRunner());
   assert.equal(check.kind, 'interpreter-not-found');
 });
 
 const python = testPython();
 
 test('the real runner finds hptlens in the project environment', { skip: python ? false : 'no .venv' }, async () => {
-  const check = await checkHptlens(python as string, nodeRunner);
+  const check = await checkHptlens(python as string, nodeRunner());
   assert.equal(check.kind, 'ok', JSON.stringify(check));
 });

@@ -19,7 +19,7 @@ import {
 
 import { exportArguments, parseExportResult, resolveReportPath, SERVER_COMMANDS } from '../src/commands';
 import { filterConfigurationAnswer, initializationOptions, SERVER_SETTING_DEFAULTS } from '../src/settings';
-import { SERVER_ARGS } from '../src/interpreter';
+import { SERVER_ARGS, serverSpawnOptions } from '../src/interpreter';
 import { countSites } from '../src/status';
 import { readJson } from './paths';
 import { testPython } from './python';
@@ -61,7 +61,19 @@ test('the real server speaks the contract the client relies on', { skip, timeout
   const folderUri = pathToFileURL(workspace).toString();
   const trainUri = pathToFileURL(trainPath).toString();
 
-  const server: ChildProcess = spawn(python as string, [...SERVER_ARGS], { cwd: workspace, stdio: 'pipe' });
+  // A booby-trapped workspace: had the server imported from it, it would not start, or leave the marker.
+  const marker = path.join(workspace, 'imported-from-the-workspace');
+  fs.mkdirSync(path.join(workspace, 'hptlens'));
+  fs.writeFileSync(path.join(workspace, 'hptlens', '__init__.py'), 'raise SystemExit("workspace hptlens imported")\n');
+  for (const name of ['nbformat', 'optuna', 'libcst', 'yaml']) {
+    fs.writeFileSync(path.join(workspace, `${name}.py`), `open(${JSON.stringify(marker)}, "w").write("${name}")\n`);
+  }
+  const notebook = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source: TRAIN }] };
+  fs.writeFileSync(path.join(workspace, 'tune.ipynb'), JSON.stringify(notebook));
+  const server: ChildProcess = spawn(python as string, [...SERVER_ARGS], {
+    ...serverSpawnOptions(__dirname, process.env),
+    stdio: 'pipe',
+  });
   let stderr = '';
   server.stderr?.on('data', (chunk) => (stderr += String(chunk)));
   const connection: ProtocolConnection = createProtocolConnection(
@@ -161,6 +173,7 @@ test('the real server speaks the contract the client relies on', { skip, timeout
     assert.ok(result.sites >= 1);
     assert.ok(fs.existsSync(resolveReportPath(result.path, workspace)), result.path);
     assert.deepEqual(warnings, [], 'the settings the client sends must not be warned about');
+    assert.ok(!fs.existsSync(marker), `the server imported ${fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : ''} from the workspace`);
 
     await connection.sendRequest('shutdown');
     await connection.sendNotification('exit');

@@ -152,9 +152,23 @@ def _add_serve(commands: Any) -> None:
 
 def _host_port(text: str) -> str:
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, such as 127.0.0.1:2087, not {text!r}")
-    return f"{host or '127.0.0.1'}:{port}"
+    host = host.strip("[]") or "127.0.0.1"
+    if not _loopback(host):
+        raise argparse.ArgumentTypeError(f"the language server listens on loopback only (127.0.0.1, ::1), not {host}")
+    return f"{host}:{port}"
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _run_serve(args: argparse.Namespace) -> int:

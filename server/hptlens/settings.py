@@ -133,7 +133,10 @@ class ServerSettings(Settings):
 
 
 def load_settings(
-    start: Path, overrides: dict[str, Any] | None = None, model: type[Settings] = Settings
+    start: Path,
+    overrides: dict[str, Any] | None = None,
+    model: type[Settings] = Settings,
+    boundary: Path | None = None,
 ) -> tuple[Settings, list[str]]:
     """Settings (`model`) from `[tool.hptlens]` in the nearest pyproject.toml that has it, then overrides.
 
@@ -143,7 +146,7 @@ def load_settings(
     """
     warnings: list[str] = []
     values: dict[str, Any] = {}
-    found = _find_config(Path(start), warnings)
+    found = _find_config(Path(start), warnings, boundary)
     if found is not None:
         source, table = found
         table = without_user_only(table, f"{source} [tool.hptlens]", warnings)
@@ -162,11 +165,14 @@ def _merge_values(values: dict[str, Any], new: dict[str, Any]) -> None:
             values[name] = value
 
 
-def _find_config(start: Path, warnings: list[str]) -> tuple[Path, dict[str, Any]] | None:
+def _find_config(start: Path, warnings: list[str], boundary: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
     folder = Path(os.path.abspath(start))
     if not folder.is_dir():
         folder = folder.parent
+    top = Path(os.path.abspath(boundary)) if boundary is not None else None
     for candidate in (folder, *folder.parents):
+        if top is not None and candidate != top and top not in candidate.parents:
+            break  # the language server reads nothing above its workspace folder
         table = _hptlens_table(candidate / "pyproject.toml", warnings)
         if table is not None:
             return candidate / "pyproject.toml", table

@@ -38,6 +38,7 @@ CLIENT_KEYS = frozenset(
         "enabled",
         "showNotifications",
         "logLevel",
+        "tcpToken",
     }
 )
 """Top-level keys an editor extension keeps for itself (how to start the server, tracing):
@@ -141,21 +142,24 @@ class SettingsStore:
         self._cache.clear()
         self._shown.clear()  # after a change, a still-bad value deserves a new warning
 
-    def settings_for(self, directory: str | None, folder: str | None) -> ServerSettings:
-        """Settings for a document in `directory` (None: no file) under workspace `folder`."""
+    def settings_for(self, directory: str | None, folder: str | None, boundary: str | None = None) -> ServerSettings:
+        """Settings for a document in `directory` (None: no file, or one outside the workspace)
+        under workspace `folder`; pyproject.toml files above `boundary` are not read."""
         key = (directory, folder)
         if key not in self._cache:
             warnings: list[str] = []
             layers = [self.init_options, self.folder_config.get(folder or "", {})]
             if directory is not None:
-                layers.append(self._project_layer(directory))
+                layers.append(self._project_layer(directory, boundary))
             self._cache[key] = build(layers, warnings)
             self._pending += warnings
         return self._cache[key]
 
-    def _project_layer(self, directory: str) -> dict[str, Any]:
+    def _project_layer(self, directory: str, boundary: str | None) -> dict[str, Any]:
         if directory not in self._pyproject:
-            settings, warnings = load_settings(Path(directory), model=ServerSettings)
+            settings, warnings = load_settings(
+                Path(directory), model=ServerSettings, boundary=Path(boundary) if boundary else None
+            )
             self._pyproject[directory] = (settings.model_dump(exclude_unset=True), warnings)
             self._pending += warnings
         return self._pyproject[directory][0]

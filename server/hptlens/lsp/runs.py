@@ -13,6 +13,7 @@ import itertools
 import logging
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -91,6 +92,8 @@ class Snapshot:
     content: OpenText | OpenNotebook
     file_path: str | None = None
     """The file on disk behind a `file:` URI (its hydra configs are read beside it)."""
+    roots: tuple[str, ...] = ()
+    """Real paths of the workspace folders: the only places configs are read from."""
 
     def document(self) -> Document:
         if isinstance(self.content, OpenText):
@@ -142,6 +145,12 @@ class Analysis:
         return cls(report, layout, document, settings, versions, convert.diagnostics(report, layout), error)
 
 
+def inside(roots: tuple[str, ...], path: str) -> bool:
+    """Whether `path`, links resolved, is in one of the folders (real paths)."""
+    real = os.path.realpath(path)
+    return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
 def run_analysis(snapshot: Snapshot) -> Analysis:
     """The worker-thread job: never raises; a failure is an empty result with `error` set."""
     layout = snapshot.layout()
@@ -152,7 +161,9 @@ def run_analysis(snapshot: Snapshot) -> Analysis:
         report = _report(document, snapshot.settings, snapshot.excluded)
         if snapshot.file_path and report.config_refs:
             # hydra configs beside the file make `@hydra.main` a sweep, as in a scan
-            report = link_configs_on_disk(report, Path(snapshot.file_path), snapshot.settings)
+            report = link_configs_on_disk(
+                report, Path(snapshot.file_path), snapshot.settings, partial(inside, snapshot.roots)
+            )
         return Analysis.of(report, layout, document, snapshot.settings, snapshot.versions)
     except Exception as exc:
         log.error("analysis of %s failed", snapshot.key, exc_info=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hmac
+import secrets
 import logging
 import os
 import sys
@@ -17,17 +19,31 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.server import run_async
 from pygls.uris import to_fs_path
 
 from hptlens import __version__
 from hptlens.lsp import actions, convert, export
 from hptlens.lsp.config import SECTION, SettingsStore, dynamic_registrations, is_excluded
 from hptlens.lsp.progress import Progress
-from hptlens.lsp.runs import Analysis, OpenCell, OpenNotebook, OpenText, Snapshot, cell_kind, language_of, run_analysis
+from hptlens.lsp.runs import (
+    Analysis,
+    OpenCell,
+    OpenNotebook,
+    OpenText,
+    Snapshot,
+    cell_kind,
+    inside,
+    language_of,
+    run_analysis,
+)
+from hptlens.lsp.tcp import peer_uid
 from hptlens.lsp.schedule import Scheduler
 from hptlens.report import Language
 from hptlens.settings import ServerSettings
@@ -41,6 +57,56 @@ ANALYZE_WITH_LLM = "hptlens.analyzeWithLlm"
 SHOW_SITE = convert.SHOW_SITE
 
 
+class HptProtocol(LanguageServerProtocol):
+    """pygls' protocol, stricter at the edges: nothing but `initialize` (and `exit`) is handled
+    before `initialize`, and errors reach the client without Python tracebacks."""
+
+    initialize_seen = False
+
+    def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
+        if method_name == lsp.INITIALIZE:
+            refusal = self._refusal(params)
+            if refusal is not None:
+                log.warning("refused a TCP client: %s", refusal)
+                self._send_response(
+                    msg_id, None, lsp.ResponseError(code=lsp.ErrorCodes.InvalidRequest, message=refusal)
+                )
+                return
+            self.initialize_seen = True
+        elif not self.initialize_seen:
+            self._send_response(
+                msg_id,
+                None,
+                lsp.ResponseError(code=NOT_INITIALIZED, message=f"{method_name}: the server is not initialized yet"),
+            )
+            return
+        super()._handle_request(msg_id, method_name, params)
+
+    def _handle_notification(self, method_name: str, params: Any) -> None:
+        if self.initialize_seen or method_name == lsp.EXIT:
+            super()._handle_notification(method_name, params)  # the spec: drop the others
+
+    def _refusal(self, params: Any) -> str | None:
+        expected = getattr(self._server, "tcp_token", None)
+        if expected is None:
+            return None
+        options = getattr(params, "initialization_options", None)
+        given = options.get(TCP_TOKEN_KEY) if isinstance(options, dict) else None
+        if isinstance(given, str) and hmac.compare_digest(given, expected):
+            return None
+        return f"this server needs initializationOptions.{TCP_TOKEN_KEY} (printed when it started)"
+
+    def _send_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        if error is not None and error.data is not None:
+            error = lsp.ResponseError(code=error.code, message=error.message)  # pygls puts a traceback in data
+        super()._send_response(msg_id, result, error)
+
+
+NOT_INITIALIZED = -32002
+TCP_TOKEN_KEY = "tcpToken"
+TCP_TOKEN_ENV = "HPTLENS_TCP_TOKEN"
+
+
 class HptLanguageServer(LanguageServer):
     def __init__(self) -> None:
         sync = lsp.NotebookDocumentSyncOptions(
@@ -51,7 +117,10 @@ class HptLanguageServer(LanguageServer):
             __version__,
             text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
             notebook_document_sync=sync,
+            protocol_cls=HptProtocol,
         )
+        self.tcp_token: str | None = None
+        """Set when serving TCP to clients whose user cannot be checked: initialize must carry it."""
         self.store = SettingsStore()
         self.executor = ThreadPoolExecutor(
             max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="hptlens-analysis"
@@ -92,6 +161,19 @@ class HptLanguageServer(LanguageServer):
             result.append((self.workspace.root_uri, os.path.abspath(self.workspace.root_path)))
         return result
 
+    def roots(self) -> tuple[str, ...]:
+        return tuple(os.path.realpath(path) for _, path in self.folders())
+
+    def readable(self, path: str) -> bool:
+        """The server reads from disk only inside its workspace folders."""
+        return inside(self.roots(), path)
+
+    def open_source(self, uri: str) -> str | None:
+        """The text of an open document (or notebook cell); None for anything else, which is
+        never read from disk for the client."""
+        document = self.workspace.text_documents.get(unquote(uri))
+        return document.source if document is not None else None
+
     def folder_of(self, path: str | None) -> tuple[str, str] | None:
         if path is None:
             return None
@@ -105,8 +187,9 @@ class HptLanguageServer(LanguageServer):
         path = to_fs_path(uri)
         path = os.path.abspath(path) if path else None
         folder = self.folder_of(path)
-        directory = os.path.dirname(path) if path else None
-        settings = self.store.settings_for(directory, folder[0] if folder else "")
+        # pyproject.toml is read only inside the document's workspace folder
+        directory = os.path.dirname(path) if path and folder and self.readable(path) else None
+        settings = self.store.settings_for(directory, folder[0] if folder else "", folder[1] if folder else None)
         relative = os.path.relpath(path, folder[1]).replace(os.sep, "/") if path and folder else None
         display = relative or path or uri
         return path, display, settings, is_excluded(settings, relative)
@@ -141,7 +224,9 @@ class HptLanguageServer(LanguageServer):
         path, display, settings, excluded = self.place(uri)
         language = language_of(path or uri, text_doc.language_id)
         content = OpenText(uri, text_doc.source, text_doc.version)
-        snapshot = Snapshot(uri, display, language, settings, excluded, self.encoding, content, _file_path(uri))
+        snapshot = Snapshot(
+            uri, display, language, settings, excluded, self.encoding, content, _file_path(uri), self.roots()
+        )
         return partial(run_analysis, snapshot)
 
     def _prepare_notebook(self, uri: str) -> Callable[[], Analysis]:
@@ -155,7 +240,7 @@ class HptLanguageServer(LanguageServer):
             cells.append(OpenCell(index, cell.document, kind, text_doc.source, text_doc.version))
         content = OpenNotebook(tuple(cells))
         snapshot = Snapshot(
-            uri, display, Language.NOTEBOOK, settings, excluded, self.encoding, content, _file_path(uri)
+            uri, display, Language.NOTEBOOK, settings, excluded, self.encoding, content, _file_path(uri), self.roots()
         )
         return partial(run_analysis, snapshot)
 
@@ -448,14 +533,14 @@ def _edit_target(ls: HptLanguageServer, uri: str, whole_file: bool) -> tuple[str
     into its first code cell."""
     notebook = ls.workspace.get_notebook_document(cell_uri=uri)
     if notebook is None:
-        return uri, ls.workspace.get_text_document(uri).source, _language_of(ls, uri), False
+        return uri, ls.open_source(uri), _language_of(ls, uri), False
     if whole_file:
         for cell in notebook.cells:
             text_doc = ls.workspace.get_text_document(cell.document)
             if cell_kind(cell, text_doc.language_id) == "code":
                 uri = cell.document
                 break
-    return uri, ls.workspace.get_text_document(uri).source, "notebook", True
+    return uri, ls.open_source(uri), "notebook", True
 
 
 # ---------------------------------------------------------------------- commands
@@ -476,7 +561,9 @@ async def analyze_document(ls: HptLanguageServer, *args: Any) -> dict[str, Any]:
         if analysis is not None:
             return analysis.report.model_dump(mode="json")
     path, display, settings, _ = ls.place(uri)
-    if path is None or not os.path.isfile(path):
+    if path is None or not ls.readable(path):
+        raise JsonRpcInvalidParams(message=f"{ANALYZE_DOCUMENT}: {uri} is neither open nor in a workspace folder")
+    if not os.path.isfile(path):
         raise JsonRpcInvalidParams(message=f"{ANALYZE_DOCUMENT}: {uri} is neither open nor a file on disk")
     report = await asyncio.get_running_loop().run_in_executor(ls.executor, analyze_file, path, display, settings)
     return report.model_dump(mode="json")
@@ -530,7 +617,7 @@ def _export_jobs(ls: HptLanguageServer, request: export.ExportRequest) -> list[e
     wanted = None
     if request.folder is not None:
         wanted = os.path.abspath(to_fs_path(request.folder) or request.folder)
-    return export.plan(ls.folders(), request, wanted, lambda uri, path: ls.store.settings_for(path, uri))
+    return export.plan(ls.folders(), request, wanted, lambda uri, path: ls.store.settings_for(path, uri, path))
 
 
 @server.command(ANALYZE_WITH_LLM)
@@ -579,4 +666,50 @@ def serve(tcp: str | None = None) -> None:
         server.start_io()
         return
     host, _, port = tcp.rpartition(":")
-    server.start_tcp(host or "127.0.0.1", int(port))
+    serve_tcp(server, host or "127.0.0.1", int(port))
+
+
+def serve_tcp(ls: HptLanguageServer, host: str, port: int) -> None:
+    """One client at a time on a loopback address, and only a client of this server's user:
+    checked through /proc/net/tcp where there is one, else by a token in initializationOptions."""
+    stop_event = threading.Event()
+    busy = False
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal busy
+        uid = peer_uid(writer.get_extra_info("peername"), writer.get_extra_info("sockname"))
+        if busy or (uid is not None and uid != os.getuid()):
+            log.warning("refused a TCP connection (%s)", "a client is connected" if busy else f"user id {uid}")
+            writer.close()
+            return
+        busy = True
+        if uid is None and ls.tcp_token is None:
+            ls.tcp_token = os.environ.get(TCP_TOKEN_ENV) or secrets.token_urlsafe(24)
+            print(
+                f"hptlens: cannot check which user connected: send initializationOptions.{TCP_TOKEN_KEY} = "
+                f"{ls.tcp_token}",
+                file=sys.stderr,
+                flush=True,
+            )
+        ls.protocol.set_writer(writer)  # type: ignore[arg-type]
+        await run_async(
+            stop_event=stop_event, reader=reader, protocol=ls.protocol, logger=log, error_handler=ls.report_server_error
+        )
+        ls.shutdown()
+
+    async def main() -> None:
+        listener = await asyncio.start_server(connection, host, port)
+        ls._stop_event, ls._server = stop_event, listener  # what pygls' shutdown() closes
+        where = ", ".join(f"{s.getsockname()[0]}:{s.getsockname()[1]}" for s in listener.sockets)
+        print(
+            f"hptlens: language server listening on {where} (loopback only; clients of other users are refused)",
+            file=sys.stderr,
+            flush=True,
+        )
+        async with listener:
+            await listener.serve_forever()
+
+    try:
+        asyncio.run(main())
+    except asyncio.CancelledError:
+        pass

@@ -83,10 +83,15 @@ def scan(
     return sorted([*reports, *errors], key=lambda report: report.path)
 
 
-def link_configs_on_disk(report: FileReport, file_path: Path, settings: Settings | None = None) -> FileReport:
+def link_configs_on_disk(
+    report: FileReport,
+    file_path: Path,
+    settings: Settings | None = None,
+    readable: Callable[[str], bool] = lambda path: True,
+) -> FileReport:
     """The link step for one document (the editor's): the hydra configs it names are read from
     disk beside it (and those their defaults list pulls in), analysed and linked as a scan would.
-    Only those candidate files are read; the report keeps its own path."""
+    Only those candidate files are read, and only those `readable` allows; the report keeps its path."""
     from hptlens.analysis.links import HYDRA_ENTRY_KINDS, config_candidates, defaults_candidates, link_configs
 
     refs = [ref for ref in report.config_refs if ref.kind in HYDRA_ENTRY_KINDS]
@@ -98,7 +103,7 @@ def link_configs_on_disk(report: FileReport, file_path: Path, settings: Settings
 
     def load(candidates: list[str]) -> None:
         for candidate in candidates:
-            if candidate not in configs and Path(candidate).is_file():
+            if candidate not in configs and readable(candidate) and Path(candidate).is_file():
                 configs[candidate] = analyze_file(candidate, candidate, settings)
 
     for ref in refs:
