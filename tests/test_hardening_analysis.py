@@ -156,3 +156,45 @@ def test_a_deeply_nested_notebook_is_malformed_not_an_internal_error() -> None:
     report = analyze(Document(path="deep.ipynb", text=deep_notebook(), language="notebook"))  # type: ignore[arg-type]
     assert [e.code for e in report.errors] == ["malformed"]
     assert "nested too deeply" in report.errors[0].message
+
+
+# --------------------------------------------------------------------------- item 4: line endings
+
+
+@pytest.mark.parametrize("name", ["tune.py", "sweep.yaml"])
+def test_lone_cr_crlf_and_lf_give_the_same_report(name: str) -> None:
+    text = OPTUNA if name.endswith(".py") else HOSTILE_FILES["cr_only.yaml"].decode().replace("\r", "\n")
+    reports = [_analyze(name, text.replace("\n", nl)) for nl in ("\n", "\r\n", "\r")]
+    shapes = [[(f.kind, f.range) for f in r.findings] for r in reports]
+    assert shapes[0] and shapes[0] == shapes[1] == shapes[2]
+    assert all(not r.errors for r in reports)
+
+
+def test_ranges_are_clamped_inside_the_document_and_cell() -> None:
+    from hptlens.analysis import clamp_ranges
+    from hptlens.documents import notebook_document
+    from hptlens.report import Finding, Range
+
+    document = notebook_document("nb.ipynb", [(0, "code", "x = 1\ny = 2"), (1, "code", "z")])
+    report = _analyze("a.py", "")
+    report.findings = [
+        Finding(
+            kind="hand-loop",
+            category="hand-tuning",
+            library="x",
+            message="m",
+            cell=0,  # type: ignore[arg-type]
+            range=Range.of(2, 3, 9, 40),
+        ),
+        Finding(
+            kind="hand-loop",
+            category="hand-tuning",
+            library="x",
+            message="m",
+            cell=1,  # type: ignore[arg-type]
+            range=Range.of(1, 2, 1, 1),
+        ),
+    ]
+    clamp_ranges(report, document)
+    assert report.findings[0].range == Range.of(2, 3, 2, 6)
+    assert report.findings[1].range == Range.of(1, 2, 1, 2)

@@ -90,6 +90,9 @@ class Document:
     surrogate); the analysis reports them in the file's `errors`, they never stop it."""
 
     def __post_init__(self) -> None:
+        # One line model for every language: CRLF and a lone CR end a line as LF does (as in
+        # LSP), so every parser sees LF and lines and columns stay what the editor shows.
+        self.text = normalize_newlines(self.text)
         # Native code (tree-sitter) must only ever see valid UTF-8: a lone surrogate, which a
         # JSON escape or an editor buffer can carry, is not encodable and has crashed it.
         self.text, count, first = replace_surrogates(self.text)
@@ -153,7 +156,7 @@ def notebook_document(path: str, cells: list[tuple[int, CellKind, str]]) -> Docu
     for index, kind, source in sorted(cells, key=lambda cell: cell[0]):
         if kind != "code":
             continue
-        text = neutralize_magics(_normalize_newlines(source))
+        text = neutralize_magics(normalize_newlines(source))
         # An empty cell still has one (empty) line, as in the editor; a 0-line span
         # would make `cell_of` give the next cell's first line to it.
         count = text.count("\n") + 1
@@ -246,8 +249,9 @@ def _cell_source(source: Any) -> str | None:
     return None
 
 
-def _normalize_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def normalize_newlines(text: str) -> str:
+    """CRLF and lone CR as LF: line numbers and columns are unchanged in the LSP line model."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def neutralize_magics(source: str) -> str:

@@ -14,7 +14,7 @@ from hptlens.analysis.neutral import line_count
 from hptlens.analysis.python import analyze_python
 from hptlens.analysis.shell import analyze_shell
 from hptlens.documents import Document, NotebookError, read_notebook
-from hptlens.report import FileError, FileReport, Language, unicode_safe
+from hptlens.report import FileError, FileReport, Language, Position, Range, unicode_safe
 from hptlens.safetext import has_surrogates
 from hptlens.settings import Settings
 
@@ -22,21 +22,51 @@ log = logging.getLogger(__name__)
 
 
 def analyze(document: Document, settings: Settings | None = None) -> FileReport:
+    read = _notebook_cells(document)
+    if isinstance(read, FileReport):
+        return read
+    document = read
     report = _analyze(document, settings or Settings())
     if document.warnings:
         report.errors = [*document.warnings, *report.errors]
+    clamp_ranges(report, document)
     if document.language in (Language.YAML, Language.JSON) or has_surrogates(document.path):
         # Config parsers turn escapes ("\ud800") into surrogates; a path may carry undecodable bytes.
         report = unicode_safe(report)
     return report
 
 
+def clamp_ranges(report: FileReport, document: Document) -> None:
+    """Every range inside the document (a notebook's inside its cell), start before end: a
+    detector's slip must not send an editor or a SARIF viewer past the end of a file."""
+    lines = document.text.split("\n")
+    spans = {span.index: span for span in document.cells}
+    for item in [*report.findings, *report.sites, *report.config_refs]:
+        span = spans.get(item.cell) if item.cell is not None else None
+        first, count = (span.first_line, max(span.line_count, 1)) if span is not None else (1, len(lines))
+        start = _clamp(item.range.start, first, count, lines)
+        end = _clamp(item.range.end, first, count, lines)
+        if (end.line, end.column) < (start.line, start.column):
+            end = start
+        if (start, end) != (item.range.start, item.range.end):
+            item.range = Range(start=start, end=end)
+
+
+def _clamp(position: Position, first: int, count: int, lines: list[str]) -> Position:
+    line = min(max(position.line, 1), count)
+    width = len(lines[first + line - 2]) if 0 <= first + line - 2 < len(lines) else 0
+    column = min(max(position.column, 1), width + 1)
+    if (line, column) == (position.line, position.column):
+        return position
+    return Position(line=line, column=column)
+
+
 def _analyze(document: Document, settings: Settings) -> FileReport:
     try:
         if document.language == Language.PYTHON:
             return analyze_python(document, settings)
-        if document.language == Language.NOTEBOOK:
-            return _analyze_notebook(document, settings)
+        if document.language == Language.NOTEBOOK:  # the concatenated code cells; findings carry their cell
+            return analyze_python(document, settings)
         if document.language in (Language.YAML, Language.JSON):
             return analyze_config(document, settings)
         if document.language == Language.CPP:
@@ -53,23 +83,19 @@ def _analyze(document: Document, settings: Settings) -> FileReport:
         )
 
 
-def _analyze_notebook(document: Document, settings: Settings) -> FileReport:
-    """The Python analysis over the concatenated code cells (findings carry their cell).
-
-    A notebook document with text but no cells holds the raw .ipynb JSON (say, from
-    `Document.from_text`): it is read as a notebook first.
-    """
-    if document.cells or not document.text.strip():
-        return analyze_python(document, settings)
+def _notebook_cells(document: Document) -> Document | FileReport:
+    """A notebook document with text but no cells holds the raw .ipynb JSON (say, from
+    `Document.from_text`): it is read as a notebook first (or is a `malformed` report)."""
+    if document.language != Language.NOTEBOOK or document.cells or not document.text.strip():
+        return document
     try:
         cells = read_notebook(document.path, document.text)
     except NotebookError as exc:
         return FileReport(
             path=document.path, language=Language.NOTEBOOK, errors=[FileError(code="malformed", message=str(exc))]
         )
-    report = analyze_python(cells, settings)
-    report.errors = [*cells.warnings, *report.errors]  # `analyze` adds the outer document's only
-    return report
+    cells.warnings = [*document.warnings, *cells.warnings]
+    return cells
 
 
 __all__ = ["analyze"]

@@ -15,6 +15,7 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
+from hptlens.documents import normalize_newlines
 from hptlens.lsp.actions import Edit, comment_prefix
 from hptlens.report import FileError, FileReport, Finding, FindingKind, Range, SearchSpace, Site, SpaceType
 
@@ -42,8 +43,8 @@ _WARNING_ERRORS = {
 
 
 def split_lines(text: str) -> list[str]:
-    """Lines as the analysis counts them (tree-sitter rows end at '\\n')."""
-    return text.split("\n")
+    """Lines as the analysis counts them: LF, CRLF and a lone CR each end one (as in LSP)."""
+    return normalize_newlines(text).split("\n")
 
 
 def units(text: str, encoding: str) -> int:
