@@ -78,7 +78,8 @@ def _add_scan(commands: Any) -> None:
         type=_non_negative,
         default=0,
         metavar="N",
-        help="processes to use: 0 = automatic (default), 1 = serial",
+        help="processes to use: 0 = automatic (default), 1 = serial in this process (a native crash then ends "
+        "the scan: the other values analyse in worker processes, where it costs only its file)",
     )
     _add_settings_flags(scan_parser)
     _add_llm_flags(scan_parser, ("off", "review", "only"))
@@ -322,7 +323,14 @@ def _run_scan(args: argparse.Namespace) -> int:
     if output is not None:
         _require_writable(output)
     settings = _settings(args, Path(args.paths[0]))
-    files = scan(args.paths, settings, jobs=args.jobs, progress=_progress_wanted(args), worker_setup=_workers_log(args))
+    files = scan(
+        args.paths,
+        settings,
+        jobs=args.jobs,
+        progress=_progress_wanted(args),
+        worker_setup=_workers_log(args),
+        isolate=args.jobs != 1,
+    )  # --jobs 1: serial in this process, for debugging
     if args.llm != "off":
         files = _run_llm(files, settings, [args.llm])[args.llm].reports
     report = build_report(files)
@@ -445,7 +453,7 @@ def _run_eval(args: argparse.Namespace) -> int:
     if paths:
         _require_existing(paths)
         settings = _settings(args, Path(paths[0]))
-        files = scan(paths, settings, progress=_progress_wanted(args), worker_setup=_workers_log(args))
+        files = scan(paths, settings, progress=_progress_wanted(args), worker_setup=_workers_log(args), isolate=True)
         analyses.update(_eval_analyses(files, settings, args.llm) if args.llm else {"hptlens": files})
     for report_path in args.report:
         analyses[_label(Path(report_path), analyses)] = load_report_files(Path(report_path))

@@ -9,11 +9,10 @@ written inside a workspace folder (symbolic links resolved): anything else is re
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +23,8 @@ from hptlens.lsp.schedule import Scheduler
 from hptlens.report import FileReport, Report, build_report, report_json
 from hptlens.settings import Settings
 from hptlens.workspace import PARALLEL_MIN_FILES, analyze_file, discover
+from hptlens.workspace.isolation import analyze_isolated
+from hptlens.workspace.scanning import analyze_batch
 
 Format = Literal["json", "sarif", "legacy"]
 DEFAULT_NAMES: dict[str, str] = {
@@ -203,15 +204,10 @@ def _analyze(
                 return
             yield path, analyze_file(path, display, settings)
         return
-    # Many files: worker processes (spawn: the server runs threads, fork could deadlock).
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(min(os.cpu_count() or 1, 8), context) as pool:
-        futures = [(path, pool.submit(analyze_file, path, display, settings)) for path, display in entries]
-        for path, future in futures:
-            if cancelled():
-                pool.shutdown(cancel_futures=True)
-                return
-            yield path, future.result()
+    # Many files: worker processes, where a native crash costs its file and not the server.
+    task = partial(analyze_batch, settings=settings)
+    for index, report in analyze_isolated(entries, task, min(os.cpu_count() or 1, 8), 8, cancelled=cancelled):
+        yield entries[index][0], report
 
 
 def render(report: Report, fmt: str) -> str:

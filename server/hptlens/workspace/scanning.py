@@ -16,6 +16,7 @@ from hptlens.documents import Document, detect_language
 from hptlens.report import FileError, FileReport
 from hptlens.settings import Settings, load_settings
 from hptlens.workspace.discovery import discover
+from hptlens.workspace.isolation import analyze_isolated
 from hptlens.workspace.reading import error_report, read_document
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def scan(
     jobs: int = 0,
     progress: bool = False,
     worker_setup: Callable[[], None] | None = None,
+    isolate: bool = False,
 ) -> list[FileReport]:
     """Discover, read and analyse every file under `paths`; one report per file, sorted by path.
 
@@ -68,6 +70,8 @@ def scan(
     jobs: 0 picks serial or a process pool by the number of files, 1 is serial, N uses N processes.
     progress: show a transient progress bar on stderr (only for more than PROGRESS_MIN_FILES files).
     worker_setup: run first in each worker process (the CLI installs its log handler there too).
+    isolate: analyse in worker processes even serially, so that a native crash costs only its
+    file (an `internal-error` entry); the CLI does, in-process callers may not need to.
     """
     roots = [Path(p) for p in paths]
     if settings is None:
@@ -78,7 +82,7 @@ def scan(
     entries = list(discover(roots, settings, errors))
     from hptlens.analysis.links import link_configs  # here: the analysis (tree-sitter) loads on first use
 
-    analysed = _analyze_all(entries, settings, _workers(jobs, len(entries)), progress, worker_setup)
+    analysed = _analyze_all(entries, settings, _workers(jobs, len(entries)), progress, worker_setup, isolate)
     reports = link_configs(analysed, settings)
     return sorted([*reports, *errors], key=lambda report: report.path)
 
@@ -134,9 +138,14 @@ def _analyze_all(
     workers: int,
     progress: bool,
     worker_setup: Callable[[], None] | None,
+    isolate: bool = False,
 ) -> list[FileReport]:
     reports: list[FileReport] = []
     with _progress_bar(len(entries), progress) as advance:
+        if isolate and entries:
+            isolated = _analyze_isolated(entries, settings, workers, advance, worker_setup)
+            if isolated is not None:
+                return isolated
         if workers > 1:
             _analyze_pooled(entries, settings, workers, reports, advance, worker_setup)
         # Serial, or whatever a failed pool left undone.
@@ -165,6 +174,42 @@ def _analyze_pooled(
                 advance()
     except Exception as exc:  # a broken pool (killed worker, no /dev/shm) degrades to serial
         log.warning("parallel scan failed (%s: %s); continuing serially", type(exc).__name__, exc)
+
+
+def _analyze_isolated(
+    entries: list[tuple[Path, str]],
+    settings: Settings,
+    workers: int,
+    advance: Callable[[], None],
+    worker_setup: Callable[[], None] | None,
+) -> list[FileReport] | None:
+    """Every file analysed in a worker that may crash; None if no worker can be started at all."""
+    found: list[FileReport | None] = [None] * len(entries)
+    batch = max(1, min(64, len(entries) // (workers * 8)))
+    task = partial(analyze_batch, settings=settings)
+    try:
+        for index, report in analyze_isolated([(str(p), d) for p, d in entries], task, workers, batch, worker_setup):
+            found[index] = report
+            advance()
+    except Exception as exc:  # no worker processes here (no /dev/shm, a sandbox): in-process, as before
+        log.warning("worker processes failed (%s: %s); analysing in this process", type(exc).__name__, exc)
+        return None
+    return [r if r is not None else analyze_file(p, d, settings) for r, (p, d) in zip(found, entries)]
+
+
+TEST_CRASH_ENV = "HPTLENS_TEST_CRASH_MARKER"
+"""Tests only: a worker analysing a file whose path contains this value kills itself with
+SIGSEGV, as a native parser fault would. Unset in normal use."""
+
+
+def analyze_batch(entries: list[tuple[str, str]], settings: Settings) -> list[FileReport]:
+    """A worker's task: analyse these files (see workspace.isolation)."""
+    marker = os.environ.get(TEST_CRASH_ENV)
+    if marker and any(marker in display for _, display in entries):
+        import signal
+
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return [analyze_file(path, display, settings) for path, display in entries]
 
 
 def _analyze_task(entry: tuple[str, str], settings: Settings) -> FileReport:
