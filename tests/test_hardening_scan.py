@@ -64,3 +64,38 @@ def test_a_hostile_tree_scans_with_every_good_finding(tmp_path: Path, jobs: str)
     for name in ("surrogate.py", "surrogate_cell.ipynb", "huge_int.py", "cr_only.yaml", "bad_utf8.py"):
         assert files[f"bad/{name}"]["findings"], name
     assert all(c != ["internal-error"] for path, c in codes.items() if CRASH not in path), codes
+
+
+def test_links_out_of_the_root_are_reported_not_followed(tmp_path: Path) -> None:
+    from hptlens.settings import Settings
+    from hptlens.workspace import scan as scan_tree
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.py").write_text("for lr in [0.1, 0.2]:\n    train(lr=lr)\n", encoding="utf-8")
+    root = tmp_path / "root"
+    (root / "sub").mkdir(parents=True)
+    (root / "tune.py").write_text(OPTUNA, encoding="utf-8")
+    (root / "file_link.py").symlink_to(outside / "secret.py")
+    (root / "folder_link").symlink_to(outside)
+    (root / "etc").symlink_to("/etc")
+    (root / "sub" / "inside_link.py").symlink_to(root / "tune.py")
+    reports = {Path(r.path).relative_to(root).as_posix(): r for r in scan_tree([root], Settings())}
+    codes = {path: [e.code for e in r.errors] for path, r in reports.items()}
+    assert codes["file_link.py"] == codes["folder_link"] == codes["etc"] == ["outside-root"]
+    assert reports["sub/inside_link.py"].findings and reports["tune.py"].findings
+    assert not any("secret" in path or path.startswith("etc/") for path in reports)
+    followed = {
+        Path(r.path).relative_to(root).as_posix() for r in scan_tree([root], Settings(follow_outside_links=True))
+    }
+    assert {"file_link.py", "folder_link/secret.py"} <= followed
+
+
+def test_the_cli_option_follows_links_out_of_the_root(tmp_path: Path) -> None:
+    (tmp_path / "outside.py").write_text("for lr in [0.1, 0.2]:\n    train(lr=lr)\n", encoding="utf-8")
+    (tmp_path / "root").mkdir()
+    (tmp_path / "root" / "link.py").symlink_to(tmp_path / "outside.py")
+    _, files, _ = scan(tmp_path / "root")
+    assert [e["code"] for e in files["link.py"]["errors"]] == ["outside-root"]
+    _, files, _ = scan(tmp_path / "root", "--follow-outside-links")
+    assert files["link.py"]["findings"] and not files["link.py"]["errors"]

@@ -169,12 +169,15 @@ def test_explicitly_named_venv_and_build_folders_are_scanned(workdir: Path) -> N
 # --------------------------------------------------------------------------- symlinks
 
 
-def test_symlinked_folder_is_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_symlinked_folder_outside_is_followed_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path / "outside" / "lib.py")
     write(tmp_path / "project" / "main.py")
+    write(tmp_path / "project" / "pkg" / "mod.py")
     os.symlink(tmp_path / "outside", tmp_path / "project" / "linked")
+    os.symlink(tmp_path / "project" / "pkg", tmp_path / "project" / "alias")
     monkeypatch.chdir(tmp_path / "project")
-    assert discovered(["."]) == ["main.py", "linked/lib.py"]
+    assert discovered(["."]) == ["main.py", "pkg/mod.py"]  # alias: the same folder, scanned once
+    assert discovered(["."], Settings(follow_outside_links=True)) == ["main.py", "pkg/mod.py", "linked/lib.py"]
 
 
 def test_symlink_loop_is_reported_not_followed(workdir: Path) -> None:

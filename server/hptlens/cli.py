@@ -98,6 +98,12 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-file-bytes", type=_positive, metavar="N", help="skip files larger than N bytes (a too-large error)"
     )
+    parser.add_argument(
+        "--follow-outside-links",
+        action="store_true",
+        help="follow symbolic links that lead out of the scanned folder (default: report them "
+        "as outside-root and skip them)",
+    )
 
 
 def _add_eval(commands: Any) -> None:
@@ -372,6 +378,8 @@ def _settings(args: argparse.Namespace, start: Path) -> Settings:
         updates["exclude"] = [*settings.exclude, *args.exclude]
     if args.max_file_bytes is not None:
         updates["max_file_bytes"] = args.max_file_bytes
+    if getattr(args, "follow_outside_links", False):
+        updates["follow_outside_links"] = True
     updates.update(_llm_updates(args, settings, user_llm))
     return Settings.model_validate({**settings.model_dump(), **updates}) if updates else settings
 

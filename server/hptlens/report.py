@@ -201,6 +201,7 @@ ErrorCode = Literal[
     "binary",
     "unreadable",
     "symlink-loop",
+    "outside-root",
     "malformed",
     "too-deep",
     "internal-error",

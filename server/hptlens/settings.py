@@ -123,6 +123,11 @@ class Settings(BaseModel):
     enabled_kinds: list[FindingKind] = Field(default_factory=lambda: list(FindingKind))
     exclude: list[str] = Field(default_factory=list, description="gitignore-style globs to skip")
     max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, ge=1)
+    follow_outside_links: bool = Field(
+        default=False,
+        description="follow symbolic links that lead out of the "
+        "scanned folder (by default they are reported as outside-root)",
+    )
     llm: LlmSettings = Field(default_factory=LlmSettings)
 
 

@@ -58,6 +58,13 @@ class _Walk:
     """Real paths of folders already walked (symlinks to them are not walked again)."""
     seen: set[str]
     """Display paths already yielded or failed (a file named twice is reported once)."""
+    follow_outside: bool = False
+    """Follow symbolic links that leave the scanned folder (settings.follow_outside_links)."""
+    root_real: str = ""
+    """Real path of the folder being walked."""
+
+    def outside(self, real: str) -> bool:
+        return not (real == self.root_real or real.startswith(self.root_real.rstrip(os.sep) + os.sep))
 
     def fail(self, display: str, code: ErrorCode, message: str) -> None:
         if display not in self.seen:
@@ -75,7 +82,12 @@ def discover(
     on the way (symlink loops, unsupported or missing named files, unlistable folders)
     are appended to `errors` as error reports instead of being dropped.
     """
-    walk = _Walk(errors=errors if errors is not None else [], visited=set(), seen=set())
+    walk = _Walk(
+        errors=errors if errors is not None else [],
+        visited=set(),
+        seen=set(),
+        follow_outside=settings.follow_outside_links,
+    )
     exclude = _compile(settings.exclude)
     for path in paths:
         yield from _discover_root(Path(path), walk, exclude)
@@ -87,7 +99,8 @@ def _discover_root(path: Path, walk: _Walk, exclude: GitIgnoreSpec) -> Iterator[
         walk.fail(display, "unreadable", "no such file or directory")
     elif os.path.isdir(path):
         root = os.path.abspath(path)
-        walk.visited.add(os.path.realpath(root))
+        walk.root_real = os.path.realpath(root)
+        walk.visited.add(walk.root_real)
         yield from _walk_folder(root, display, walk, exclude)
     elif _supported(display, path):
         yield from _once(path, display, walk)
@@ -146,6 +159,10 @@ def _walk_folder(root: str, display: str, walk: _Walk, exclude: GitIgnoreSpec) -
         if _skipped(path, shown, root, is_dir, frame.layers, exclude):
             continue
         if not is_dir:
+            # A link out of the root is not read, not even for a shebang; it is reported when it
+            # could be something analysed (a known suffix, or none: a script).
+            if is_link and _leaves_root(path, shown, walk, report=_supported(name) or not PurePath(name).suffix):
+                continue
             if _supported(name, path):
                 yield from _once(Path(path), shown, walk)
             continue
@@ -160,6 +177,8 @@ def _enter(
 ) -> _Frame | None:
     """The frame for a sub-folder, or None (with an error entry) when it must not be walked."""
     real = os.path.realpath(path)
+    if is_link and _leaves_root(path, shown, walk):
+        return None
     if is_link and real in on_stack:
         walk.fail(shown, "symlink-loop", f"symbolic link loop: points back to the enclosing folder {real}")
         return None
@@ -168,6 +187,20 @@ def _enter(
         return None
     walk.visited.add(real)
     return _open_frame(path, shown, real, layers, walk)
+
+
+def _leaves_root(path: str, shown: str, walk: _Walk, report: bool = True) -> bool:
+    """A link whose target is outside the scanned folder: reported, not followed, unless asked."""
+    real = os.path.realpath(path)
+    if walk.follow_outside or not walk.outside(real):
+        return False
+    if report:
+        walk.fail(
+            shown,
+            "outside-root",
+            f"symbolic link to {real}, outside the scanned folder; not followed (follow-outside-links to scan it)",
+        )
+    return True
 
 
 def _open_frame(path: str, display: str, real: str, layers: tuple[_IgnoreLayer, ...], walk: _Walk) -> _Frame | None:
