@@ -7,12 +7,13 @@ other by name (`study.optimize(objective)` joins the objective's search space).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 
-from tree_sitter import Node
+from tree_sitter import Node, QueryCursor
 
 from hptlens.analysis.neutral import Hit, identifiers_in
-from hptlens.analysis.pyfile import PyFile
+from hptlens.analysis.pyfile import PyFile, query
 from hptlens.report import (
     HAND_WRITTEN,
     UNNAMED,
@@ -74,9 +75,51 @@ class _Groups:
         self.parent[self.find(a)] = self.find(b)
 
 
+def owners_of(py: PyFile, nodes: list[Node]) -> list[Node]:
+    """`owner_of` for many nodes at once, from the byte ranges of the file's definitions: walking
+    parents costs a node's depth each time (and tree-sitter finds a parent from the root), so
+    1,000 nested calls took minutes that way."""
+    captures = QueryCursor(query("[(function_definition) (class_definition)] @d")).captures(py.root)
+    definitions = sorted(captures.get("d", []), key=lambda d: (d.start_byte, -d.end_byte))
+    tops = py.root.named_children
+    top_starts = [top.start_byte for top in tops]
+    order = sorted(range(len(nodes)), key=lambda i: (nodes[i].start_byte, -nodes[i].end_byte))
+    owners: list[Node | None] = [None] * len(nodes)
+    open_defs: list[Node] = []
+    next_def = 0
+    for i in order:
+        node = nodes[i]
+        while next_def < len(definitions) and definitions[next_def].start_byte <= node.start_byte:
+            open_defs.append(definitions[next_def])
+            next_def += 1
+        chain = [d for d in open_defs if d.start_byte <= node.start_byte and node.end_byte <= d.end_byte]
+        open_defs = [d for d in open_defs if d.end_byte > node.start_byte]
+        owners[i] = _owner_in(chain, node, tops, top_starts)
+    return [owner if owner is not None else owner_of(node) for owner, node in zip(owners, nodes)]
+
+
+def _owner_in(chain: list[Node], node: Node, tops: list[Node], top_starts: list[int]) -> Node | None:
+    """chain: the definitions around `node`, outermost first. As `owner_of`: the outermost function
+    below the innermost class (a class body itself when there is none), else the top-level statement."""
+    classes = [k for k, d in enumerate(chain) if d.type == "class_definition" and d.id != node.id]
+    inner = chain[classes[-1] + 1 :] if classes else chain
+    functions = [d for d in inner if d.type == "function_definition"]
+    if functions:
+        return functions[0]
+    if classes:  # directly in a class: the part of it holding the node (its body, name or bases)
+        return next(
+            (c for c in chain[classes[-1]].children if c.start_byte <= node.start_byte and node.end_byte <= c.end_byte),
+            None,
+        )
+    index = bisect_right(top_starts, node.start_byte) - 1
+    if 0 <= index < len(tops) and tops[index].end_byte >= node.end_byte:
+        return tops[index]
+    return None  # not inside any top-level statement (the module itself): the slow walk decides
+
+
 def group_hits(py: PyFile, hits: list[Hit]) -> list[list[int]]:
     """Indices of `hits` grouped by site, each group in source order."""
-    owners = [owner_of(h.tree_node) for h in hits]
+    owners = owners_of(py, [h.tree_node for h in hits])
     by_name: dict[str, int] = {}
     for owner in owners:
         for name in _names_defined(owner):
