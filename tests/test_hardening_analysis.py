@@ -198,3 +198,37 @@ def test_ranges_are_clamped_inside_the_document_and_cell() -> None:
     clamp_ranges(report, document)
     assert report.findings[0].range == Range.of(2, 3, 2, 6)
     assert report.findings[1].range == Range.of(1, 2, 1, 2)
+
+
+# --------------------------------------------------------------------------- C++ literals
+
+
+@pytest.mark.parametrize(
+    "bounds,base",
+    [
+        (f"({10**400}, -{10**400})", "10.0"),
+        ("(-3.0, 1e999)", "10.0"),
+        ("(300.0, 400.0)", "10.0"),
+        ("(-3.0, -1.0)", "-8.0"),
+        ("(1.0, 2.0)", "1e300"),
+    ],
+)
+def test_cpp_bounds_no_float_holds_keep_the_findings(bounds: str, base: str) -> None:
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[1] / "fixtures" / "cpp" / "random_search_ppo.cpp").read_text()
+    assert "log_lr(-5.0, -3.0)" in source and "std::pow(10.0" in source
+    text = source.replace("log_lr(-5.0, -3.0)", f"log_lr{bounds}").replace("std::pow(10.0", f"std::pow({base}")
+    report = _analyze("a.cpp", text)
+    assert len(report.findings) == len(_analyze("a.cpp", source).findings) and not report.errors
+    json.loads(report_json(build_report([report])))
+
+
+def test_cpp_grids_with_huge_and_infinite_values() -> None:
+    product = "*".join([str(10**400)] * 12)
+    text = f"int main() {{\n  for (double lr : {{{product}, 2.0, 1e999, 5e-324}}) {{\n    train(lr);\n  }}\n}}\n"
+    report = _analyze("a.cpp", text)
+    assert not report.errors
+    json.loads(report_json(build_report([report])))
+    text = f"int main() {{\n  for (double lr = 1.0; lr < {10**400}; lr *= 10) {{\n    train(lr);\n  }}\n}}\n"
+    assert not _analyze("a.cpp", text).errors

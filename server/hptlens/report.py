@@ -126,6 +126,8 @@ class SearchSpace(Model):
 
 
 def _num(value: Any) -> str:
+    if value is None:
+        return "?"
     if isinstance(value, float):
         return f"{value:g}"
     return repr(value) if isinstance(value, str) else str(value)

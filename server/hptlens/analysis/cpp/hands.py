@@ -38,7 +38,15 @@ from hptlens.analysis.cpp.sampling import (
     setter_name,
     transformed,
 )
-from hptlens.analysis.neutral import CPP_NOT_HYPERPARAMETERS, NOT_LITERAL, Hit, child_field, identifiers_in, text
+from hptlens.analysis.neutral import (
+    CPP_NOT_HYPERPARAMETERS,
+    NOT_LITERAL,
+    Hit,
+    child_field,
+    identifiers_in,
+    number,
+    text,
+)
 from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 _MAX_SWEEP = 20  # a counter loop with more values than this is a schedule (epsilon decay), not a sweep
@@ -655,8 +663,7 @@ def _numeric(cpp: CppFile, node: Node | None) -> float | None:
     if node is None:
         return None
     value, _ = cpp.resolve(node)
-    result = literal(value)
-    return float(result) if is_num(result) else None
+    return number(literal(value))  # None for 1e999 or an integer no float holds
 
 
 def _step(cpp: CppFile, update: Node, counter: str) -> tuple[str, float] | None:

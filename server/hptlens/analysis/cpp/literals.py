@@ -11,7 +11,7 @@ from typing import Any
 from tree_sitter import Node
 
 from hptlens.analysis.cpp.file import plain_name, positional
-from hptlens.analysis.neutral import NOT_LITERAL, scalar, text
+from hptlens.analysis.neutral import MAX_INT_BITS, NOT_LITERAL, scalar, text
 
 _MAX_DEPTH = 40  # literal nesting and resolution chains: bounded so odd input cannot recurse deeply
 
@@ -119,9 +119,12 @@ def _arithmetic(node: Node, depth: int) -> Any:
             "*": lambda: left * right,
             "/": lambda: left / right,
         }.get(op)
-        return result() if result is not None else NOT_LITERAL
+        value = result() if result is not None else NOT_LITERAL
     except (ArithmeticError, ValueError):
         return NOT_LITERAL
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        return NOT_LITERAL  # kept as source text by the callers
+    return value
 
 
 def grid_values(value: Any) -> list[Any] | None:

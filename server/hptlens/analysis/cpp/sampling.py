@@ -11,7 +11,7 @@ from tree_sitter import Node
 from hptlens.analysis.catalog import CPP_DISTRIBUTIONS
 from hptlens.analysis.cpp.file import CppFile, plain_name, positional, reference_name, statement_of
 from hptlens.analysis.cpp.literals import literal
-from hptlens.analysis.neutral import child_field, number, scalar, text
+from hptlens.analysis.neutral import child_field, number, power, scalar, text
 from hptlens.report import SearchSpace, SpaceType
 
 _CASTS = re.compile(r"(cast|^(float|double|int|int64_t|int32_t|size_t|long|unsigned))(<[^>]*>)?$")
@@ -133,6 +133,9 @@ def transformed(cpp: CppFile, space: SearchSpace, call: Node, wrapper: Node | No
         else None
     )
     if base and space.low is not None and space.high is not None and max(abs(space.low), abs(space.high)) <= 400:
-        low, high = (float(f"{base**bound:.12g}") for bound in (space.low, space.high))  # exp(log(x)) noise
+        low, high = (power(base, bound) for bound in (space.low, space.high))  # None: pow(-8, 0.5), overflow
+        if low is None or high is None:
+            return space.model_copy(update={"low": None, "high": None, "log": True})
+        low, high = float(f"{low:.12g}"), float(f"{high:.12g}")  # exp(log(x)) noise
         return space.model_copy(update={"low": low, "high": high, "log": True})
     return space
