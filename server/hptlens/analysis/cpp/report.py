@@ -48,10 +48,47 @@ def _owner(node: Node) -> Node:
     return owner or current
 
 
+_CONTAINERS = ("translation_unit", "declaration_list", "field_declaration_list")
+_SCOPES_QUERY = "[(function_definition) (declaration_list) (field_declaration_list)] @d"
+
+
+def owners_of(cpp: CppFile, nodes: list[Node]) -> list[Node]:
+    """`_owner` for many nodes at once, from the byte ranges of functions and scopes: walking
+    parents costs a node's depth each time (tree-sitter finds a parent from the root), so 1,000
+    nested loops took minutes that way."""
+    captured = QueryCursor(cpp_query(_SCOPES_QUERY)).captures(cpp.root).get("d", [])
+    scopes = sorted(captured, key=lambda d: (d.start_byte, -d.end_byte))
+    order = sorted(range(len(nodes)), key=lambda i: (nodes[i].start_byte, -nodes[i].end_byte))
+    owners: list[Node | None] = [None] * len(nodes)
+    open_scopes: list[Node] = []
+    following = 0
+    for i in order:
+        node = nodes[i]
+        while following < len(scopes) and scopes[following].start_byte <= node.start_byte:
+            open_scopes.append(scopes[following])
+            following += 1
+        open_scopes = [d for d in open_scopes if d.end_byte > node.start_byte or d.end_byte >= node.end_byte]
+        chain = [d for d in open_scopes if d.start_byte <= node.start_byte and node.end_byte <= d.end_byte]
+        owners[i] = _owner_in(chain, node, cpp.root)
+    return [owner if owner is not None else _owner(node) for owner, node in zip(owners, nodes)]
+
+
+def _owner_in(chain: list[Node], node: Node, root: Node) -> Node | None:
+    """As `_owner`: the outermost function below the innermost scope around `node`, else the
+    scope's child holding it. chain: functions and scopes around `node`, outermost first."""
+    scopes = [k for k, d in enumerate(chain) if d.type != "function_definition" and d.id != node.id]
+    inner = chain[scopes[-1] + 1 :] if scopes else chain
+    functions = [d for d in inner if d.type == "function_definition"]
+    if functions:
+        return functions[0]
+    scope = chain[scopes[-1]] if scopes else root
+    return next((c for c in scope.children if c.start_byte <= node.start_byte and node.end_byte <= c.end_byte), None)
+
+
 def group_cpp_hits(cpp: CppFile, hits: list[Hit]) -> list[list[int]]:
     """Hits grouped by site: one per function, joined when one function calls another's (a trial
     loop in main calling a sampler in `sample_config`)."""
-    owners = [_owner(h.tree_node) for h in hits]
+    owners = owners_of(cpp, [h.tree_node for h in hits])
     by_id = {o.id: o for o in owners}
     parent: dict[int, int] = {i: i for i in by_id}
 
