@@ -23,6 +23,7 @@ test('initialization options nest the llm keys like the workspace/configuration 
     enabledKinds: ['search-space', 'search-run', 'scheduler', 'hand-loop', 'sweep-config', 'tuned-config'],
     exclude: [],
     maxFileBytes: 5242880,
+    followOutsideLinks: false,
     debounceMs: 300,
     llm: {
       mode: 'off',
@@ -30,6 +31,7 @@ test('initialization options nest the llm keys like the workspace/configuration 
       model: 'gpt-4o-mini',
       apiKeyEnv: 'OPENAI_API_KEY',
       timeoutSeconds: 60,
+      runTimeoutSeconds: 1800,
       maxConcurrency: 4,
       maxFileTokens: 6000,
       cache: true,
