@@ -26,7 +26,10 @@ rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps([seconds, rss, len(report.findings), [e.code for e in report.errors]]))
 """
 
-LOOP = "def f{i}(trial):\n    lr = trial.suggest_float('lr', 1e-5, 1e-1)\n    for b in [1, 2]:\n        train(lr=lr, b=b)\n"
+LOOP = (
+    "def f{i}(trial):\n    lr = trial.suggest_float('lr', 1e-5, 1e-1)\n"
+    "    for b in [1, 2]:\n        train(lr=lr, b=b)\n"
+)
 CPP_LOOP = "int f{i}() {{ for (double lr : {{0.1, 0.2}}) {{ train(lr); }} return 0; }}\n"
 
 
@@ -81,7 +84,7 @@ def measure(path: str, text: str) -> tuple[float, float, int, list[str]]:
 
 
 def main(filters: list[str]) -> None:
-    print(f"| shape | size | CPU s | peak RSS MiB | findings | small size: CPU s | time per byte, large / small |")
+    print("| shape | size | CPU s | peak RSS MiB | findings | small size: CPU s | time per byte, large / small |")
     print("|---|---|---|---|---|---|---|")
     for name, build, small, large in SHAPES:
         if filters and not any(f in name for f in filters):

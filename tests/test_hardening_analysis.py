@@ -9,14 +9,13 @@ import json
 
 import pytest
 from hostile import HOSTILE_FILES, OPTUNA, deep_defs, deep_notebook, notebook, run_isolated
-from lsprotocol import types as lsp
-
 from hptlens.analysis import analyze
 from hptlens.analysis.pyfile import MAX_INDENT_LEVELS, indent_levels
 from hptlens.documents import Document, read_notebook, replace_surrogates
 from hptlens.lsp import convert
 from hptlens.lsp.convert import Layout, Part, split_lines
 from hptlens.report import build_report, report_json
+from lsprotocol import types as lsp
 
 
 def _analyze(path: str, text: str):  # type: ignore[no-untyped-def]
@@ -177,23 +176,10 @@ def test_ranges_are_clamped_inside_the_document_and_cell() -> None:
 
     document = notebook_document("nb.ipynb", [(0, "code", "x = 1\ny = 2"), (1, "code", "z")])
     report = _analyze("a.py", "")
+    loop = {"kind": "hand-loop", "category": "hand-tuning", "library": "x", "message": "m"}
     report.findings = [
-        Finding(
-            kind="hand-loop",
-            category="hand-tuning",
-            library="x",
-            message="m",
-            cell=0,  # type: ignore[arg-type]
-            range=Range.of(2, 3, 9, 40),
-        ),
-        Finding(
-            kind="hand-loop",
-            category="hand-tuning",
-            library="x",
-            message="m",
-            cell=1,  # type: ignore[arg-type]
-            range=Range.of(1, 2, 1, 1),
-        ),
+        Finding.model_validate({**loop, "cell": 0, "range": Range.of(2, 3, 9, 40)}),
+        Finding.model_validate({**loop, "cell": 1, "range": Range.of(1, 2, 1, 1)}),
     ]
     clamp_ranges(report, document)
     assert report.findings[0].range == Range.of(2, 3, 2, 6)

@@ -15,13 +15,12 @@ from typing import Any
 import pytest
 import pytest_lsp
 from hostile import HOSTILE_FILES, OPTUNA, notebook
+from hptlens.report import FileReport
+from hptlens.workspace import link_configs_on_disk
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 from test_lsp_support import CONFIG, SERVER, diagnostics_for, open_doc, start, uri_of
-
-from hptlens.report import FileReport
-from hptlens.workspace import link_configs_on_disk
 
 
 @pytest_lsp.fixture(config=CONFIG)

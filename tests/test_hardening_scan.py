@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from hostile import HOSTILE_FILES, OPTUNA
-
 from hptlens.workspace.isolation import CRASH_MESSAGE
 
 CRASH = "native-crash-here"

@@ -300,7 +300,7 @@ def _tolerant_streams() -> None:
             pass
 
 
-def _to_stdout(write: Callable[[TextIO], None]) -> None:
+def _to_stdout(write: Callable[[TextIO], object]) -> None:
     """Write to stdout and flush, so that a full disk is an OutputError here, not a traceback at exit."""
     try:
         write(sys.stdout)

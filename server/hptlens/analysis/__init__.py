@@ -14,7 +14,7 @@ from hptlens.analysis.neutral import line_count
 from hptlens.analysis.python import analyze_python
 from hptlens.analysis.shell import analyze_shell
 from hptlens.documents import Document, NotebookError, read_notebook
-from hptlens.report import FileError, FileReport, Language, Position, Range, unicode_safe
+from hptlens.report import ConfigRef, FileError, FileReport, Finding, Language, Position, Range, Site, unicode_safe
 from hptlens.safetext import has_surrogates
 from hptlens.settings import Settings
 
@@ -41,7 +41,8 @@ def clamp_ranges(report: FileReport, document: Document) -> None:
     detector's slip must not send an editor or a SARIF viewer past the end of a file."""
     lines = document.text.split("\n")
     spans = {span.index: span for span in document.cells}
-    for item in [*report.findings, *report.sites, *report.config_refs]:
+    items: list[Finding | Site | ConfigRef] = [*report.findings, *report.sites, *report.config_refs]
+    for item in items:
         span = spans.get(item.cell) if item.cell is not None else None
         first, count = (span.first_line, max(span.line_count, 1)) if span is not None else (1, len(lines))
         start = _clamp(item.range.start, first, count, lines)

@@ -2,8 +2,9 @@
 
 Key: the endpoint, the model, the prompt version and a hash of the exact request
 (messages and response format, so the source, the static findings and the part of the
-file are all in it): an answer from one endpoint is never served for another. Stored: the model's answer text and its token usage, nothing else; the API key
-is never part of a request body, so it cannot reach the cache. Only answers that
+file are all in it): an answer from one endpoint is never served for another. Stored:
+the model's answer text and its token usage, nothing else; the API key is never part
+of a request body, so it cannot reach the cache. Only answers that
 parsed are stored. A damaged entry is a miss.
 """
 

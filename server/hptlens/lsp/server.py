@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import hmac
-import secrets
 import logging
 import os
+import secrets
 import sys
 import threading
 from collections.abc import Callable, Hashable
@@ -43,8 +43,8 @@ from hptlens.lsp.runs import (
     language_of,
     run_analysis,
 )
-from hptlens.lsp.tcp import peer_uid
 from hptlens.lsp.schedule import Scheduler
+from hptlens.lsp.tcp import peer_uid
 from hptlens.report import Language
 from hptlens.settings import ServerSettings
 from hptlens.workspace import analyze_file
