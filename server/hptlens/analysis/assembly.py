@@ -4,7 +4,9 @@ suppression comments, positions in code points (and notebook cells), sites, summ
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Protocol
 
 from tree_sitter import Node
@@ -168,8 +170,32 @@ def _span(node: Node) -> tuple[tuple[int, int], tuple[int, int]]:
 def _column(py: SourceText, point: tuple[int, int]) -> int:
     """tree-sitter columns are UTF-8 byte offsets; reports count code points."""
     row, byte_column = point
-    line = py.line_text(row).encode("utf-8", "surrogatepass")
-    return len(line[:byte_column].decode("utf-8", "replace"))
+    wide = _wide_chars(py.line_text(row))
+    if wide is None:
+        return byte_column
+    starts, extra = wide
+    before = bisect_left(starts, byte_column)  # characters of 2+ bytes that start before the column
+    return byte_column - (extra[before - 1] if before else 0)
+
+
+@lru_cache(maxsize=16)
+def _wide_chars(line: str) -> tuple[list[int], list[int]] | None:
+    """None for an ASCII line; else the byte offsets where multi-byte characters start and the
+    extra bytes up to and including each. Computed once per line: re-encoding the line for every
+    finding made a long single line quadratic."""
+    if line.isascii():
+        return None
+    starts: list[int] = []
+    extra: list[int] = []
+    offset = total = 0
+    for char in line:
+        size = len(char.encode("utf-8", "surrogatepass"))
+        if size > 1:
+            total += size - 1
+            starts.append(offset)
+            extra.append(total)
+        offset += size
+    return starts, extra
 
 
 def syntax_errors(py: SourceFile, document: Document) -> list[FileError]:
