@@ -347,3 +347,24 @@ async def test_the_server_survives_every_hostile_document(client: LanguageClient
         lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=good), position=lsp.Position(line=4, character=10))
     )
     assert hover is not None
+
+
+@pytest.mark.asyncio
+async def test_the_server_answers_while_a_big_document_is_analysed(client: LanguageClient, tmp_path: Path) -> None:
+    await start(client, tmp_path)
+    loop = asyncio.get_running_loop()
+    body = "".join(f"def f{i}(trial):\n    lr = trial.suggest_float('lr', 1e-5, 1e-1)\n" for i in range(12_000))
+    started = loop.time()
+    big = open_doc(client, tmp_path / "big.py", body)  # about 0.8 MB, 12,000 findings
+    small = open_doc(client, tmp_path / "small.py", OPTUNA)
+    hover = await client.text_document_hover_async(
+        lsp.HoverParams(
+            text_document=lsp.TextDocumentIdentifier(uri=small), position=lsp.Position(line=4, character=10)
+        )
+    )
+    answered = loop.time() - started
+    assert hover is not None
+    await diagnostics_for(client, big, version=1)
+    finished = loop.time() - started
+    print(f"small document answered after {answered:.2f} s, big one published after {finished:.2f} s")
+    assert answered < max(2.0, finished / 2), (answered, finished)
