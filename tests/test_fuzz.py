@@ -15,15 +15,16 @@ import io
 import json
 import os
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+
 from hptlens.analysis import analyze
 from hptlens.documents import Document, notebook_document
 from hptlens.export.legacy import to_legacy
 from hptlens.export.sarif import to_sarif
 from hptlens.export.text import render_report
 from hptlens.report import FileReport, Language, build_report, report_json
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from rich.console import Console
 
 EXAMPLES = int(os.environ.get("HPTLENS_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(

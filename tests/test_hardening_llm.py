@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from hptlens.analysis import analyze
 from hptlens.cli import main
 from hptlens.documents import Document

@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 import pytest_lsp
-from hostile import HOSTILE_FILES, OPTUNA, notebook
-from hptlens.report import FileReport
-from hptlens.workspace import link_configs_on_disk
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
+
+from hostile import HOSTILE_FILES, OPTUNA, notebook
+from hptlens.report import FileReport
+from hptlens.workspace import link_configs_on_disk
 from test_lsp_support import CONFIG, SERVER, diagnostics_for, open_doc, start, uri_of
 
 
@@ -308,12 +309,22 @@ OTHER_PYTHON = "/usr/bin/python3"
 async def test_tcp_refuses_another_users_client(tmp_path: Path) -> None:
     process, port = await _tcp_server(tmp_path)
     client = (
-        "import json, socket, sys\ns = socket.create_connection(('127.0.0.1', %d))\n"
-        "body = json.dumps({'jsonrpc': '2.0', 'id': 1, 'method': 'initialize', 'params': "
-        "{'processId': None, 'rootUri': None, 'capabilities': {}}}).encode()\n"
-        "s.sendall(b'Content-Length: %%d\\r\\n\\r\\n' %% len(body) + body)\ns.settimeout(10)\n"
-        "try:\n    print(repr(s.recv(65536)))\nexcept ConnectionResetError:\n    print(repr(b''))\n"
-    ) % port
+        "\n".join(
+            [
+                "import json, socket",
+                f"s = socket.create_connection(('127.0.0.1', {port}))",
+                "body = json.dumps({'jsonrpc': '2.0', 'id': 1, 'method': 'initialize', 'params': "
+                "{'processId': None, 'rootUri': None, 'capabilities': {}}}).encode()",
+                "s.sendall(b'Content-Length: ' + str(len(body)).encode() + b'\\r\\n\\r\\n' + body)",
+                "s.settimeout(10)",
+                "try:",
+                "    print(repr(s.recv(65536)))",
+                "except ConnectionResetError:",
+                "    print(repr(b''))",
+            ]
+        )
+        + "\n"
+    )
     try:
         result = await asyncio.to_thread(
             subprocess.run,

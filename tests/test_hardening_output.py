@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from hptlens.cli import main
 from hptlens.report import FileReport, build_report, report_json, unicode_safe
 from hptlens.safetext import printable, valid_unicode

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from hostile import HOSTILE_FILES, OPTUNA
 from hptlens.workspace.isolation import CRASH_MESSAGE
 

@@ -691,7 +691,7 @@ def serve_tcp(ls: HptLanguageServer, host: str, port: int) -> None:
                 file=sys.stderr,
                 flush=True,
             )
-        ls.protocol.set_writer(writer)  # type: ignore[arg-type]
+        ls.protocol.set_writer(writer)
         await run_async(
             stop_event=stop_event, reader=reader, protocol=ls.protocol, logger=log, error_handler=ls.report_server_error
         )
