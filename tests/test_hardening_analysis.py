@@ -10,13 +10,13 @@ import json
 import pytest
 from lsprotocol import types as lsp
 
-from hostile import HOSTILE_FILES, OPTUNA, deep_defs, deep_notebook, notebook, run_isolated
 from hptlens.analysis import analyze
 from hptlens.analysis.pyfile import MAX_INDENT_LEVELS, indent_levels
 from hptlens.documents import Document, read_notebook, replace_surrogates
 from hptlens.lsp import convert
 from hptlens.lsp.convert import Layout, Part, split_lines
 from hptlens.report import build_report, report_json
+from support.hostile import HOSTILE_FILES, OPTUNA, deep_defs, deep_notebook, notebook, run_isolated
 
 
 def _analyze(path: str, text: str):  # type: ignore[no-untyped-def]

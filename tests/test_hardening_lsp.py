@@ -18,10 +18,10 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
-from hostile import HOSTILE_FILES, OPTUNA, notebook
 from hptlens.report import FileReport
 from hptlens.workspace import link_configs_on_disk
-from test_lsp_support import CONFIG, SERVER, diagnostics_for, latest_for, open_doc, start, uri_of, wait_until
+from support.hostile import HOSTILE_FILES, OPTUNA, notebook
+from support.lsp import CONFIG, SERVER, diagnostics_for, latest_for, open_doc, start, uri_of, wait_until
 
 
 @pytest_lsp.fixture(config=CONFIG)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from hostile import HOSTILE_FILES, OPTUNA
 from hptlens.workspace.isolation import CRASH_MESSAGE
+from support.hostile import HOSTILE_FILES, OPTUNA
 
 CRASH = "native-crash-here"
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from support.paths import ROOT as REPO
 
 OPTUNA = (
     "import optuna\n\n\ndef objective(trial):\n"
