@@ -131,7 +131,32 @@ CPP = [
     "template <typename T>\n",
 ]
 
-LANGUAGES = {"a.py": PYTHON, "a.yaml": YAML, "a.json": YAML, "a.cpp": CPP}
+SHELL = [
+    "#!/bin/bash\n",
+    "for lr in 0.1 0.01 0.001; do\n",
+    "  python train.py --lr $lr\n",
+    "done\n",
+    "LRS=(1e-3 1e-4)\n",
+    "for lr in ${LRS[@]}; do\n",
+    "for s in {1..5}; do\n",
+    "seq 1 10 | parallel ",
+    "#SBATCH --array=0-9\n",
+    "python train.py -m lr=0.1,0.01\n",
+    "wandb agent ",
+    "$(",
+    "`",
+    "<<EOF\n",
+    "EOF\n",
+    'if [ -n "$x" ]; then\n',
+    "fi\n",
+    "case $x in\n",
+    "esac\n",
+    "${x:-",
+    "'",
+    "\\\n",
+]
+
+LANGUAGES = {"a.py": PYTHON, "a.yaml": YAML, "a.json": YAML, "a.cpp": CPP, "a.sh": SHELL}
 
 
 def sources(fragments: list[str]) -> st.SearchStrategy[str]:

@@ -103,3 +103,12 @@ def test_unicode_safe_keeps_clean_reports_as_they_are() -> None:
 def test_printable_escapes_controls_and_keeps_tabs_and_newlines() -> None:
     assert printable("a\x1b[2J\tb\nc\x7f\x9b\r") == "a\\x1b[2J\tb\nc\\x7f\\x9b\\x0d"
     assert valid_unicode("ok") == "ok"
+
+
+def test_every_language_has_a_legacy_form() -> None:
+    from hptlens.export.legacy import to_legacy
+    from hptlens.report import Language
+
+    reports = [FileReport(path=f"a.{language.value}", language=language) for language in Language]
+    examples = to_legacy(build_report(reports))["examples"]
+    assert len(examples) == len(reports) and all(example["language"] for example in examples)

@@ -64,6 +64,7 @@ _LANGUAGE_OUT: dict[Language, tuple[str, str]] = {
     Language.CPP: ("C++", "C++ source"),
     Language.YAML: ("YAML", "configuration file"),
     Language.JSON: ("JSON", "configuration file"),
+    Language.SHELL: ("Shell", "shell script"),
     Language.UNKNOWN: ("unknown", "unknown"),
 }
 
@@ -269,6 +270,7 @@ def _language_of(text: str) -> Language | None:
         (("c++", "cpp", "cxx"), Language.CPP),
         (("yaml", "yml"), Language.YAML),
         (("json",), Language.JSON),
+        (("shell", "bash"), Language.SHELL),
         (("python", "py"), Language.PYTHON),
     ]
     for words, language in checks:
