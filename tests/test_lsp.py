@@ -647,3 +647,26 @@ async def test_ignore_code_actions_edit_with_formatting_kept(client: LanguageCli
     replace_all(client, uri, OPTUNA, "\n".join(lines), version=2)
     after = await diagnostics_for(client, uri, version=2)
     assert [d.message for d in after] == [d.message for d in items if d is not gamma]
+
+
+async def test_shell_scripts_get_diagnostics_and_a_quick_fix_that_keeps_the_shebang(
+    client: LanguageClient, tmp_path: Path
+):
+    await start(client, tmp_path)
+    script = '#!/bin/bash\nfor lr in 1e-3 3e-4 1e-4; do\n  python train.py --lr "$lr"\ndone\n'
+    uri = open_doc(client, tmp_path / "sweep.sh", script, language="shellscript")
+    items = await diagnostics_for(client, uri, version=1)
+    assert items and [d.message for d in items] == expected(script, "sweep.sh")
+    loop = next(d for d in items if d.code == "hand-loop")
+    assert (loop.range.start.line, loop.range.end.line) == (1, 1)  # the loop's header
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            range=loop.range,
+            context=lsp.CodeActionContext(diagnostics=[loop]),
+        )
+    )
+    whole_file = [a for a in actions if "file" in a.title.lower()]
+    resolved = await client.code_action_resolve_async(whole_file[0])
+    edit = resolved.edit.changes[uri][0]
+    assert edit.range.start.line == 1 and edit.new_text.startswith("# hpt: ignore-file")
