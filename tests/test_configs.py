@@ -49,7 +49,7 @@ def lines(report: FileReport) -> list[int]:
 def test_hydra_dehb_inline_configspace_space() -> None:
     report = fixture("hydra_dehb_ppo_pendulum.yaml")
     assert report.libraries == ["DEHB", "Hydra"]
-    assert report.criteria.names() == ["auto-tuning"]
+    assert report.criteria.names() == ["auto-tuning", "auto/hand-tuning"]  # the sweeper, and its explicit space
     sweeper = report.findings[0]
     assert (sweeper.range.start.line, sweeper.method, sweeper.api) == (4, "DEHB", "hydra/sweeper")
     assert "searches 5 hyperparameters" in sweeper.message and "4 brackets" in sweeper.message
@@ -100,7 +100,7 @@ def test_hydra_basic_sweeper_params() -> None:
     report = fixture("hydra_basic_sweep_a2c.yaml")
     assert report.libraries == ["Hydra"]
     assert report.findings[0].method == "grid search"
-    assert lines(report) == [16, 18, 19, 20]
+    assert lines(report) == [15, 16, 18, 19, 20]  # MULTIRUN mode, the sweeper block, its three sweeps
     assert space(report, "a2c.learning_rate")["choices"] == [0.0007, 0.0003, 0.0001]
     assert "seed" not in report.hyperparameters
 
@@ -145,7 +145,7 @@ def test_hydra_sweeper_config_group_file() -> None:
         "n_trials: 10\nparams:\n  lr: interval(0.001, 0.1)\n"
     )
     assert report.libraries == ["Optuna"]
-    assert lines(report) == [5]
+    assert lines(report) == [2, 3, 4, 5]  # the document is the sweeper: each entry is one of its settings
 
 
 def test_hydra_sweeper_without_search_space_in_the_file() -> None:
@@ -153,14 +153,16 @@ def test_hydra_sweeper_without_search_space_in_the_file() -> None:
         "defaults:\n  - search_space: ppo\n  - override hydra/sweeper: DEHB\n"
         "hydra:\n  sweeper:\n    search_space: ${search_space}\n"
     )
-    assert lines(report) == [3]
-    assert "search_space/ppo.yaml" in report.findings[0].message
+    assert lines(report) == [2, 3, 5]  # the group holding the space, the sweeper it selects, the sweeper block
+    sweeper = next(f for f in report.findings if f.api == "hydra/sweeper")
+    assert "search_space/ppo.yaml" in sweeper.message
 
 
 def test_wandb_sweeps_yaml_and_json() -> None:
     bayes = fixture("wandb_sweep_bayes_ppo.yaml")
     assert bayes.libraries == ["Weights & Biases"]
-    assert lines(bayes) == [5, 10, 15, 19, 21, 25]
+    assert lines(bayes) == [3, 5, 6, 9, 10, 14, 15, 19, 21, 25, 34]  # program, method, metric, cap, early stop,
+    # the space's header and its four dimensions, the command each run is started with
     assert bayes.sites[0].method == "Bayesian optimisation + Hyperband"
     assert space(bayes, "learning_rate")["log"] is True
     assert space(bayes, "ent_coef")["step"] == 0.005
@@ -170,7 +172,7 @@ def test_wandb_sweeps_yaml_and_json() -> None:
     assert grid.hyperparameters == ["batch-size", "learning-rate", "target-network-frequency"]
     random = fixture("wandb_sweep_random_sac.json")
     assert random.language == "json"
-    assert lines(random) == [4, 8, 9, 10, 11]
+    assert lines(random) == [3, 4, 5, 6, 7, 8, 9, 10, 11]
     assert space(random, "batch-size")["type"] == "int"
     assert random.sites[0].budget == "40 runs"
 
@@ -184,7 +186,7 @@ def test_wandb_log_uniform_takes_natural_log_bounds() -> None:
 def test_ray_tune_grid_search_experiment() -> None:
     report = fixture("rllib_cartpole_ppo_grid.yaml")
     assert report.libraries == ["Ray Tune"]
-    assert lines(report) == [2, 12, 14, 20]
+    assert lines(report) == [2, 5, 12, 14, 20]  # the experiment, num_samples, three grids
     assert report.findings[0].method == "grid search" and "(PPO)" in report.findings[0].message
     assert space(report, "lr") == {"type": "grid", "values": [0.003, 0.001, 0.0003], "distribution": "grid_search"}
     assert space(report, "fcnet_hiddens")["values"] == ["[64, 64]", "[256, 256]"]
@@ -194,12 +196,12 @@ def test_ray_tune_grid_search_experiment() -> None:
 def test_polyaxon_v1_matrix_and_v0_hptuning() -> None:
     v1 = fixture("polyaxon_v1_hyperband_ppo.yaml")
     assert v1.libraries == ["Polyaxon"]
-    assert (v1.findings[0].range.start.line, v1.findings[0].method) == (6, "Hyperband")
+    assert (v1.findings[0].range.start.line, v1.findings[0].method) == (5, "Hyperband")  # the matrix block
     assert space(v1, "learning_rate")["log"] is True
     assert space(v1, "clip_range") == {"type": "float", "low": 0.1, "high": 0.4, "distribution": "uniform"}
     assert space(v1, "n_epochs")["step"] == 3
     v0 = fixture("polyaxon_v0_hptuning_dqn.yaml")
-    assert (v0.findings[0].range.start.line, v0.findings[0].method) == (6, "random search")
+    assert (v0.findings[0].range.start.line, v0.findings[0].method) == (4, "random search")  # the hptuning block
     assert v0.sites[0].budget == "24 experiments"
     assert space(v0, "target_update") == {"type": "int", "low": 500, "high": 5000, "step": 500, "distribution": "range"}
 
@@ -292,27 +294,28 @@ def test_positions_span_key_to_value_end() -> None:
     assert (lr.range.end.line, lr.range.end.column) == (5, 13)  # ends on its last line, not the blank one
     gamma = dimension(report, "gamma")
     assert (gamma.range.start.line, gamma.range.start.column, gamma.range.end.line) == (7, 3, 7)
-    assert report.line_numbers == [1, 3, 7]
+    assert report.line_numbers == [1, 2, 3, 7]
 
 
 def test_json_positions_and_unicode_columns() -> None:
     text = (
-        '{\n  "méthode": 1,\n  "method": "grid",\n  "parameters": {"lr": {"values": [1, 2]}, "γ": {"values": [3]}}\n}'
+        '{\n  "méthode": 1,\n  "method": "grid",\n'
+        '  "parameters": {"lr": {"values": [1, 2]}, "γ": {"values": [3, 4]}}\n}'
     )
     report = run(text, "sweep.json")
-    assert lines(report) == [3, 4, 4]
+    assert lines(report) == [3, 4, 4, 4]
     gamma = dimension(report, "γ")
     assert gamma.range.start.column == text.split("\n")[3].index('"γ"') + 1
 
 
 def test_multi_document_yaml() -> None:
     report = run("a: 1\n---\nmethod: random\nparameters:\n  lr: {min: 0.1, max: 0.2}\n---\n- x\n")
-    assert lines(report) == [3, 5]
+    assert lines(report) == [3, 4, 5]
 
 
 def test_suppression_comments_and_enabled_kinds() -> None:
     text = "method: grid\nparameters:\n  lr: {values: [1, 2]}  # hpt: ignore\n  gamma: {values: [3, 4]}\n"
-    assert lines(run(text)) == [1, 4]
+    assert lines(run(text)) == [1, 2, 4]
     assert run("# hpt: ignore-file\n" + text).findings == []
     assert run(text, settings=Settings(enabled_kinds=[FindingKind.TUNED_CONFIG])).findings == []
 
@@ -381,14 +384,14 @@ def test_billion_laughs_is_not_expanded() -> None:
     report = run(text)
     assert time.perf_counter() - started < 2.0
     assert report.errors[0].code == "malformed" and "billion laughs" in report.errors[0].message
-    assert lines(report) == [10, 12]  # the sweep itself is still read
+    assert lines(report) == [10, 11, 12]  # the sweep itself is still read
     assert space(report, "lr")["choices"][0] == "[9 items]"  # an aliased list is shown, not expanded
 
 
 def test_recursive_alias_is_reported() -> None:
     report = run("a: &a\n  b: *a\nmethod: grid\nparameters:\n  lr: {values: [1, 2]}\n")
     assert "recursive YAML alias" in report.errors[0].message
-    assert lines(report) == [3, 5]
+    assert lines(report) == [3, 4, 5]
 
 
 def test_duplicate_keys_are_reported_and_the_later_value_used() -> None:
@@ -438,7 +441,7 @@ def test_unsafe_tags_are_never_constructed() -> None:
     report = run(
         "method: grid\nparameters:\n  lr: !!python/object/apply:os.system ['echo hi']\n  gamma: {values: [0.9, 0.99]}\n"
     )
-    assert lines(report) == [1, 4]
+    assert lines(report) == [1, 2, 4]
 
 
 def test_empty_and_comment_only_files() -> None:

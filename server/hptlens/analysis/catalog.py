@@ -163,6 +163,22 @@ SCHEDULER_KEYWORDS = ("scheduler", "search_alg", "sampler", "algo", "method", "s
 # Such strings that name an HPO method driving the search (auto-tuning); others keep the call's criterion.
 AUTO_METHOD_NAMES = frozenset({"asha", "hyperband", "bohb", "pbt", "pb2", "bayes", "bayesopt", "cfo", "blendsearch",
                                "cmaes", "dehb", "smac", "hebo"})
+# Words inside a config's method name (`bayesianoptimization`, `adaptive_asha`, `PBTTuner`, `gp`) that
+# name an HPO method driving the search; matched on the name lower-cased with separators removed.
+AUTO_METHOD_WORDS = AUTO_METHOD_NAMES | frozenset({"halving", "evolution", "genetic", "gaussian", "gptuner", "metis",
+                                                   "dngo", "pso", "oneplusone", "ngopt", "differential", "vizier"})
+AUTO_METHOD_EXACT = frozenset({"gp", "bo", "es", "cma", "de", "ga", "ucb", "forest", "gbrt", "smbo"})
+
+# Config keys (the last dotted part) whose values are never tuned hyperparameters: a sweep over only
+# these repeats one configuration over seeds, environments or data.
+NOT_TUNED_KEYS: frozenset[str] = frozenset(
+    """
+    seed seeds random_seed rng_seed env env_id env_name envs environment environments game games task tasks
+    level levels map scenario dataset datasets data data_dir dataset_name run run_id repeat repeats repetition
+    trial_id fold folds split
+    """.split()
+)
+
 # Libraries whose explicit search spaces make "auto/hand-tuning" even when their run is auto-tuning.
 AUTO_HAND_LIBRARIES = frozenset({"Optuna", "hyperopt", "Ray Tune", "scikit-learn", "scikit-optimize", "keras-tuner",
                                  "nevergrad", "ConfigSpace", "Ax", "bayes_opt", "DeepHyper", "Weights & Biases",

@@ -7,7 +7,7 @@ import posixpath
 import re
 
 from hptlens.analysis.configs.hits import (
-    AUTO,
+    LIB,
     PARAM,
     SWEEP,
     TUNED,
@@ -16,8 +16,12 @@ from hptlens.analysis.configs.hits import (
     Hit,
     dimension_hit,
     entry_hit,
+    header_hit,
+    method_category,
     names_of,
     plural,
+    setting_hits,
+    tuned_dimensions,
 )
 from hptlens.analysis.configs.hydra import configspace_list
 from hptlens.analysis.configs.spaces import (
@@ -27,7 +31,7 @@ from hptlens.analysis.configs.spaces import (
     typed_space,
     wandb_space,
 )
-from hptlens.analysis.configs.tree import Key, Node, items_of, plain, walk
+from hptlens.analysis.configs.tree import Key, Node, items_of, plain
 from hptlens.analysis.neutral import Span
 from hptlens.report import Hyperparameter, JsonScalar, SearchSpace, SpaceType
 
@@ -36,6 +40,8 @@ def detect_configspace(root: Node, ctx: Context) -> list[Group]:
     """A standalone search space in ConfigSpace's YAML/JSON form (a hydra `search_space` group file)."""
     space = root.get("hyperparameters")
     label = "ConfigSpace search space"
+    if root.get("searcher") is not None:
+        return []  # a Determined experiment: its typed hyperparameters are read there
     if space is not None and space.is_seq:
         dims = configspace_list(space, "ConfigSpace", label)
     elif space is not None and space.is_map:
@@ -56,32 +62,59 @@ def detect_configspace(root: Node, ctx: Context) -> list[Group]:
 _WANDB_METHODS = {"bayes": "Bayesian optimisation", "grid": "grid search", "random": "random search"}
 
 
+_WANDB_SETTINGS = ("program", "command", "metric", "run_cap")
+
+
 def detect_wandb(root: Node, ctx: Context) -> list[Group]:
     groups = []
-    candidates = [root] + [value for _, value in root.pairs if value.is_map]
+    candidates = list({id(e.parent): e.parent for e in ctx.index.entries("method")}.values())  # at any depth
     for node in candidates:
         method = node.text("method") or ""
         parameters = node.map("parameters")
         method_entry = node.entry("method")
         if method not in _WANDB_METHODS or parameters is None or method_entry is None:
             continue
-        dims = _wandb_dimensions(parameters)
-        if not dims:
-            continue  # every parameter fixed: one configuration, not a sweep
+        headers: list[tuple[Key, Key | None]] = []
+        dims = _wandb_dimensions(parameters, headers)
+        if not tuned_dimensions(dims):
+            continue  # every parameter fixed, or only seeds repeated: one configuration, not a sweep
         metric = node.map("metric")
         goal = f", {metric.text('goal') or 'optimise'} {metric.text('name')}" if metric and metric.text("name") else ""
+        category = method_category(method)
         hits = [
             entry_hit(
                 *method_entry,
                 kind=SWEEP,
-                category=AUTO,
+                category=category,
                 library="Weights & Biases",
                 method=_WANDB_METHODS[method],
                 api="wandb.sweep-config",
                 hps=names_of(dims),
-                message=f"W&B sweep ({method}) over {plural(len(dims), 'parameter')}{goal}",
+                message=f"W&B sweep ({method}) over {plural(len(tuned_dimensions(dims)), 'parameter')}{goal}",
             )
         ]
+        hits += setting_hits(
+            node,
+            _WANDB_SETTINGS,
+            library="Weights & Biases",
+            label="W&B sweep",
+            category=category,
+            api="wandb.sweep-config",
+            method=_WANDB_METHODS[method],
+        )
+        space_key = node.key("parameters")
+        for key, until in [(space_key, None), *headers] if space_key is not None else []:
+            hits.append(
+                header_hit(
+                    ctx,
+                    key,
+                    until=until,
+                    category=LIB,
+                    library="Weights & Biases",
+                    api="wandb.sweep-config",
+                    message=f"W&B sweep search space: {key.text}",
+                )
+            )
         early = node.map("early_terminate")
         early_key = node.key("early_terminate")
         if early is not None and early_key is not None:
@@ -91,7 +124,7 @@ def detect_wandb(root: Node, ctx: Context) -> list[Group]:
                     early_key,
                     early,
                     kind=SWEEP,
-                    category=AUTO,
+                    category=method_category(kind),
                     library="Weights & Biases",
                     method=kind.capitalize() if kind == "hyperband" else kind,
                     api="wandb.early_terminate",
@@ -103,12 +136,16 @@ def detect_wandb(root: Node, ctx: Context) -> list[Group]:
     return groups
 
 
-def _wandb_dimensions(parameters: Node, depth: int = 0) -> list[Hit]:
+def _wandb_dimensions(parameters: Node, headers: list[tuple[Key, Key | None]], depth: int = 0) -> list[Hit]:
+    """The searched parameters, nested ones too; `headers` collects the nested blocks' key lines."""
     hits = []
     for key, spec in parameters.pairs:
         nested = spec.map("parameters") if spec.is_map else None
         if nested is not None and depth < 5:
-            hits += _wandb_dimensions(nested, depth + 1)
+            inner = _wandb_dimensions(nested, headers, depth + 1)
+            if inner:
+                headers.append((key, spec.key("parameters")))
+            hits += inner
             continue
         space = wandb_space(spec)
         if space is not None:
@@ -124,39 +161,54 @@ def _wandb_dimensions(parameters: Node, depth: int = 0) -> list[Hit]:
 
 
 def detect_ray(root: Node, ctx: Context) -> list[Group]:
-    """`key: {grid_search: [...]}` entries, grouped by the top-level experiment they sit in."""
+    """`key: {grid_search: [...]}` entries, grouped by the top-level experiment they sit in. A grid
+    over environments or seeds alone repeats one configuration: not a search."""
     groups: list[Group] = []
-    for top_key, top_value in root.pairs:
-        if _is_grid(top_value):
-            groups.append(Group([_grid_hit(top_key, top_value)]))
+    by_top: dict[int, list[Hit]] = {}
+    for entry in ctx.index.entries("grid_search"):
+        holder = ctx.index.owner.get(id(entry.parent))
+        if not entry.value.is_seq or len(entry.parent.pairs) != 1 or holder is None:
             continue
-        dims = [_grid_hit(key, value) for _, key, value in walk(top_value) if _is_grid(value)]
-        if not dims:
+        dim = _grid_hit(holder.key, entry.parent)
+        if holder.parent is root:
+            if tuned_dimensions([dim]):
+                groups.append(Group([dim]))
+        else:
+            by_top.setdefault(entry.top, []).append(dim)
+    for top, dims in sorted(by_top.items()):
+        if not tuned_dimensions(dims) or not root.is_map:
             continue
+        top_key, top_value = root.pairs[top]
         algorithm = top_value.text("run") if top_value.is_map else None
         samples = plain(top_value.get("num_samples")) if top_value.is_map else None
         budget = f"{samples} samples" if isinstance(samples, int) and not isinstance(samples, bool) else None
         what = f" ({algorithm})" if algorithm else ""
-        run = entry_hit(
+        run = header_hit(
+            ctx,
             top_key,
-            top_value,
-            kind=SWEEP,
-            category=AUTO,
+            category=LIB,
             library="Ray Tune",
-            method="grid search",
             api="ray.tune.experiment",
+            method="grid search",
             hps=names_of(dims),
             message=f"Ray Tune experiment '{top_key.text}'{what} grid-searches "
-            f"{plural(len(dims), 'hyperparameter')}" + (f", {budget}" if budget else ""),
+            f"{plural(len(tuned_dimensions(dims)), 'hyperparameter')}" + (f", {budget}" if budget else ""),
         )
-        groups.append(Group([run, *dims], budget))
+        settings = (
+            setting_hits(
+                top_value,
+                ("num_samples",),
+                library="Ray Tune",
+                label="Ray Tune experiment",
+                category=LIB,
+                api="ray.tune.experiment",
+            )
+            if top_value.is_map
+            else []
+        )
+        groups.append(Group([run, *settings, *dims], budget))
         _ray_context(top_value, ctx)
-    return groups
-
-
-def _is_grid(value: Node) -> bool:
-    grid = value.get("grid_search") if value.is_map else None
-    return grid is not None and grid.is_seq and len(value.pairs) == 1
+    return sorted(groups, key=lambda g: g.hits[0].start)
 
 
 def _grid_hit(key: Key, value: Node) -> Hit:
@@ -196,8 +248,8 @@ _POLYAXON_V0_ALGORITHMS = {
 
 
 def detect_polyaxon(root: Node, ctx: Context) -> list[Group]:
-    matrix = root.map("matrix")
-    if matrix is not None and (matrix.text("kind") or "") in _POLYAXON_MATRIX:
+    matrix = root.entry("matrix")
+    if matrix is not None and matrix[1].is_map and (matrix[1].text("kind") or "") in _POLYAXON_MATRIX:
         return [_polyaxon_v1(matrix)]
     hptuning = root.entry("hptuning")
     if hptuning is not None and hptuning[1].is_map and hptuning[1].map("matrix") is not None:
@@ -205,7 +257,9 @@ def detect_polyaxon(root: Node, ctx: Context) -> list[Group]:
     return []
 
 
-def _polyaxon_v1(matrix: Node) -> Group:
+def _polyaxon_v1(section: tuple[Key, Node]) -> Group:
+    """The matrix block is the finding: its kind, concurrency, budget and parameters."""
+    matrix = section[1]
     kind = matrix.text("kind") or "grid"
     dims: list[Hit] = []
     params = matrix.map("params")
@@ -220,12 +274,13 @@ def _polyaxon_v1(matrix: Node) -> Group:
         dims += _mapping_dimensions(values)
     runs = next((plain(matrix.get(k)) for k in ("numRuns", "maxIterations", "num_runs") if matrix.get(k)), None)
     budget = f"{runs} runs" if isinstance(runs, int) and not isinstance(runs, bool) else None
-    anchor = matrix.entry("kind") or (Key("matrix", matrix.line, matrix.column), matrix)
-    message = f"Polyaxon matrix ({kind}) over {plural(len(dims), 'parameter')}" + (f", {budget}" if budget else "")
+    message = f"Polyaxon matrix ({kind}) over {plural(len(tuned_dimensions(dims)), 'parameter')}" + (
+        f", {budget}" if budget else ""
+    )
     run = entry_hit(
-        *anchor,
+        *section,
         kind=SWEEP,
-        category=AUTO,
+        category=method_category(kind),
         library="Polyaxon",
         method=_POLYAXON_MATRIX[kind],
         api="polyaxon.matrix",
@@ -247,7 +302,7 @@ def _mapping_dimensions(values: Node) -> list[Hit]:
         hits.append(
             Hit(
                 SWEEP,
-                AUTO,
+                LIB,
                 "Polyaxon",
                 Span(key.line, key.column, key.line, key.column + len(key.text)),
                 message,
@@ -275,16 +330,17 @@ def _polyaxon_v0(section: tuple[Key, Node]) -> Group:
                 )
             )
     algorithm = next((k for k in _POLYAXON_V0_ALGORITHMS if hptuning.get(k) is not None), None)
-    anchor = (hptuning.entry(algorithm) if algorithm else None) or section
     settings = hptuning.map(algorithm) if algorithm else None
     runs = plain(settings.get("n_experiments")) if settings is not None else None
     budget = f"{runs} experiments" if isinstance(runs, int) and not isinstance(runs, bool) else None
     method = _POLYAXON_V0_ALGORITHMS[algorithm] if algorithm else "grid search"
-    message = f"Polyaxon hptuning ({method}) over {plural(len(dims), 'parameter')}" + (f", {budget}" if budget else "")
+    message = f"Polyaxon hptuning ({method}) over {plural(len(tuned_dimensions(dims)), 'parameter')}" + (
+        f", {budget}" if budget else ""
+    )
     run = entry_hit(
-        *anchor,
+        *section,
         kind=SWEEP,
-        category=AUTO,
+        category=method_category(method),
         library="Polyaxon",
         method=method,
         api="polyaxon.hptuning",
@@ -362,10 +418,10 @@ def detect_zoo(root: Node, ctx: Context) -> list[Group]:
     return groups
 
 
-def _tuned_value(hp: Hyperparameter) -> JsonScalar:
-    return (hp.space.values or [None])[0] if hp.space is not None else None
-
-
 def _short(value: JsonScalar) -> str:
     text = f"{value:g}" if isinstance(value, float) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _tuned_value(hp: Hyperparameter) -> JsonScalar:
+    return (hp.space.values or [None])[0] if hp.space is not None else None

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import re
 
-from hptlens.analysis.configs.hits import AUTO, SWEEP, Context, Group, Hit, dimension_hit, entry_hit, names_of, plural
+from hptlens.analysis.configs.hits import (
+    AUTO,
+    SWEEP,
+    Context,
+    Group,
+    Hit,
+    dimension_hit,
+    entry_hit,
+    names_of,
+    plural,
+    tuned_dimensions,
+)
 from hptlens.analysis.configs.overrides import override_space
 from hptlens.analysis.configs.spaces import categorical, nevergrad_space, typed_space
 from hptlens.analysis.configs.tree import Key, Node, items_of, plain
@@ -91,6 +102,9 @@ def _hydra_dimensions(root: Node, sweeper: Node, library: str) -> tuple[list[Hit
     ax_config = sweeper.map("ax_config")
     if ax_config is not None:
         sources.append((ax_config.map("params"), "params"))
+    legacy = sweeper.map("params")
+    if legacy is not None and legacy.map("parametrization") is not None:  # the nevergrad plugin before hydra 1.0
+        sources.append((legacy.map("parametrization"), "parametrization"))
     note = None
     space = sweeper.get("search_space")
     resolved = _resolve(root, space)
@@ -159,7 +173,7 @@ def _hydra_method(sweeper: Node, key: str, fallback: str | None) -> tuple[str | 
             method=method,
             api="hydra.sweeper.sampler",
         )
-    optim = sweeper.map("optim")
+    optim = sweeper.map("optim") or (sweeper.map("params") or sweeper).map("optim")
     if optim is not None and optim.text("optimizer"):
         return optim.text("optimizer"), None
     optimizer = sweeper.text("optimizer")
@@ -174,6 +188,7 @@ def _hydra_budget(sweeper: Node) -> str | None:
     for path, unit in (
         (("n_trials",), "trials"),
         (("optim", "budget"), "evaluations"),
+        (("params", "optim", "budget"), "evaluations"),
         (("ax_config", "max_trials"), "trials"),
         (("pbt_kwargs", "population_size"), "population"),
         (("total_brackets",), "brackets"),
@@ -188,7 +203,20 @@ def _hydra_budget(sweeper: Node) -> str | None:
     return None
 
 
+_SPACE_PACKAGE = re.compile(r"#\s*@package\s+hydra\.sweeper\.(?P<path>[\w.]*(params|parametrization|search_space))\b")
+
+
 def detect_hydra(root: Node, ctx: Context) -> list[Group]:
+    package = _SPACE_PACKAGE.search(ctx.text[:2000])
+    if package is not None:  # a config group file holding a sweeper's search space: the document is the space
+        library = "Ax" if "ax_config" in package.group("path") else "Hydra"
+        source = package.group("path").rsplit(".", 1)[-1]
+        dims = [
+            dimension_hit(key, value, key.text, dim, library, "Hydra sweeper search space", f"hydra.sweeper.{source}")
+            for key, value in root.pairs
+            if (dim := typed_space(value) if source == "search_space" and value.is_map else hydra_space(value))
+        ]
+        return [Group(dims)] if dims else []
     entry = _defaults_entry(root, _SWEEPER_ENTRY)
     sweeper_key, sweeper = _sweeper_node(root, ctx)
     target = sweeper.text("_target_") if sweeper is not None else None
@@ -205,13 +233,14 @@ def detect_hydra(root: Node, ctx: Context) -> list[Group]:
     shown = name.rsplit(".", 1)[-1] if name else "basic"
     message = f"Hydra {shown} sweeper" + (f" ({method})" if method and method.lower() != shown.lower() else "")
     if dims:
-        message += f" searches {plural(len(dims), 'hyperparameter')}"
+        message += f" searches {plural(len(tuned_dimensions(dims)), 'hyperparameter')}"
     else:
         message += f"; {note or 'its search space is defined elsewhere (another config or the command line)'}"
     if budget:
         message += f", {budget}"
     hits = []
-    anchor = entry or ((sweeper_key, sweeper) if sweeper_key is not None and sweeper is not None else None)
+    block = (sweeper_key, sweeper) if sweeper_key is not None and sweeper is not None else None
+    anchor = entry or block
     if anchor is not None:
         hits.append(
             entry_hit(
@@ -226,9 +255,121 @@ def detect_hydra(root: Node, ctx: Context) -> list[Group]:
                 api="hydra/sweeper",
             )
         )
+    if block is not None and anchor is not block:
+        hits.append(
+            entry_hit(
+                *block,
+                kind=SWEEP,
+                category=AUTO,
+                library=library,
+                api="hydra.sweeper",
+                method=method,
+                message=f"Hydra {shown} sweeper settings",
+            )
+        )
+    elif block is None and sweeper is root:  # a `@package hydra.sweeper` file: each entry is a setting
+        hits += [
+            entry_hit(
+                k,
+                v,
+                kind=SWEEP,
+                category=AUTO,
+                library=library,
+                api="hydra.sweeper",
+                method=method,
+                message=f"Hydra {shown} sweeper setting {k.text}",
+            )
+            for k, v in root.pairs
+        ]
     if sampler_hit is not None:
         hits.append(sampler_hit)
+    hits += _selecting_hits(root, sweeper, shown, method)
     return [Group(hits + dims, budget)]
+
+
+# Defaults groups that hold a sweep's search space or sampler (besides those the sweeper interpolates).
+_SPACE_GROUP = re.compile(r"(^|/)(search_?space|hparams_search|hpo|sweep(er)?)(/|$)|^/?hydra/sweeper/", re.IGNORECASE)
+# Sweeper keys whose `${group}` value names the defaults group holding the space or the sampler.
+_SPACE_KEYS = ("search_space", "params", "parametrization", "space", "config_space", "configspace", "sampler")
+# Top-level keys naming the metric a sweep optimises (the lightning-hydra-template convention).
+_OBJECTIVE_KEYS = ("optimized_metric", "optimization_metric", "optimize_metric")
+
+
+def _selecting_hits(root: Node, sweeper: Node | None, shown: str, method: str | None) -> list[Hit]:
+    """What else the sweep is made of: the defaults entries that select its search-space group or its
+    sampler, `hydra.mode: MULTIRUN`, and the metric the sweep optimises."""
+    referenced = {
+        name
+        for key in _SPACE_KEYS
+        if sweeper is not None and sweeper is not root and (value := sweeper.get(key)) is not None
+        for name in _interpolated(value)
+    }
+    hits = []
+    defaults = root.get("defaults")
+    for item in defaults.items if defaults is not None and defaults.is_seq else []:
+        if not item.is_map or len(item.pairs) != 1:
+            continue
+        key, value = item.pairs[0]
+        match = _GROUP_DEFAULT.match(key.text.strip())
+        group = match.group("group").lstrip("/") if match else ""
+        if not group or value.kind != "scalar" or value.value is None or _SWEEPER_ENTRY.match(key.text.strip()):
+            continue
+        if group in referenced or _SPACE_GROUP.search(group):
+            hits.append(
+                entry_hit(
+                    key,
+                    value,
+                    kind=SWEEP,
+                    category=AUTO,
+                    library="Hydra",
+                    api="hydra.defaults",
+                    method=method,
+                    message=f"selects the sweep's {group} config: {plain(value)}",
+                )
+            )
+    hydra = root.map("hydra")
+    mode = hydra.entry("mode") if hydra is not None else None
+    if mode is not None and str(plain(mode[1])).upper() == "MULTIRUN":
+        hits.append(
+            entry_hit(
+                *mode,
+                kind=SWEEP,
+                category=AUTO,
+                library="Hydra",
+                api="hydra.mode",
+                method=method,
+                message=f"runs the {shown} sweep by default (multirun)",
+            )
+        )
+    for name in _OBJECTIVE_KEYS:
+        objective = root.entry(name)
+        if objective is not None and objective[1].kind == "scalar":
+            hits.append(
+                entry_hit(
+                    *objective,
+                    kind=SWEEP,
+                    category=AUTO,
+                    library="Hydra",
+                    api="hydra.objective",
+                    method=method,
+                    message=f"the {shown} sweep optimises {plain(objective[1])}",
+                )
+            )
+    return hits
+
+
+def _interpolated(node: Node, depth: int = 0) -> set[str]:
+    """Top-level names a subtree interpolates (`${search_space}`, `${search_space.x}`)."""
+    found: set[str] = set()
+    if node.kind == "scalar":
+        if isinstance(node.value, str) and "${" in node.value:
+            found.update(m.group(1) for m in re.finditer(r"\$\{([A-Za-z_][\w]*)", node.value))
+        return found
+    if depth > 20:
+        return found
+    for child in (v for _, v in node.pairs) if node.is_map else node.items:
+        found |= _interpolated(child, depth + 1)
+    return found
 
 
 _GROUP_DEFAULT = re.compile(r"^(?:(?:override|optional)\s+)*(?P<group>/?[\w.\-/]+?)(?:@[\w.\-]+)?$")

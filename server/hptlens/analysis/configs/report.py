@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from hptlens.analysis.assembly import PlainText, assemble
 from hptlens.analysis.configs.detectors import detect_configspace, detect_polyaxon, detect_ray, detect_wandb, detect_zoo
-from hptlens.analysis.configs.hits import Context, Group
+from hptlens.analysis.configs.hits import PARAM, Context, Group, is_not_tuned
 from hptlens.analysis.configs.hydra import detect_hydra, hydra_defaults_refs
-from hptlens.analysis.configs.tree import load
-from hptlens.analysis.neutral import Hit, line_count
+from hptlens.analysis.configs.tree import build_index, load
+from hptlens.analysis.neutral import Hit, Span, line_count
 from hptlens.documents import Document
 from hptlens.report import FileError, FileReport, Language
 from hptlens.settings import Settings
@@ -58,10 +59,17 @@ def analyze_config(document: Document, settings: Settings) -> FileReport:
                 )
             continue  # a top-level list is data (ansible, JSON arrays): nothing to look for
         ctx.refs += hydra_defaults_refs(root)
+        ctx.index = build_index(root)
         for detect in DETECTORS:
             groups += detect(root, ctx)
     report.config_refs = ctx.refs
-    hits, sites = _sites(groups)
+    lines = text.split("\n")
+    hits, sites = _sites(
+        [
+            Group([part for hit in group.hits for part in _split(_tuned_only(hit), lines)], group.budget)
+            for group in groups
+        ]
+    )
     if assemble(report, document, PlainText(text), hits, settings, sites):
         report.rl_context = ctx.rl
     return report
@@ -85,3 +93,60 @@ def _sites(groups: list[Group]) -> tuple[list[Hit], Callable[[list[Hit]], list[l
         return [members[g] for g in sorted(members, key=lambda g: (min(kept[i].start for i in members[g])[0], g))]
 
     return hits, sites
+
+
+def _tuned_only(hit: Hit) -> Hit:
+    """A searched seed, environment or dataset stays a line of its search but is no hyperparameter."""
+    if hit.category == PARAM or not any(is_not_tuned(hp.name) for hp in hit.hyperparameters):
+        return hit
+    kept = [hp for hp in hit.hyperparameters if not is_not_tuned(hp.name)]
+    if kept or len(hit.hyperparameters) > 1:
+        return replace(hit, hyperparameters=kept)
+    note = f"{hit.message or hit.label} (repeats runs over it: not a hyperparameter)"
+    return replace(hit, hyperparameters=[], message=note, label=note)
+
+
+def _split(hit: Hit, lines: list[str]) -> list[Hit]:
+    """A block's hit covers its lines, not the blank and comment-only lines between its entries: a
+    hit spanning such lines becomes one hit per stretch of content (the first keeps the message)."""
+    span = hit.node
+    if not isinstance(span, Span) or span.end_line - span.line < 2:
+        return [hit]
+    stretches: list[list[int]] = [[]]
+    for row in range(span.line, span.end_line + 1):
+        if span.line < row < span.end_line and _gap(lines, row):
+            if stretches[-1]:
+                stretches.append([])
+        else:
+            stretches[-1].append(row)
+    if len(stretches) == 1:
+        return [hit]
+    parts = []
+    for number, rows in enumerate(stretches):
+        first, last = rows[0], rows[-1]
+        part = Span(
+            first,
+            span.column if first == span.line else _indent(lines, first),
+            last,
+            span.end_column if last == span.end_line else _width(lines, last),
+        )
+        if number:
+            continued = f"{hit.message or hit.label} (continued)"
+            parts.append(replace(hit, node=part, hyperparameters=[], message=continued, label=continued))
+        else:
+            parts.append(replace(hit, node=part))
+    return parts
+
+
+def _gap(lines: list[str], row: int) -> bool:
+    text = lines[row - 1].strip() if 0 < row <= len(lines) else ""
+    return not text or text.startswith("#")
+
+
+def _indent(lines: list[str], row: int) -> int:
+    text = lines[row - 1]
+    return len(text) - len(text.lstrip()) + 1
+
+
+def _width(lines: list[str], row: int) -> int:
+    return len(lines[row - 1].rstrip()) + 1

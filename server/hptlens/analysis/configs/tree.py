@@ -239,7 +239,9 @@ def load(text: str, kind: str = "YAML") -> Loaded:
     builder = _Builder(lines)
     roots: list[Node] = []
     try:
-        for count, raw in enumerate(YAML(typ="rt", pure=True).compose_all(text)):
+        # The safe composer: it builds the same nodes as the round-trip one without tracking comments
+        # (whose bookkeeping raises NotImplementedError on some comment layouts).
+        for count, raw in enumerate(YAML(typ="safe", pure=True).compose_all(text)):
             if count >= MAX_DOCUMENTS:
                 builder.errors.append(
                     FileError(
@@ -354,6 +356,62 @@ def walk(root: Node) -> Iterator[tuple[Node, Key, Node]]:
             for key, value in node.pairs:
                 yield node, key, value
         stack.extend(reversed(list(_children(node))))
+
+
+@dataclass
+class Entry:
+    """One `key: value` pair met by the walk, with the top-level entry (or item) it sits in."""
+
+    parent: Node
+    key: Key
+    value: Node
+    top: int
+
+
+@dataclass
+class Index:
+    """The one walk of a document: its entries by key, and its lists of mappings."""
+
+    by_key: dict[str, list[Entry]] = field(default_factory=dict)
+    map_lists: list[tuple[Key | None, Node]] = field(default_factory=list)
+    owner: dict[int, Entry] = field(default_factory=dict)
+    """The entry whose value a node is (by identity), for nodes that are a mapping's value."""
+
+    def add(self, entry: Entry) -> None:
+        self.by_key.setdefault(entry.key.text, []).append(entry)
+        self.owner.setdefault(id(entry.value), entry)
+
+    def entries(self, *names: str) -> list[Entry]:
+        return [entry for name in names for entry in self.by_key.get(name, ())]
+
+
+def build_index(root: Node) -> Index:
+    """Walk `root` once (each shared node once): every entry by its key, and every sequence of two
+    or more mappings with the key that holds it (None for a top-level list)."""
+    found = Index()
+    seen: set[int] = {id(root)}
+    tops = root.pairs if root.is_map else [(None, item) for item in root.items]
+    stack: list[tuple[Key | None, Node, int]] = [(key, value, top) for top, (key, value) in enumerate(tops)]
+    if root.is_map:
+        for top, (key, value) in enumerate(root.pairs):
+            found.add(Entry(root, key, value, top))
+    elif sum(item.is_map for item in root.items) >= 2:
+        found.map_lists.append((None, root))
+    stack.reverse()
+    while stack:
+        holder, node, top = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.is_map:
+            for key, value in node.pairs:
+                found.add(Entry(node, key, value, top))
+            stack.extend((key, value, top) for key, value in reversed(node.pairs))
+        elif node.is_seq:
+            if holder is not None and sum(item.is_map for item in node.items) >= 2:
+                found.map_lists.append((holder, node))
+            stack.extend((None, item, top) for item in reversed(node.items))
+    return found
 
 
 # --------------------------------------------------------------------------- values
