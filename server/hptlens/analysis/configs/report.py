@@ -10,6 +10,14 @@ from hptlens.analysis.assembly import PlainText, assemble
 from hptlens.analysis.configs.detectors import detect_configspace, detect_polyaxon, detect_ray, detect_wandb, detect_zoo
 from hptlens.analysis.configs.hits import PARAM, Context, Group, is_not_tuned
 from hptlens.analysis.configs.hydra import detect_hydra, hydra_defaults_refs
+from hptlens.analysis.configs.platforms import (
+    detect_azure,
+    detect_determined,
+    detect_google,
+    detect_katib,
+    detect_parameter_list,
+    detect_sagemaker,
+)
 from hptlens.analysis.configs.tree import build_index, load
 from hptlens.analysis.neutral import Hit, Span, line_count
 from hptlens.documents import Document
@@ -21,10 +29,26 @@ CONFIG_MAX_BYTES = 1024 * 1024
 
 # A JSON file is only composed when it mentions one of these: most JSON in a repository is
 # data or tooling (package.json, schemas, ground truth), and composing it is slow.
-_JSON_MARKERS = re.compile(r'"(sweeper|grid_search|parameters|matrix|hptuning|n_timesteps|hyperparameters|defaults)"')
+_JSON_MARKERS = re.compile(
+    r'"(sweeper|grid_search|parameters|matrix|hptuning|n_timesteps|hyperparameters|defaults'
+    r'|HyperParameterTuningJobConfig|studySpec|search_space)"'
+)
 
 
-DETECTORS = (detect_hydra, detect_configspace, detect_wandb, detect_polyaxon, detect_ray, detect_zoo)
+DETECTORS = (
+    detect_hydra,
+    detect_configspace,
+    detect_wandb,
+    detect_polyaxon,
+    detect_ray,
+    detect_zoo,
+    detect_google,
+    detect_azure,
+    detect_sagemaker,
+    detect_katib,
+    detect_determined,
+    detect_parameter_list,
+)
 
 
 def analyze_config(document: Document, settings: Settings) -> FileReport:
