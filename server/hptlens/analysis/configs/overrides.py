@@ -153,3 +153,32 @@ def _call_space(call: _Call) -> SearchSpace | None:
     if name == "glob":
         return categorical(None, "glob")
     return None
+
+
+def prior_space(text: str) -> SearchSpace | None:
+    """An Oríon prior (`uniform(0, 1)`, `loguniform(1e-5, 1, discrete=True)`, `choices([a, b])`,
+    `normal(0, 1)`, `fidelity(1, 100, base=4)`), or None."""
+    try:
+        parser = _OverrideParser(text)
+        call = parser.value()
+    except (ValueError, IndexError):
+        return None
+    if not isinstance(call, _Call) or parser.peek() is not None:
+        return None
+    args = [*call.args, None, None][:2]
+    low, high = call.kwargs.get("low", args[0]), call.kwargs.get("high", args[1])
+    discrete = call.kwargs.get("discrete") is True
+    if call.name in ("uniform", "loguniform", "reciprocal"):
+        return bounded(low, high, log=call.name != "uniform", integer=discrete or None, distribution=call.name)
+    if call.name in ("normal", "gaussian"):
+        return SearchSpace(type=SpaceType.FLOAT, distribution=call.name)
+    if call.name == "choices":
+        options = call.args[0] if len(call.args) == 1 and isinstance(call.args[0], list) else call.args
+        return (
+            categorical([str(o) if isinstance(o, (list, _Call)) else o for o in options], "choices")
+            if len(options) > 1
+            else None
+        )
+    if call.name == "fidelity":
+        return bounded(low, high, integer=is_int(low, high), distribution="fidelity")
+    return None

@@ -19,6 +19,7 @@ from hptlens.analysis.configs.platforms import (
     detect_sagemaker,
 )
 from hptlens.analysis.configs.tree import build_index, load
+from hptlens.analysis.configs.tuners import detect_comet, detect_guild, detect_nni, detect_orion, detect_suffixed
 from hptlens.analysis.neutral import Hit, Span, line_count
 from hptlens.documents import Document
 from hptlens.report import FileError, FileReport, Language
@@ -30,8 +31,9 @@ CONFIG_MAX_BYTES = 1024 * 1024
 # A JSON file is only composed when it mentions one of these: most JSON in a repository is
 # data or tooling (package.json, schemas, ground truth), and composing it is slow.
 _JSON_MARKERS = re.compile(
-    r'"(sweeper|grid_search|parameters|matrix|hptuning|n_timesteps|hyperparameters|defaults'
-    r'|HyperParameterTuningJobConfig|studySpec|search_space)"'
+    r'"(sweeper|grid_search|parameters|matrix|hptuning|n_timesteps|hyperparameters|defaults|_value'
+    r"|HyperParameterTuningJobConfig|studySpec|search_space|searchSpace\w*|tuner|advisor"
+    r'|\w+__(?:choice|grid_search|uniform|quniform|loguniform|randint|normal))"|orion~'
 )
 
 
@@ -47,8 +49,15 @@ DETECTORS = (
     detect_sagemaker,
     detect_katib,
     detect_determined,
+    detect_nni,
+    detect_comet,
+    detect_guild,
+    detect_suffixed,
+    detect_orion,
     detect_parameter_list,
 )
+# A document that is a list (ansible, JSON arrays, Guild model lists) is only read by these.
+LIST_DETECTORS = (detect_guild,)
 
 
 def analyze_config(document: Document, settings: Settings) -> FileReport:
@@ -72,6 +81,11 @@ def analyze_config(document: Document, settings: Settings) -> FileReport:
     ctx = Context(path=document.path, text=text)
     groups: list[Group] = []
     for root in loaded.roots:
+        if root.is_seq:
+            ctx.index = build_index(root)
+            for detect in LIST_DETECTORS:
+                groups += detect(root, ctx)
+            continue
         if not root.is_map:
             if document.language == Language.YAML and root.kind == "scalar" and root.value is not None:
                 report.errors.append(
@@ -81,7 +95,7 @@ def analyze_config(document: Document, settings: Settings) -> FileReport:
                         message=("the YAML document is a single scalar, not a mapping: not a config"),
                     )
                 )
-            continue  # a top-level list is data (ansible, JSON arrays): nothing to look for
+            continue
         ctx.refs += hydra_defaults_refs(root)
         ctx.index = build_index(root)
         for detect in DETECTORS:
