@@ -423,5 +423,90 @@ def _short(value: JsonScalar) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+# --------------------------------------------------------------------------- ML-Agents
+
+# Trainer settings of Unity ML-Agents (`trainer_config.yaml` before 0.18, `behaviors:` files after).
+_MLAGENTS_KEYS = frozenset(
+    {
+        "batch_size",
+        "buffer_size",
+        "beta",
+        "epsilon",
+        "lambd",
+        "num_epoch",
+        "time_horizon",
+        "max_steps",
+        "hidden_units",
+        "num_layers",
+        "learning_rate",
+        "summary_freq",
+        "use_recurrent",
+        "sequence_length",
+        "memory_size",
+        "normalize",
+        "curiosity_strength",
+    }
+)
+_MLAGENTS_BOOKKEEPING = frozenset(
+    {
+        "trainer",
+        "trainer_type",
+        "summary_freq",
+        "keep_checkpoints",
+        "checkpoint_interval",
+        "threaded",
+        "init_path",
+        "even_checkpoints",
+    }
+)
+_MLAGENTS_SECTIONS = ("hyperparameters", "network_settings")
+
+
+def detect_mlagents(root: Node, ctx: Context) -> list[Group]:
+    """Trainer settings per behavior (brain): one tuned block for each environment's agent. A file with a
+    single behavior is one training config; a table of them is parameterization, as rl-zoo files are."""
+    behaviors = root.map("behaviors")
+    if behaviors is not None:
+        blocks = [(k, v) for k, v in behaviors.pairs if v.is_map and v.get("trainer_type") is not None]
+    else:
+        default = root.map("default")
+        if default is None or not (default.get("trainer") is not None or len(_MLAGENTS_KEYS & set(default.index)) >= 4):
+            return []
+        blocks = [(k, v) for k, v in root.pairs if v.is_map and (k.text == "default" or _MLAGENTS_KEYS & set(v.index))]
+    if len(blocks) < 2:
+        return []
+    groups = []
+    for key, block in blocks:
+        values = [(name, value) for name, value in block.pairs if name.text not in _MLAGENTS_BOOKKEEPING]
+        for section in _MLAGENTS_SECTIONS:
+            inner = block.map(section)
+            values = [(n, v) for n, v in values if n.text != section] + (inner.pairs if inner is not None else [])
+        hps = [
+            Hyperparameter(name=name.text, space=SearchSpace(values=[plain(value)], distribution="tuned value"))
+            for name, value in values
+            if value.kind == "scalar"
+        ]
+        shown = ", ".join(f"{hp.name}={_short(_tuned_value(hp))}" for hp in hps[:6])
+        more = f", ... ({len(hps)} in all)" if len(hps) > 6 else ""
+        groups.append(
+            Group(
+                [
+                    entry_hit(
+                        key,
+                        block,
+                        kind=TUNED,
+                        category=PARAM,
+                        library="ML-Agents",
+                        message=f"tuned trainer settings for {key.text}: {shown}{more}",
+                        hps=hps,
+                        api="mlagents.trainer_config",
+                    )
+                ]
+            )
+        )
+    ctx.rl.frameworks = sorted({*ctx.rl.frameworks, "ML-Agents"})
+    return groups
+
+
 def _tuned_value(hp: Hyperparameter) -> JsonScalar:
     return (hp.space.values or [None])[0] if hp.space is not None else None

@@ -7,7 +7,14 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from hptlens.analysis.assembly import PlainText, assemble
-from hptlens.analysis.configs.detectors import detect_configspace, detect_polyaxon, detect_ray, detect_wandb, detect_zoo
+from hptlens.analysis.configs.detectors import (
+    detect_configspace,
+    detect_mlagents,
+    detect_polyaxon,
+    detect_ray,
+    detect_wandb,
+    detect_zoo,
+)
 from hptlens.analysis.configs.hits import PARAM, Context, Group, is_not_tuned
 from hptlens.analysis.configs.hydra import detect_hydra, hydra_defaults_refs
 from hptlens.analysis.configs.platforms import (
@@ -18,6 +25,7 @@ from hptlens.analysis.configs.platforms import (
     detect_parameter_list,
     detect_sagemaker,
 )
+from hptlens.analysis.configs.runs import detect_grids, detect_runs
 from hptlens.analysis.configs.tree import build_index, load
 from hptlens.analysis.configs.tuners import detect_comet, detect_guild, detect_nni, detect_orion, detect_suffixed
 from hptlens.analysis.neutral import Hit, Span, line_count
@@ -32,10 +40,16 @@ CONFIG_MAX_BYTES = 1024 * 1024
 # data or tooling (package.json, schemas, ground truth), and composing it is slow.
 _JSON_MARKERS = re.compile(
     r'"(sweeper|grid_search|parameters|matrix|hptuning|n_timesteps|hyperparameters|defaults|_value'
-    r"|HyperParameterTuningJobConfig|studySpec|search_space|searchSpace\w*|tuner|advisor"
-    r'|\w+__(?:choice|grid_search|uniform|quniform|loguniform|randint|normal))"|orion~'
+    r"|HyperParameterTuningJobConfig|studySpec|search_space|searchSpace\w*|tuner|advisor|overrides|runs|behaviors"
+    r"|\w+__(?:choice|grid_search|uniform|quniform|loguniform|randint|normal)"
+    r"|(?:param|parameter|hyperparameter|hparam|hp|search|sweep|grid)?_?(?:grid|sweep)(?:_?param(?:eter)?s)?"
+    r'|meta_?parameters)"|orion~',
+    re.IGNORECASE,
 )
 
+
+_JSON_LIST_BYTES = 64 * 1024
+_JSON_LIST = re.compile(r"\s*\[\s*\{")
 
 DETECTORS = (
     detect_hydra,
@@ -44,6 +58,7 @@ DETECTORS = (
     detect_polyaxon,
     detect_ray,
     detect_zoo,
+    detect_mlagents,
     detect_google,
     detect_azure,
     detect_sagemaker,
@@ -55,9 +70,11 @@ DETECTORS = (
     detect_suffixed,
     detect_orion,
     detect_parameter_list,
+    detect_runs,
+    detect_grids,
 )
-# A document that is a list (ansible, JSON arrays, Guild model lists) is only read by these.
-LIST_DETECTORS = (detect_guild,)
+# A document that is a list (ansible, JSON arrays, Guild model lists, batch files) is only read by these.
+LIST_DETECTORS = (detect_guild, detect_runs)
 
 
 def analyze_config(document: Document, settings: Settings) -> FileReport:
@@ -65,7 +82,11 @@ def analyze_config(document: Document, settings: Settings) -> FileReport:
     text = document.text
     report = FileReport(path=document.path, language=document.language, lines=line_count(text))
     size = len(text.encode("utf-8", "surrogatepass"))
-    if document.language == Language.JSON and not _JSON_MARKERS.search(text):
+    if (
+        document.language == Language.JSON
+        and not _JSON_MARKERS.search(text)
+        and not (len(text) < _JSON_LIST_BYTES and _JSON_LIST.match(text))
+    ):  # a small list of objects: a batch file?
         return report  # data or tooling JSON: nothing a config detector looks for
     if size > CONFIG_MAX_BYTES:
         report.errors.append(
