@@ -1,10 +1,17 @@
 """YAML and JSON configs: searches defined in config files, and files of tuned values.
 
-`sweep-config` (auto-tuning): hydra sweepers (DEHB, PBT/PB2, Optuna, Ax, nevergrad, SMAC,
-the basic sweeper's `params`), standalone ConfigSpace search spaces, W&B sweep files, Ray
-Tune/RLlib experiments with `grid_search`, Polyaxon `matrix` (v1) and `hptuning` (v0).
-`tuned-config` (parameterization): rl-baselines3-zoo style `hyperparams/*.yml`, env ids
-mapping to hyperparameter blocks.
+`sweep-config`: hydra sweepers (DEHB, PBT/PB2, Optuna, Ax, nevergrad, SMAC, the basic sweeper's
+`params`) with the block and the defaults entries that select them, standalone ConfigSpace search
+spaces, W&B sweeps, Ray Tune/RLlib experiments with `grid_search`, Polyaxon `matrix` (v1) and
+`hptuning` (v0) [detectors.py, hydra.py]; HPO job specs of Google Cloud AI Platform / Vertex AI,
+Azure ML, SageMaker, Katib, Determined, SigOpt/Ax experiment files [platforms.py, read by the one
+parameter-spec reader of params.py]; NNI, Comet, Guild AI, Oríon, SLM Lab [tuners.py]; hand-written
+run lists and grids [runs.py]. `tuned-config` (parameterization): rl-baselines3-zoo style
+`hyperparams/*.yml` and ML-Agents trainer configs, environments mapping to hyperparameter blocks.
+
+Criteria follow the rule book: an explicit space handed to a tool is auto/hand-tuning, a method that
+is an HPO method (Bayesian, ASHA, PBT, evolution...) or a hydra sweeper auto-tuning, a hand-written
+list of runs hand-tuning. A grid over seeds, environments or datasets alone is not a search.
 
 The text is *composed*, never constructed, by ruamel.yaml: no tag can build an object, an
 alias stays one shared node (a "billion laughs" file is never expanded), and every key
