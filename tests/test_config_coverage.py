@@ -104,3 +104,17 @@ def test_comments_that_trip_the_round_trip_loader_still_load() -> None:
     text = '---\nname: "x"\n\non: # a trailing comment\n  status\n\njobs:\n  a:\n    runs-on: linux\n'
     report = run(text, "workflow.yml")
     assert report.errors == []
+
+
+def test_each_document_of_a_file_gets_its_own_nodes() -> None:
+    """Node ids of a finished document are reused by the next one: no memo may outlive its document."""
+    docs = [
+        f"doc: {n}\n" + "\n".join(f"k{i}:\n  a: [{i}, {n}]\n  b: {{c: x{i}}}" for i in range(20)) + "\n"
+        for n in range(30)
+    ]
+    roots = load("---\n".join(docs)).roots
+    assert [root.get("doc").value for root in roots if root.is_map] == list(range(30))
+    starts = [1]
+    for doc in docs[:-1]:
+        starts.append(starts[-1] + doc.count("\n") + 1)
+    assert [root.line for root in roots] == starts

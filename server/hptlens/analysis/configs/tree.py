@@ -251,6 +251,7 @@ def load(text: str, kind: str = "YAML") -> Loaded:
                 )
                 break
             if raw is not None:
+                builder.memo.clear()  # anchors are per document, and a finished document's node ids are reused
                 roots.append(builder.build(raw))
     except _TooDeep as exc:
         return Loaded(roots, [*builder.finish(), _too_deep(int(str(exc.args[0])))])
