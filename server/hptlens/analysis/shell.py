@@ -390,30 +390,9 @@ class ShellSearches:
         names = ", ".join(h.name for h in hps)
         count = len(hps[0].space.values or []) if len(hps) == 1 and hps[0].space else None
         label = f"hand-written grid over {names}" + (f" ({count} values)" if count else "")
-        self.hits.append(
-            Hit(
-                kind=FindingKind.HAND_LOOP,
-                category=Criterion.HAND_TUNING,
-                library=HAND,
-                node=loop,
-                label=label,
-                method="grid",
-                hyperparameters=hps,
-                confidence=0.8,
-            )
-        )
+        self.hits.append(_hand_grid(loop, label, hps))
         if source is not None:
-            self.hits.append(
-                Hit(
-                    kind=FindingKind.SEARCH_SPACE,
-                    category=Criterion.HAND_TUNING,
-                    library=HAND,
-                    node=source,
-                    label="value list",
-                    hyperparameters=hps,
-                    confidence=0.8,
-                )
-            )
+            self.hits.append(_value_list(source, hps))
 
     def _lookups(self, scope: Node, indices: set[str]) -> list[tuple[Hyperparameter, Node]]:
         """Value lists indexed by one of `indices` inside scope, each with its tuned name."""
@@ -449,17 +428,7 @@ class ShellSearches:
 
     def _space_hits(self, dimensions: list[tuple[Hyperparameter, Node]]) -> None:
         for hp, source in dimensions:
-            self.hits.append(
-                Hit(
-                    kind=FindingKind.SEARCH_SPACE,
-                    category=Criterion.HAND_TUNING,
-                    library=HAND,
-                    node=source,
-                    label="value list",
-                    hyperparameters=[hp],
-                    confidence=0.8,
-                )
-            )
+            self.hits.append(_value_list(source, [hp]))
 
     def _job_arrays(self) -> None:
         indices = set(_ARRAY_INDEX)
@@ -473,18 +442,7 @@ class ShellSearches:
         directive = next((c for c in self.sh.nodes.get("comment", []) if _ARRAY_DIRECTIVE.match(_text(c))), None)
         anchor = directive or min((source for _, source in dimensions), key=lambda n: n.start_byte)
         names = ", ".join(hp.name for hp, _ in dimensions)
-        self.hits.append(
-            Hit(
-                kind=FindingKind.HAND_LOOP,
-                category=Criterion.HAND_TUNING,
-                library=HAND,
-                node=anchor,
-                label=f"job array over {names}",
-                method="grid",
-                hyperparameters=[hp for hp, _ in dimensions],
-                confidence=0.8,
-            )
-        )
+        self.hits.append(_hand_grid(anchor, f"job array over {names}", [hp for hp, _ in dimensions]))
         self._space_hits(dimensions)
 
     def _command_lines(self) -> None:
@@ -553,18 +511,7 @@ class ShellSearches:
                 hps.append(_grid(key, values))
         if hps:
             names = ", ".join(h.name for h in hps)
-            self.hits.append(
-                Hit(
-                    kind=FindingKind.HAND_LOOP,
-                    category=Criterion.HAND_TUNING,
-                    library=HAND,
-                    node=command,
-                    label=f"GNU parallel grid over {names}",
-                    method="grid",
-                    hyperparameters=hps,
-                    confidence=0.8,
-                )
-            )
+            self.hits.append(_hand_grid(command, f"GNU parallel grid over {names}", hps))
 
     def _multirun(self, command: Node, words: list[str]) -> None:
         hps = []
@@ -627,6 +574,33 @@ def _key_of_word(template: list[str], index: int) -> str | None:
     if index > 0 and template[index - 1].startswith("-"):
         return _normal_key(template[index - 1])
     return None
+
+
+def _hand_grid(node: Node, label: str, hps: list[Hyperparameter]) -> Hit:
+    """A hand-written grid: a loop, a job array or a parallel command over value lists."""
+    return Hit(
+        kind=FindingKind.HAND_LOOP,
+        category=Criterion.HAND_TUNING,
+        library=HAND,
+        node=node,
+        label=label,
+        method="grid",
+        hyperparameters=hps,
+        confidence=0.8,
+    )
+
+
+def _value_list(node: Node, hps: list[Hyperparameter]) -> Hit:
+    """The assignment of a list a grid takes its values from."""
+    return Hit(
+        kind=FindingKind.SEARCH_SPACE,
+        category=Criterion.HAND_TUNING,
+        library=HAND,
+        node=node,
+        label="value list",
+        hyperparameters=hps,
+        confidence=0.8,
+    )
 
 
 def _descendants(node: Node, node_type: str) -> list[Node]:
