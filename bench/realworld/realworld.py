@@ -289,6 +289,13 @@ def _outside_work_tree(cache: Path) -> Path:
     return cache
 
 
+def _report_build(built: list[dict[str, Any]], problems: list[str], wanted: int, cache: Path) -> int:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"built {len(built)} of {wanted} files into {cache}", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("build", "check", "repos", "score"))
@@ -307,13 +314,16 @@ def main(argv: list[str] | None = None) -> int:
         if problems or args.command == "check":
             print("\n".join(problems) or describe(records))
             return 1 if problems else 0
-        built, problems = build(records, args.mirrors, _outside_work_tree(args.cache))
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        print(f"built {len(built)} of {len(records)} files into {args.cache}", file=sys.stderr)
-        if args.command == "build" or not built:
-            return 1 if problems else 0
-        analysis = run_eval(args.hptlens, args.cache)
+        cache = _outside_work_tree(args.cache)
+        if args.command == "build":
+            return _report_build(*build(records, args.mirrors, cache), len(records), cache)
+        # Each score builds its own copy: two runs at once must not rewrite each other's files.
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cache, prefix="score-") as scratch:
+            built, problems = build(records, args.mirrors, Path(scratch))
+            if _report_build(built, problems, len(records), Path(scratch)) and not built:
+                return 1
+            analysis = run_eval(args.hptlens, Path(scratch))
     except CorpusError as exc:
         print(f"realworld: {exc}", file=sys.stderr)
         return 2
