@@ -40,7 +40,7 @@ def _loopback(host: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hptlens.lsp.server import serve
+    from hptlens.lsp.main import serve
 
     serve(tcp=args.tcp)
     return 0
