@@ -7,7 +7,10 @@ from typing import get_args
 
 import pytest
 
-from hptlens.analysis.catalog import CPP_APIS, KEYWORD_ROLES, PYTHON_APIS, Role, Shape, SpaceKind, SpaceSpec, spec
+from hptlens.analysis.catalog.cpp import CPP_APIS
+from hptlens.analysis.catalog.model import Role, Shape, SpaceKind, SpaceSpec, spec
+from hptlens.analysis.catalog.python import PYTHON_APIS
+from hptlens.analysis.catalog.vocabulary import KEYWORD_ROLES
 from hptlens.analysis.cpp.libraries import CPP_SHAPES
 from hptlens.analysis.spaces import PYTHON_SHAPES
 

@@ -8,15 +8,9 @@ from functools import cache
 
 from tree_sitter import Node
 
-from hptlens.analysis.catalog import (
-    AUTO_HAND_LIBRARIES,
-    AUTO_METHOD_NAMES,
-    PYTHON_APIS,
-    SCHEDULER_KEYWORDS,
-    Api,
-    Shape,
-    last_name,
-)
+from hptlens.analysis.catalog.model import Api, Shape, last_name
+from hptlens.analysis.catalog.python import PYTHON_APIS
+from hptlens.analysis.catalog.vocabulary import AUTO_HAND_LIBRARIES, AUTO_METHOD_NAMES, SCHEDULER_KEYWORDS
 from hptlens.analysis.neutral import Hit, child_field, number, text
 from hptlens.analysis.pyfile import PyFile, name_from_context
 from hptlens.analysis.spaces import call_arguments, choice_items, dict_pairs, dimensions, literal, space_from_call

@@ -14,7 +14,8 @@ from functools import cache
 
 from tree_sitter import Node
 
-from hptlens.analysis.catalog import PYTHON_APIS, Api
+from hptlens.analysis.catalog.model import Api
+from hptlens.analysis.catalog.python import PYTHON_APIS
 from hptlens.analysis.neutral import Hit, is_hyperparameter, text
 from hptlens.analysis.pyfile import PyFile
 from hptlens.analysis.spaces import call_arguments

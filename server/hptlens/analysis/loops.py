@@ -15,7 +15,7 @@ from typing import Any
 from tree_sitter import Node, QueryCursor
 
 from hptlens.analysis.apis import is_space_call, match_call
-from hptlens.analysis.catalog import (
+from hptlens.analysis.catalog.vocabulary import (
     GENETIC_OPERATORS,
     RANDOM_METHODS,
     RANDOM_RECEIVERS,

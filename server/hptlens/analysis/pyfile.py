@@ -12,7 +12,9 @@ from functools import cache, cached_property
 import tree_sitter_python
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
-from hptlens.analysis.catalog import CONFIG_CALL_NAMES, PYTHON_APIS, RANDOM_METHODS, RANDOM_SAMPLERS, last_name
+from hptlens.analysis.catalog.model import last_name
+from hptlens.analysis.catalog.python import PYTHON_APIS
+from hptlens.analysis.catalog.vocabulary import CONFIG_CALL_NAMES, RANDOM_METHODS, RANDOM_SAMPLERS
 from hptlens.analysis.neutral import child_field, enclosing, text
 from hptlens.analysis.spaces import literal
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from tree_sitter import Node
 
-from hptlens.analysis.catalog import KEYWORD_ROLES, Shape, SpaceSpec
+from hptlens.analysis.catalog.model import Shape, SpaceSpec
+from hptlens.analysis.catalog.vocabulary import KEYWORD_ROLES
 from hptlens.analysis.neutral import MAX_INT_BITS, NOT_LITERAL, number, scalar, text
 from hptlens.report import JsonScalar, SearchSpace, SpaceType
 

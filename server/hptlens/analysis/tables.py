@@ -17,7 +17,8 @@ from typing import Any
 
 from tree_sitter import Node
 
-from hptlens.analysis.catalog import AUTO_METHOD_NAMES, Shape
+from hptlens.analysis.catalog.model import Shape
+from hptlens.analysis.catalog.vocabulary import AUTO_METHOD_NAMES
 from hptlens.analysis.neutral import NOT_LITERAL, Hit, is_hyperparameter, scalar, text
 from hptlens.analysis.pyfile import PyFile
 from hptlens.analysis.spaces import choice_items, dict_pairs, dimensions, literal

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from hptlens.analysis.catalog import AUTO_METHOD_EXACT, AUTO_METHOD_WORDS, NOT_TUNED_KEYS
+from hptlens.analysis.catalog.vocabulary import AUTO_METHOD_EXACT, AUTO_METHOD_WORDS, NOT_TUNED_KEYS
 from hptlens.analysis.configs.tree import Index, Key, Node, plain
 from hptlens.analysis.neutral import Hit, Span
 from hptlens.analysis.sites import describe_hyperparameter

@@ -17,7 +17,7 @@ checks them):
   model-selection objectives, Shogun `ModelSelectionParameters` trees, OpenNN growing neurons;
 - genetic algorithms whose genes are decoded into hyperparameters of a model that is trained.
 The vocabulary (hyperparameter names, loop variables that are never tuned) is Python's, shared
-through catalog.py and `is_hyperparameter`; C++ spellings (`kLearningRate`, `batchSize`, `lr_`)
+through the catalog and `is_hyperparameter`; C++ spellings (`kLearningRate`, `batchSize`, `lr_`)
 are normalised first. Findings are assembled into a report by the language-neutral
 `assemble` of assembly.py, with `// hpt: ignore` comments.
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from tree_sitter import Node, QueryCursor
 
-from hptlens.analysis.catalog import CPP_RANDOM_CALLS
+from hptlens.analysis.catalog.cpp import CPP_RANDOM_CALLS
 from hptlens.analysis.cpp.file import (
     FLOW_QUERY,
     MAX_RESOLVE,

@@ -9,7 +9,8 @@ from typing import Any
 
 from tree_sitter import Node, QueryCursor
 
-from hptlens.analysis.catalog import CPP_APIS, MLPACK_TUNER_OPTIMIZERS, Api, Shape
+from hptlens.analysis.catalog.cpp import CPP_APIS, MLPACK_TUNER_OPTIMIZERS
+from hptlens.analysis.catalog.model import Api, Shape
 from hptlens.analysis.cpp.file import (
     FLOW_QUERY,
     CppFile,

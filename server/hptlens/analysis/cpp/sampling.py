@@ -8,7 +8,7 @@ import re
 
 from tree_sitter import Node
 
-from hptlens.analysis.catalog import CPP_DISTRIBUTIONS
+from hptlens.analysis.catalog.cpp import CPP_DISTRIBUTIONS
 from hptlens.analysis.cpp.file import CppFile, plain_name, positional, reference_name, statement_of
 from hptlens.analysis.cpp.literals import literal
 from hptlens.analysis.neutral import child_field, number, power, scalar, text

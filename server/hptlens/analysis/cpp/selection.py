@@ -21,7 +21,7 @@ from functools import cache
 
 from tree_sitter import Node, Query, QueryCursor
 
-from hptlens.analysis.catalog import (
+from hptlens.analysis.catalog.selection import (
     OPENCV_GRID_IDS,
     OPENCV_PARAM_GRIDS,
     OPENCV_SVM_CHOICES,
