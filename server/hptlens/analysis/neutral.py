@@ -291,6 +291,12 @@ def is_not_tuned_argument(name: str) -> bool:
     return lowered in NOT_HYPERPARAMETERS or bool(set(lowered.split("_")) & NOT_TUNED_PARTS)
 
 
+def argument_key(flag: str) -> str:
+    """The name a command-line flag or override sets, as Python would spell it:
+    `--policy-noise` -> policy_noise, `+model.lr` -> lr, `~trainer.max-epochs` -> max_epochs."""
+    return flag.lstrip("-+~").rsplit(".", 1)[-1].replace("-", "_")
+
+
 def _unaffixed(name: str) -> str:
     """`random_gamma` -> gamma, `lambda_val` -> lambda, `lr_exp` -> lr (one prefix, then one suffix)."""
     for prefix in HYPERPARAMETER_PREFIXES:

@@ -23,7 +23,7 @@ from tree_sitter import Node, Parser, Query, QueryCursor, Tree
 
 from hptlens.analysis.assembly import assemble, node_position, syntax_errors
 from hptlens.analysis.configs import override_space
-from hptlens.analysis.neutral import PLURAL_SUFFIXES, Hit, is_hyperparameter, is_not_tuned_argument
+from hptlens.analysis.neutral import PLURAL_SUFFIXES, Hit, argument_key, is_hyperparameter, is_not_tuned_argument
 from hptlens.documents import Document
 from hptlens.report import ConfigRef, Criterion, FileReport, FindingKind, Hyperparameter, SearchSpace, SpaceType
 from hptlens.settings import Settings
@@ -249,16 +249,12 @@ _KEYED = re.compile(r"^[-+~]*([A-Za-z_][\w.\-]*)=")
 def _key_of(command: Node, argument: Node) -> str | None:
     match = _KEYED.match(_text(argument))
     if match:
-        return _normal_key(match.group(1))
+        return argument_key(match.group(1))
     arguments = command.children_by_field_name("argument")
     index = next((i for i, a in enumerate(arguments) if a.id == argument.id), -1)
     if index > 0 and _text(arguments[index - 1]).startswith("-"):
-        return _normal_key(_text(arguments[index - 1]))
+        return argument_key(_text(arguments[index - 1]))
     return None
-
-
-def _normal_key(flag: str) -> str:
-    return flag.lstrip("-+~").rsplit(".", 1)[-1].replace("-", "_")
 
 
 def _uses(sh: ShellFile, scope: Node, name: str, depth: int = 0) -> list[_Use]:
@@ -269,7 +265,7 @@ def _uses(sh: ShellFile, scope: Node, name: str, depth: int = 0) -> list[_Use]:
         if assign is not None and _enclosing(assign, "command") is None and depth < 3:
             copy = _text(assign.child_by_field_name("name"))
             if copy and copy != name:
-                uses += [_Use(u.key or _normal_key(copy), u.command) for u in _uses(sh, scope, copy, depth + 1)]
+                uses += [_Use(u.key or argument_key(copy), u.command) for u in _uses(sh, scope, copy, depth + 1)]
             continue
         found = _command_of(reference)
         if found is not None and _launches(found[0]):
@@ -519,7 +515,7 @@ class ShellSearches:
             match = _KEYED.match(_unquote(word))
             if match and "$" not in word:
                 space = override_space(_unquote(word)[match.end() :])
-                key = _normal_key(match.group(1))
+                key = argument_key(match.group(1))
                 if space is not None and not _is_not_hyperparameter(key):
                     hps.append(Hyperparameter(name=key, space=space))
         if hps:
@@ -570,9 +566,9 @@ def _key_of_word(template: list[str], index: int) -> str | None:
     """The argument name of template[index], written `--lr={1}`, `lr={1}` or `--lr {1}`."""
     match = _KEYED.match(template[index])
     if match:
-        return _normal_key(match.group(1))
+        return argument_key(match.group(1))
     if index > 0 and template[index - 1].startswith("-"):
-        return _normal_key(template[index - 1])
+        return argument_key(template[index - 1])
     return None
 
 

@@ -1,0 +1,88 @@
+"""Loop syntax: the names a loop target binds, the loops and statements around a node."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from hptlens.analysis.neutral import text
+
+COMPREHENSIONS = frozenset(
+    {"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"}
+)
+
+
+def target_names(target: Node) -> list[str]:
+    if target.type == "identifier":
+        return [text(target)]
+    if target.type in ("tuple", "pattern_list", "tuple_pattern", "list_pattern", "list"):
+        names: list[str] = []
+        for child in target.named_children:
+            names += target_names(child) if child.type != "identifier" else [text(child)]
+        return names
+    return []
+
+
+def identifiers(node: Node) -> list[str]:
+    """Identifiers under `node`, iteratively: conditions can nest deeper than Python's stack."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier":
+            found.append(text(current))
+        else:
+            stack.extend(reversed(current.named_children))
+    return found
+
+
+def is_stepped(body: Node, name: str) -> bool:
+    """`lr /= 10` or `lr = lr * 0.5` at the loop's own level."""
+    for statement in body.named_children:
+        node = (
+            statement.named_children[0]
+            if statement.type == "expression_statement" and statement.named_child_count
+            else statement
+        )
+        if node.type == "augmented_assignment" and text(node.child_by_field_name("left")) == name:
+            return True
+        if node.type == "assignment" and text(node.child_by_field_name("left")) == name:
+            right = node.child_by_field_name("right")
+            if right is not None and name in identifiers(right):
+                return True
+    return False
+
+
+def statement_of(node: Node) -> Node | None:
+    while node.parent is not None and node.type not in (
+        "assignment",
+        "augmented_assignment",
+        "return_statement",
+        "expression_statement",
+        "block",
+        "module",
+    ):
+        node = node.parent
+    return node
+
+
+def enclosing_loop(node: Node) -> Node | None:
+    parent = node.parent
+    if node.type == "for_in_clause" and parent is not None:
+        parent = parent.parent  # step out of the clause's own comprehension
+    while parent is not None and parent.type not in ("function_definition", "class_definition"):
+        if parent.type in ("for_statement", "while_statement"):
+            return parent
+        if parent.type in COMPREHENSIONS:
+            clause = next((c for c in parent.named_children if c.type == "for_in_clause"), None)
+            return clause or parent
+        parent = parent.parent
+    return None
+
+
+def outermost_loop(node: Node) -> Node | None:
+    found = None
+    current = enclosing_loop(node)
+    while current is not None:
+        found = current
+        current = enclosing_loop(current)
+    return found
