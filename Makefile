@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: scan test lint typecheck eval bench realworld schema client clean
+.PHONY: scan test lint typecheck eval bench realworld schema client e2e e2e-nvim clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ schema: $(STAMP)  ## regenerate schema/ from the pydantic models
 client:  ## VS Code extension: clean npm install, type-check, bundle, unit tests, package client/hptlens.vsix
 	cd client && npm ci && npm test && npx vsce package --out hptlens.vsix
 	$(PYTHON) -c "import sys, zipfile; sys.exit(0 if 'extension/out/extension.js' in zipfile.ZipFile('client/hptlens.vsix').namelist() else 'client/hptlens.vsix lacks extension/out/extension.js')"
+
+e2e: e2e-nvim  ## end-to-end tests in real editors (system packages from .ci/system-deps)
+
+e2e-nvim: $(STAMP)  ## headless Neovim (Debian's) drives `hptlens serve` with its built-in LSP client
+	bash .ci/system-deps
+	bash e2e/nvim/run.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info server/*.egg-info .pytest_cache
