@@ -9,7 +9,7 @@ import pytest
 
 from hptlens.analysis import analyze
 from hptlens.documents import Document
-from hptlens.report import FileReport
+from hptlens.report import FileReport, Range
 from hptlens.settings import Settings
 from support.paths import GROUND_TRUTH
 
@@ -216,6 +216,14 @@ def test_syntax_error_keeps_the_intact_findings() -> None:
     assert report.tuning_applied
     assert [e.code for e in report.errors] == ["syntax-error"]
     assert report.errors[0].line == 13
+    assert report.errors[0].range == Range.of(13, 12, 13, 13) and not report.errors[0].hides_findings
+
+
+def test_a_syntax_error_that_swallows_code_says_findings_may_be_missing() -> None:
+    source = "import optuna\n\ndef objective(trial):\n    lr = trial.suggest_float('lr', 1e-5, 1e-2\n    gamma = 0.9\n"
+    (error,) = run(source).errors
+    assert error.hides_findings and error.range == Range.of(4, 5, 4, 46)
+    assert error.message.startswith("invalid syntax at line 4, column 5; lines 4-5 could not be analysed")
 
 
 def test_deeply_nested_code_does_not_break_analysis() -> None:

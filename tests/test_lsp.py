@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import socket
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 import pytest_lsp
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
-from pytest_lsp import LanguageClient
+from pytest_lsp import LanguageClient, client_capabilities
 
 from hptlens.analysis import analyze
 from hptlens.documents import Document
@@ -36,6 +38,7 @@ from support.lsp import (
     uri_of,
     wait_until,
 )
+from support.paths import FIXTURES
 
 pytestmark = pytest.mark.asyncio
 
@@ -311,6 +314,24 @@ async def test_export_writes_a_schema_valid_report_with_progress(client: Languag
     assert json.loads(Path(sarif["path"]).read_text())["version"] == "2.1.0"
 
 
+async def test_export_equals_the_scan_of_the_folder(client: LanguageClient, tmp_path: Path):
+    # A hydra script whose sweep lives in its configs: the link is made whether or not it is open.
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "hydra" / "optuna_defaults", root / "app")
+    (root / "tune.py").write_text(OPTUNA, encoding="utf-8")
+    await start(client, root)
+    open_doc(client, root / "tune.py", OPTUNA)
+    scanned = tmp_path / "scan.json"
+    subprocess.run([*SERVER[:-1], "scan", ".", "--format", "json", "-o", str(scanned)], cwd=root, check=True)
+    summary = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="hptlens.exportReport", arguments=[])
+    )
+    exported = json.loads(Path(summary["path"]).read_text(encoding="utf-8"))
+    assert exported == json.loads(scanned.read_text(encoding="utf-8"))
+    decorator = next(f for f in exported["files"] if f["path"] == "app/train_sac.py")["findings"]
+    assert [f["kind"] for f in decorator] == ["sweep-config"]
+
+
 async def test_export_of_many_files_uses_worker_processes(client: LanguageClient, tmp_path: Path):
     await start(client, tmp_path)
     for i in range(60):
@@ -531,6 +552,24 @@ async def test_initialization_options_and_excludes(client: LanguageClient, tmp_p
     assert {d.code for d in await diagnostics_for(client, uri, version=1)} == {"search-space"}
 
 
+async def test_pushed_settings_apply_inside_workspace_folders(client: LanguageClient, tmp_path: Path):
+    # Neovim 0.7 (and nvim-lspconfig's on_init) configure by push: the settings object rides in
+    # workspace/didChangeConfiguration, with no workspace/configuration capability.
+    await start(client, tmp_path, capabilities=client_capabilities("neovim@v0.7.0"), options={"exclude": ["gen/"]})
+    (tmp_path / "gen").mkdir()
+    skipped = open_doc(client, tmp_path / "gen" / "tune.py", OPTUNA)
+    uri = open_doc(client, tmp_path / "tune.py", OPTUNA)
+    assert len(await diagnostics_for(client, uri, version=1)) == len(expected(OPTUNA))
+    client.workspace_did_change_configuration(
+        lsp.DidChangeConfigurationParams(settings={"hptlens": {"enabledKinds": ["search-run"]}})
+    )
+    await wait_until(lambda: {d.code for d in latest_for(client, uri).diagnostics} == {"search-run"}, client)
+    assert await diagnostics_for(client, skipped, version=1) == []  # initializationOptions still hold
+    assert not latest_for(client, skipped).diagnostics
+    client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings={"hptlens": {}}))
+    await wait_until(lambda: len(latest_for(client, uri).diagnostics) == len(expected(OPTUNA)), client)
+
+
 # ---------------------------------------------------------------------- positions
 
 
@@ -592,7 +631,18 @@ async def test_a_syntax_error_mid_edit_keeps_the_intact_findings(client: Languag
     after = await diagnostics_for(client, uri, version=2)
     spaces = [d.message for d in before if d.code == "search-space"]
     assert spaces and [d.message for d in after if d.code == "search-space"] == spaces
-    assert any(d.code == "syntax-error" and d.severity == lsp.DiagnosticSeverity.Hint for d in after)
+    # The unclosed call swallows the next lines: a Warning, on the error's line from its column.
+    (error,) = [d for d in after if d.code == "syntax-error"]
+    assert error.severity == lsp.DiagnosticSeverity.Warning
+    assert "column 5" in error.message and "lines 12-14 could not be analysed" in error.message
+    assert error.range == lsp.Range(start=lsp.Position(line=11, character=4), end=lsp.Position(line=11, character=22))
+
+    # A stray token hides nothing: a Hint on that token, as the editor's own linter reports it.
+    stray = OPTUNA.replace("    gamma = ", "    gamma = = ")
+    replace_all(client, uri, broken, stray, version=3)
+    (error,) = [d for d in await diagnostics_for(client, uri, version=3) if d.code == "syntax-error"]
+    assert error.severity == lsp.DiagnosticSeverity.Hint and "column 13" in error.message
+    assert error.range == lsp.Range(start=lsp.Position(line=7, character=12), end=lsp.Position(line=7, character=13))
 
 
 async def test_a_failing_analysis_does_not_stop_the_server(client: LanguageClient, tmp_path: Path):

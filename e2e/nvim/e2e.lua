@@ -319,9 +319,10 @@ steps[#steps + 1] = function()
   local bufnr = optuna_buf
   vim.api.nvim_set_current_buf(bufnr)
   local before = codes(settle(bufnr))
-  local lnum = find_line(bufnr, "def run_q_learning")
-  -- A user types an unfinished definition above the function.
-  vim.api.nvim_buf_set_lines(bufnr, lnum, lnum, false, { "def broken(x:", "" })
+  -- The user deletes the closing parenthesis of a call: the statements after it are swallowed.
+  local lnum = find_line(bufnr, 'suggest_float("epsilon"')
+  local line = vim.api.nvim_buf_get_lines(bufnr, lnum, lnum + 1, false)[1]
+  vim.api.nvim_buf_set_text(bufnr, lnum, #line - 1, lnum, #line, {})
   local diags = settle(bufnr, "diagnostics of the broken buffer")
   local syntax
   for _, d in ipairs(diags) do
@@ -332,15 +333,20 @@ steps[#steps + 1] = function()
   check("broken syntax: a syntax-error diagnostic", syntax ~= nil, diags)
   if syntax then
     check(
-      "broken syntax: it is a Warning on the broken line",
+      "broken syntax: a Warning (it hides findings) on the broken line",
       syntax.severity == vim.diagnostic.severity.WARN and syntax.lnum == lnum,
       syntax
     )
     local col = tonumber(syntax.message:match("column (%d+)"))
-    check("broken syntax: the range starts at the column the message names", col ~= nil and syntax.col == col - 1, syntax)
+    check(
+      "broken syntax: the range starts at the column the message names, past the indent",
+      col ~= nil and col > 1 and syntax.col == col - 1,
+      syntax
+    )
   end
-  check("broken syntax: the intact parts keep their findings", count_code(diags, "search-space") >= 4, codes(diags))
-  vim.api.nvim_buf_set_lines(bufnr, lnum, lnum + 2, false, {})
+  local alpha = find_line(bufnr, 'suggest_float("alpha"')
+  check("broken syntax: the intact parts keep their findings", #on_line(diags, alpha) == 1 and count_code(diags, "search-run") == 2, codes(diags))
+  vim.api.nvim_buf_set_text(bufnr, lnum, #line - 1, lnum, #line - 1, { ")" })
   local repaired = codes(settle(bufnr, "diagnostics of the repaired buffer"))
   check("repaired syntax: the same diagnostics as before the break", vim.deep_equal(repaired, before), { before = before, after = repaired })
 end

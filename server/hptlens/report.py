@@ -217,6 +217,10 @@ class FileError(Model):
     message: str
     line: int | None = None
     cell: int | None = None
+    range: Range | None = Field(default=None, description="where the error is (a syntax error's first line)")
+    hides_findings: bool = Field(
+        default=False, description="the code around the error could not be analysed: findings there may be missing"
+    )
 
 
 class RLContext(Model):

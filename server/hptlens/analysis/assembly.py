@@ -204,21 +204,62 @@ def syntax_errors(py: SourceFile, document: Document) -> list[FileError]:
     node = _first_error(py.root)
     if node is None:
         return [FileError(code="syntax-error", message="syntax error; results are partial")]
-    line = node.start_point[0] + 1
-    cell = None
+    (start_line, start_col), (end_line, end_col) = _error_span(py, node)
+    line, cell, last, last_where = start_line, None, end_line, f"{end_line}"
     if document.cells:
-        cell, line = document.cell_of(line)
+        cell, line = document.cell_of(start_line)
+        last_cell, last = document.cell_of(end_line)
+        last_where = f"{last}" if last_cell == cell else f"cell {last_cell}, line {last}"
     what = f"missing {node.type}" if node.is_missing else "invalid syntax"
     where = f"line {line}" if cell is None else f"cell {cell}, line {line}"
+    hides = _hides_findings(node)
+    rest = "findings elsewhere in the file are still reported"
+    if hides and end_line > start_line:
+        rest = f"lines {line}-{last_where} could not be analysed, so findings there may be missing; {rest}"
+    elif hides:
+        rest = f"this line could not be analysed, so findings on it may be missing; {rest}"
     return [
         FileError(
             code="syntax-error",
             line=line,
             cell=cell,
-            message=f"{what} at {where}, column {_column(py, node.start_point) + 1}; "
-            "findings elsewhere in the file are still reported",
+            range=Range.of(line, start_col, line, end_col),
+            hides_findings=hides,
+            message=f"{what} at {where}, column {start_col}; {rest}",
         )
     ]
+
+
+def _error_span(py: SourceFile, node: Node) -> tuple[tuple[int, int], tuple[int, int]]:
+    """1-based (line, column) of the error's start, and of its end on that line (its first
+    line's end when it goes on), in code points; (start line, last line) for the message."""
+    row = node.start_point[0]
+    start = _column(py, node.start_point) + 1
+    if node.end_point[0] == row:
+        end = max(_column(py, node.end_point) + 1, start + 1)
+    else:
+        end = len(py.line_text(row)) + 1
+    return (row + 1, start), (node.end_point[0] + 1, end)
+
+
+_CALLS = frozenset({"call", "call_expression", "command", "for_statement", "while_statement"})
+"""Python, C++ and shell nodes a finding is made of: an error region holding one hides it."""
+
+
+def _hides_findings(node: Node) -> bool:
+    """Whether the error swallowed code the detectors would read: more than one line, or a
+    call or loop inside it. A missing token or a stray operator hides nothing."""
+    if node.is_missing:
+        return False
+    if node.end_point[0] > node.start_point[0]:
+        return True
+    stack = list(node.children)
+    while stack:
+        child = stack.pop()
+        if child.type in _CALLS:
+            return True
+        stack.extend(child.children)
+    return False
 
 
 def _first_error(root: Node) -> Node | None:

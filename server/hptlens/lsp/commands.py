@@ -83,7 +83,7 @@ async def export_report(ls: HptLanguageServer, *args: Any) -> dict[str, Any]:
                 percentage = int(100 * done / total) if total else 100
                 loop.call_soon_threadsafe(ls.work_done.report, token, f"{done}/{total} files", percentage)
 
-            buffers = export.open_reports(ls.scheduler, to_fs_path)
+            buffers = export.open_documents(ls.scheduler, to_fs_path)
             run = partial(export.run, job, request.format, buffers, progress, cancelled)
             summaries.append(await loop.run_in_executor(None, run))
     except export.ExportError as exc:

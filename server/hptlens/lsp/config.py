@@ -148,7 +148,11 @@ class SettingsStore:
         key = (directory, folder)
         if key not in self._cache:
             warnings: list[str] = []
-            layers = [self.init_options, self.folder_config.get(folder or "", {})]
+            # "" holds the settings of no folder: what a push-style client sends with
+            # didChangeConfiguration (Neovim 0.7), or the global scope; folders refine them.
+            layers = [self.init_options, self.folder_config.get("", {})]
+            if folder:
+                layers.append(self.folder_config.get(folder, {}))
             if directory is not None:
                 layers.append(self._project_layer(directory, boundary))
             self._cache[key] = build(layers, warnings)

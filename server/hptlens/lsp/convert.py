@@ -209,11 +209,15 @@ def _error_diagnostic(error: FileError, layout: Layout) -> tuple[str, lsp.Diagno
     if part is None:
         return None
     line = max((error.line or 1) - 1, 0)
+    start, end = 0, 10**9
+    if error.range is not None:
+        start, end = error.range.start.column - 1, error.range.end.column - 1
     rng = lsp.Range(
-        start=to_client(part.lines, line, 0, layout.encoding), end=to_client(part.lines, line, 10**9, layout.encoding)
+        start=to_client(part.lines, line, start, layout.encoding), end=to_client(part.lines, line, end, layout.encoding)
     )
-    # The editor's own linter reports syntax errors; ours only says findings are partial.
-    severity = lsp.DiagnosticSeverity.Warning if error.code in _WARNING_ERRORS else lsp.DiagnosticSeverity.Hint
+    # The editor's own linter reports syntax errors; ours warns only when they hide findings.
+    warn = error.code in _WARNING_ERRORS or error.hides_findings
+    severity = lsp.DiagnosticSeverity.Warning if warn else lsp.DiagnosticSeverity.Hint
     return part.uri, lsp.Diagnostic(
         range=rng, message=error.message, severity=severity, code=error.code, source=SOURCE, data={"error": error.code}
     )

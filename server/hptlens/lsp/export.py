@@ -1,8 +1,8 @@
 """The workspace report written by the `hptlens.exportReport` command.
 
-A folder is scanned as `hptlens scan FOLDER` would (same discovery, ignore rules and
-settings), with file paths relative to the folder; files open in the editor are taken
-from their buffers, so the report shows what the user sees. Reports are only ever
+A folder is scanned by `workspace.scan`, as `hptlens scan` scans it (same discovery, ignore
+rules, settings and cross-file links), with file paths relative to the folder; files open in
+the editor are taken from their buffers, so the report shows what the user sees. Reports are only ever
 written inside a workspace folder (symbolic links resolved): anything else is refused.
 """
 
@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from hptlens.documents import Document
 from hptlens.lsp.runs import Analysis
 from hptlens.lsp.schedule import Scheduler
 from hptlens.report import FileReport, Report, build_report, report_json
 from hptlens.settings import Settings
-from hptlens.workspace import PARALLEL_MIN_FILES, analyze_file, discover
-from hptlens.workspace.isolation import analyze_isolated
-from hptlens.workspace.scanning import analyze_batch
+from hptlens.workspace import scan
+from hptlens.workspace.scanning import EditorView, ScanCancelled
 
 Format = Literal["json", "sarif", "legacy"]
 DEFAULT_NAMES: dict[str, str] = {
@@ -109,14 +108,26 @@ def plan(
 
 
 def run(
-    job: Job, fmt: str, buffers: dict[str, FileReport], progress: Progress, cancelled: Callable[[], bool]
+    job: Job, fmt: str, buffers: dict[str, Document], progress: Progress, cancelled: Callable[[], bool]
 ) -> dict[str, Any]:
-    """Scan the job's folders and write its report (in a worker thread); the summary."""
+    """Scan the job's folders with `workspace.scan`, the CLI's pipeline, and write its report
+    (in a worker thread); the summary."""
     files: list[FileReport] = []
     for prefix, path, settings in job.folders:
         # Reports written earlier are JSON files too: they are output, not sources.
         skip = {str(job.target), *(os.path.join(path, name) for name in DEFAULT_NAMES.values())}
-        files += scan_folder(path, settings, buffers, progress, cancelled, prefix, skip)
+        view = EditorView(
+            buffers=buffers,
+            relative_to=path,
+            skip=frozenset(os.path.abspath(p) for p in skip),
+            progress=progress,
+            cancelled=cancelled,
+        )
+        try:
+            reports = scan([path], settings, isolate=True, editor=view)
+        except ScanCancelled:
+            raise ExportError("export cancelled") from None
+        files += [r.model_copy(update={"path": prefix + r.path}) for r in reports]
     return write(files, job.target, fmt)
 
 
@@ -144,70 +155,6 @@ def target_path(folder: str, request: ExportRequest, roots: list[str]) -> Path:
     if not candidate.parent.is_dir():
         raise ExportError(f"cannot write the report to {candidate}: folder {candidate.parent} does not exist")
     return candidate
-
-
-def scan_folder(
-    folder: str,
-    settings: Settings,
-    buffers: dict[str, FileReport],
-    progress: Progress,
-    cancelled: Callable[[], bool],
-    prefix: str = "",
-    skip: set[str] | None = None,
-) -> list[FileReport]:
-    """Every analysable file under `folder`, paths relative to it (after `prefix`).
-
-    buffers: reports of open editor documents by absolute path; used instead of the disk.
-    skip: absolute paths left out (the report files themselves).
-    """
-    errors: list[FileReport] = []
-    skipped = {os.path.abspath(p) for p in skip or ()}
-    entries = [
-        (str(path), _relative(str(path), folder))
-        for path, _ in discover([Path(folder)], settings, errors)
-        if os.path.abspath(path) not in skipped
-    ]
-    reports: dict[str, FileReport] = {}
-    pending = []
-    for path, display in entries:
-        buffered = buffers.get(os.path.abspath(path))
-        if buffered is not None:
-            reports[path] = buffered.model_copy(update={"path": display})
-        else:
-            pending.append((path, display))
-    done = len(reports)
-    progress(done, len(entries))
-    for path, report in _analyze(pending, settings, cancelled):
-        reports[path] = report
-        done += 1
-        progress(done, len(entries))
-    if cancelled():
-        raise ExportError("export cancelled")
-    for report in errors:
-        report.path = _relative(os.path.abspath(report.path), folder)
-    files = [*reports.values(), *errors]
-    for report in files:
-        report.path = prefix + report.path
-    return sorted(files, key=lambda r: r.path)
-
-
-def _relative(path: str, folder: str) -> str:
-    return Path(os.path.relpath(path, folder)).as_posix()
-
-
-def _analyze(
-    entries: list[tuple[str, str]], settings: Settings, cancelled: Callable[[], bool]
-) -> Iterator[tuple[str, FileReport]]:
-    if len(entries) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
-        for path, display in entries:
-            if cancelled():
-                return
-            yield path, analyze_file(path, display, settings)
-        return
-    # Many files: worker processes, where a native crash costs its file and not the server.
-    task = partial(analyze_batch, settings=settings)
-    for index, report in analyze_isolated(entries, task, min(os.cpu_count() or 1, 8), 8, cancelled=cancelled):
-        yield entries[index][0], report
 
 
 def render(report: Report, fmt: str) -> str:
@@ -244,14 +191,15 @@ def write(files: list[FileReport], target: Path, fmt: str) -> dict[str, Any]:
     }
 
 
-def open_reports(scheduler: Scheduler[Analysis], path_of: Callable[[str], str | None]) -> dict[str, FileReport]:
-    """Current reports of open documents by absolute path (what the editor shows)."""
+def open_documents(scheduler: Scheduler[Analysis], path_of: Callable[[str], str | None]) -> dict[str, Document]:
+    """The documents open in the editor, by absolute path, at their current version: the
+    export scans them instead of the disk, so the report shows what the user sees."""
     buffers = {}
     for key in scheduler.keys():
         stored = scheduler.result(key)
         path = path_of(key)
         if stored is not None and path and stored[0] == scheduler.latest(key) and stored[1].error is None:
-            buffers[os.path.abspath(path)] = stored[1].report
+            buffers[os.path.abspath(path)] = stored[1].document
     return buffers
 
 

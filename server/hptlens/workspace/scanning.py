@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -41,6 +42,25 @@ def analyze_file(path: Path | str, display: str, settings: Settings) -> FileRepo
     return report
 
 
+@dataclass(frozen=True)
+class EditorView:
+    """What an editor adds to a scan (its export): open buffers instead of the disk, paths
+    relative to its workspace folder, files to leave out, progress and cancellation."""
+
+    buffers: Mapping[str, Document] = field(default_factory=dict)
+    """Absolute path -> the open document (its text as the editor has it)."""
+    relative_to: str | None = None
+    """Report paths relative to this folder (else as discovered: relative to the working folder)."""
+    skip: frozenset[str] = frozenset()
+    """Absolute paths left out (the export's own report files)."""
+    progress: Callable[[int, int], None] = lambda done, total: None
+    cancelled: Callable[[], bool] = lambda: False
+
+
+class ScanCancelled(Exception):
+    """The editor cancelled the scan (`EditorView.cancelled`)."""
+
+
 def _analyze(document: Document, settings: Settings) -> FileReport:
     try:
         from hptlens import analysis
@@ -63,8 +83,10 @@ def scan(
     progress: bool = False,
     worker_setup: Callable[[], None] | None = None,
     isolate: bool = False,
+    editor: EditorView | None = None,
 ) -> list[FileReport]:
     """Discover, read and analyse every file under `paths`; one report per file, sorted by path.
+    The only pipeline from a folder to a report: the CLI's scan and the editor's export.
 
     settings: None reads `[tool.hptlens]` from the nearest pyproject.toml (warnings are logged).
     jobs: 0 picks serial or a process pool by the number of files, 1 is serial, N uses N processes.
@@ -72,19 +94,51 @@ def scan(
     worker_setup: run first in each worker process (the CLI installs its log handler there too).
     isolate: analyse in worker processes even serially, so that a native crash costs only its
     file (an `internal-error` entry); the CLI does, in-process callers may not need to.
+    editor: the editor's view (open buffers, paths relative to its folder, progress, cancellation;
+    ScanCancelled when it cancels).
     """
     roots = [Path(p) for p in paths]
     if settings is None:
         settings, warnings = load_settings(roots[0] if roots else Path.cwd())
         for warning in warnings:
             log.warning("%s", warning)
+    view = editor or EditorView()
     errors: list[FileReport] = []
-    entries = list(discover(roots, settings, errors))
+    entries = [e for e in discover(roots, settings, errors) if os.path.abspath(e[0]) not in view.skip]
+    if view.relative_to is not None:  # linked on absolute paths, whatever the working folder
+        entries = [(path, Path(os.path.abspath(path)).as_posix()) for path, _ in entries]
     from hptlens.analysis.links import link_configs  # here: the analysis (tree-sitter) loads on first use
 
-    analysed = _analyze_all(entries, settings, _workers(jobs, len(entries)), progress, worker_setup, isolate)
-    reports = link_configs(analysed, settings)
-    return sorted([*reports, *errors], key=lambda report: report.path)
+    open_docs = {p: doc for p, doc in view.buffers.items() if len(doc.text) <= settings.max_file_bytes}
+    buffered = [e for e in entries if os.path.abspath(e[0]) in open_docs]
+    on_disk = [e for e in entries if os.path.abspath(e[0]) not in open_docs]  # an oversized buffer: as on disk
+    analysed = [_analyze(replace(open_docs[os.path.abspath(p)], path=d), settings) for p, d in buffered]
+    view.progress(len(analysed), len(entries))
+    counted = partial(_counted, view, len(analysed), len(entries))
+    workers = _workers(jobs, len(on_disk))
+    analysed += _analyze_all(on_disk, settings, workers, progress, worker_setup, isolate, counted(), view.cancelled)
+    if view.cancelled():
+        raise ScanCancelled("scan cancelled")
+    reports = [*link_configs(analysed, settings), *errors]
+    if view.relative_to is not None:
+        base = view.relative_to
+        reports = [r.model_copy(update={"path": _relative(r.path, base)}) for r in reports]
+    return sorted(reports, key=lambda report: report.path)
+
+
+def _counted(view: EditorView, done: int, total: int) -> Callable[[], None]:
+    """A callback for each file analysed that tells the editor how far the scan is."""
+    count = [done]
+
+    def advance() -> None:
+        count[0] += 1
+        view.progress(count[0], total)
+
+    return advance
+
+
+def _relative(path: str, base: str) -> str:
+    return Path(os.path.relpath(os.path.abspath(path), base)).as_posix()
 
 
 def link_configs_on_disk(
@@ -139,17 +193,26 @@ def _analyze_all(
     progress: bool,
     worker_setup: Callable[[], None] | None,
     isolate: bool = False,
+    counted: Callable[[], None] = lambda: None,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> list[FileReport]:
     reports: list[FileReport] = []
-    with _progress_bar(len(entries), progress) as advance:
+    with _progress_bar(len(entries), progress) as bar:
+
+        def advance() -> None:
+            bar()
+            counted()
+
         if isolate and entries:
-            isolated = _analyze_isolated(entries, settings, workers, advance, worker_setup)
+            isolated = _analyze_isolated(entries, settings, workers, advance, worker_setup, cancelled)
             if isolated is not None:
                 return isolated
         if workers > 1:
-            _analyze_pooled(entries, settings, workers, reports, advance, worker_setup)
+            _analyze_pooled(entries, settings, workers, reports, advance, worker_setup, cancelled)
         # Serial, or whatever a failed pool left undone.
         for path, display in entries[len(reports) :]:
+            if cancelled():
+                break
             reports.append(analyze_file(path, display, settings))
             advance()
     return reports
@@ -162,6 +225,7 @@ def _analyze_pooled(
     reports: list[FileReport],
     advance: Callable[[], None],
     worker_setup: Callable[[], None] | None,
+    cancelled: Callable[[], bool],
 ) -> None:
     task = partial(_analyze_task, settings=settings)
     chunk = max(1, min(64, len(entries) // (workers * 8)))
@@ -170,6 +234,9 @@ def _analyze_pooled(
     try:
         with ProcessPoolExecutor(workers, context, initializer=worker_setup) as pool:
             for report in pool.map(task, [(str(p), d) for p, d in entries], chunksize=chunk):
+                if cancelled():
+                    pool.shutdown(cancel_futures=True)
+                    break
                 reports.append(report)
                 advance()
     except Exception as exc:  # a broken pool (killed worker, no /dev/shm) degrades to serial
@@ -182,18 +249,22 @@ def _analyze_isolated(
     workers: int,
     advance: Callable[[], None],
     worker_setup: Callable[[], None] | None,
+    cancelled: Callable[[], bool],
 ) -> list[FileReport] | None:
     """Every file analysed in a worker that may crash; None if no worker can be started at all."""
     found: list[FileReport | None] = [None] * len(entries)
     batch = max(1, min(64, len(entries) // (workers * 8)))
     task = partial(analyze_batch, settings=settings)
     try:
-        for index, report in analyze_isolated([(str(p), d) for p, d in entries], task, workers, batch, worker_setup):
+        pairs = [(str(p), d) for p, d in entries]
+        for index, report in analyze_isolated(pairs, task, workers, batch, worker_setup, cancelled):
             found[index] = report
             advance()
     except Exception as exc:  # no worker processes here (no /dev/shm, a sandbox): in-process, as before
         log.warning("worker processes failed (%s: %s); analysing in this process", type(exc).__name__, exc)
         return None
+    if cancelled():
+        return [r for r in found if r is not None]
     return [r if r is not None else analyze_file(p, d, settings) for r, (p, d) in zip(found, entries)]
 
 
