@@ -29,6 +29,7 @@ from support.lsp import (
     NEGATIVE,
     OPTUNA,
     SERVER,
+    TIMEOUT,
     diagnostics_for,
     latest_for,
     open_doc,
@@ -359,6 +360,33 @@ async def test_export_refuses_a_path_outside_the_workspace(client: LanguageClien
         await client.workspace_execute_command_async(
             lsp.ExecuteCommandParams(command="hptlens.exportReport", arguments=[{"path": "link/escaped.json"}])
         )
+
+
+async def test_expected_refusals_are_one_log_line_each(
+    client: LanguageClient, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+):
+    await start(client, tmp_path)
+    uri = open_doc(client, tmp_path / "tune.py", OPTUNA)
+    await diagnostics_for(client, uri, version=1)
+    refusals = [
+        ("hptlens.exportReport", [{"path": "/etc/hpt-report.json"}], "outside the workspace"),
+        ("hptlens.exportReport", [{"format": "xml"}], "invalid exportReport argument 'format'"),
+        ("hptlens.showSite", [uri, "no-such-site"], "no site 'no-such-site'"),
+        ("hptlens.analyzeDocument", [42], "takes a document URI"),
+    ]
+    for command, arguments, reason in refusals:
+        with pytest.raises(JsonRpcException, match=reason):
+            await client.workspace_execute_command_async(lsp.ExecuteCommandParams(command=command, arguments=arguments))
+    # The server's stderr reaches this process through pytest-lsp, line by line.
+    logged: list[str] = []
+    deadline = asyncio.get_running_loop().time() + TIMEOUT
+    while len(logged) < len(refusals) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+        logged += [line for line in capfd.readouterr().err.splitlines() if line.strip()]
+    assert len(logged) == len(refusals), logged
+    assert all(line.startswith("hptlens: warning: refused request ") for line in logged), logged
+    assert all(reason in line for line, (_, _, reason) in zip(logged, refusals))
+    assert not any("Traceback" in line or "ERROR" in line for line in logged)
 
 
 async def test_export_multi_root_per_folder_and_combined(client: LanguageClient, tmp_path: Path):

@@ -22,6 +22,9 @@ def create_server() -> HptLanguageServer:
 def serve(tcp: str | None = None) -> None:
     """Run the server on stdio, or on TCP at "HOST:PORT"."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="hptlens-lsp %(levelname)s: %(message)s")
+    ours = logging.getLogger("hptlens")
+    if ours.handlers:  # the CLI's one-line handler: without this, every line came twice
+        ours.propagate = False
     server = create_server()
     # Everything imported so far lives as long as the server: keep it out of the cyclic
     # collector's scans, which would otherwise add pauses to edit-to-diagnostics latency.

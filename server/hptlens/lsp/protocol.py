@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hmac
 import logging
+from concurrent.futures import Future
 from typing import Any
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.protocol import LanguageServerProtocol
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,17 @@ class HptProtocol(LanguageServerProtocol):
         if isinstance(given, str) and hmac.compare_digest(given, expected):
             return None
         return f"this server needs initializationOptions.{TCP_TOKEN_KEY} (printed when it started)"
+
+    def _send_handler_result(self, future: Future[Any], *, msg_id: Any) -> None:
+        """A refusal the server means (a bad argument, a path outside the workspace, an unknown
+        site) is one log line and the error response; pygls would log it as a traceback."""
+        refusal = None if future.cancelled() else future.exception()
+        if not isinstance(refusal, JsonRpcInvalidParams):
+            super()._send_handler_result(future, msg_id=msg_id)
+            return
+        self._request_futures.pop(msg_id, None)
+        log.warning("refused request %s: %s", msg_id, " ".join(refusal.message.split()))
+        self._send_response(msg_id, error=refusal.to_response_error())
 
     def _send_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
         if error is not None and error.data is not None:
