@@ -3,6 +3,7 @@ lists included), lenses and hovers on the right cell, imports in earlier cells c
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -195,3 +196,54 @@ async def test_notebook_ignore_actions_edit_the_cell(client: LanguageClient, tmp
     # The file marker goes into the first code cell (magics there do not matter).
     assert list(file_action.edit.changes) == [uris[0]]
     assert file_action.edit.changes[uris[0]][0].new_text == "# hpt: ignore-file[search-space]\n"
+
+
+async def test_a_notebook_opened_as_text_gets_findings_on_its_json_lines(client: LanguageClient, tmp_path: Path):
+    # Neovim, or VS Code's text editor: the .ipynb's JSON itself, a source string per line or
+    # one string with escapes (`\n`, `\"`, `\u00e9`) for the whole cell.
+    await start(client, tmp_path)
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Tuning\n", "An Optuna study."]},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": IMPORTS},
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": 'x = "\u00e9"\n' + BODY,
+        },
+    ]
+    text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+    path = tmp_path / "study.ipynb"
+    path.write_text(text, encoding="utf-8")
+    uri = uri_of(path)
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            text_document=lsp.TextDocumentItem(uri=uri, language_id="json", version=1, text=text)
+        )
+    )
+    items = await diagnostics_for(client, uri, version=1)
+    lines = text.split("\n")
+    shown = {lines[d.range.start.line][d.range.start.character :].split("(")[0] for d in items}
+    assert shown == {"trial.suggest_float", "create_study", "study.optimize"}
+    space = next(d for d in items if d.code == "search-space")
+    end = lines[space.range.end.line][: space.range.end.character]
+    assert end.endswith("log=True)") and lines[space.range.end.line][space.range.end.character :].startswith("\\n")
+
+    hover = await client.text_document_hover_async(
+        lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=space.range.start)
+    )
+    assert hover is not None and "`lr`" in hover.contents.value
+    lenses = await client.text_document_code_lens_async(
+        lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
+    )
+    assert [lens.range.start.line for lens in lenses] == [space.range.start.line]
+    # No edit is offered: one made for the cell's code would break the JSON.
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            range=space.range,
+            context=lsp.CodeActionContext(diagnostics=[space]),
+        )
+    )
+    assert not actions

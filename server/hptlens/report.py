@@ -218,8 +218,9 @@ class FileError(Model):
     line: int | None = None
     cell: int | None = None
     range: Range | None = Field(default=None, description="where the error is (a syntax error's first line)")
-    hides_findings: bool = Field(
-        default=False, description="the code around the error could not be analysed: findings there may be missing"
+    hides_findings: bool | None = Field(
+        default=None,
+        description="syntax errors: whether code around the error went unanalysed (findings there may be missing)",
     )
 
 

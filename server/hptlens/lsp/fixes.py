@@ -12,6 +12,7 @@ from pygls.uris import to_fs_path
 from hptlens.lsp import actions, convert
 from hptlens.lsp.runs import cell_kind, language_of
 from hptlens.lsp.server import HptLanguageServer
+from hptlens.report import Language
 
 
 def register(server: HptLanguageServer) -> None:
@@ -24,6 +25,8 @@ def register(server: HptLanguageServer) -> None:
 
 async def code_action(ls: HptLanguageServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
     uri = params.text_document.uri
+    if _json_notebook(ls, uri):
+        return []
     result = convert.quick_fixes(uri, _language_of(ls, uri), params.context.diagnostics)
     if ls.resolve_edits:
         return result
@@ -38,7 +41,7 @@ async def code_action_resolve(ls: HptLanguageServer, action: lsp.CodeAction) -> 
 async def _resolve(ls: HptLanguageServer, action: lsp.CodeAction) -> lsp.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
     uri, scope, kind, line = data.get("uri"), data.get("scope"), data.get("kind"), data.get("line")
-    if not isinstance(uri, str) or kind not in convert.KINDS or not isinstance(line, int):
+    if not isinstance(uri, str) or kind not in convert.KINDS or not isinstance(line, int) or _json_notebook(ls, uri):
         return action
     target, source, language, notebook = _edit_target(ls, uri, scope == "file")
     if source is None:
@@ -53,6 +56,11 @@ async def _resolve(ls: HptLanguageServer, action: lsp.CodeAction) -> lsp.CodeAct
         return action
     action.edit = lsp.WorkspaceEdit(changes={target: [convert.text_edit(source, edit, ls.encoding)]})
     return action
+
+
+def _json_notebook(ls: HptLanguageServer, uri: str) -> bool:
+    """A notebook open as plain text (its JSON): an edit made for a cell's code would break it."""
+    return ls.key_of(uri) == uri and _language_of(ls, uri) == Language.NOTEBOOK
 
 
 def _language_of(ls: HptLanguageServer, uri: str) -> str:

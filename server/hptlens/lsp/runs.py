@@ -22,6 +22,7 @@ from hptlens.analysis import analyze
 from hptlens.documents import CellKind, Document, detect_language, notebook_document
 from hptlens.lsp import convert
 from hptlens.lsp.convert import Layout, Part, split_lines
+from hptlens.lsp.nbtext import onto_json
 from hptlens.report import FileError, FileReport, Language
 from hptlens.settings import Settings
 from hptlens.workspace import link_configs_on_disk
@@ -164,6 +165,8 @@ def run_analysis(snapshot: Snapshot) -> Analysis:
             report = link_configs_on_disk(
                 report, Path(snapshot.file_path), snapshot.settings, partial(inside, snapshot.roots)
             )
+        if isinstance(snapshot.content, OpenText) and snapshot.language == Language.NOTEBOOK:
+            report = onto_json(report, snapshot.content.text)  # an .ipynb open as text: its JSON's lines
         return Analysis.of(report, layout, document, snapshot.settings, snapshot.versions)
     except Exception as exc:
         log.error("analysis of %s failed", snapshot.key, exc_info=True)
