@@ -528,5 +528,5 @@ for index, step in ipairs(steps) do
     check("step " .. index .. " ran to its end", false, err)
   end
 end
-out(string.format("nvim: %d passed, %d failed", passed, failed))
+out(string.format("nvim e2e: %d passed, %d failed", passed, failed))
 vim.cmd(failed == 0 and "qall!" or "cquit 1")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Neovim end-to-end test: Debian's headless Neovim drives `hptlens serve` through its
-# built-in LSP client (e2e.lua) over a fresh copy of a few fixtures. Prints one line per check
-# and "nvim: N passed, N failed"; exits non-zero when a check fails. Keeps the transcript, the
+# built-in LSP client (e2e.lua), then runs the README's Neovim snippet as a user would
+# (readme.lua), over a fresh copy of a few fixtures. Prints one line per check and
+# "nvim: N passed, N failed"; exits non-zero when a check fails. Keeps the transcript, the
 # server's stderr and Neovim's LSP log under $E2E_ARTIFACTS (default build/e2e/nvim).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -31,11 +32,18 @@ cp "$f/notebooks/heldout_optuna_a2c_lunar.ipynb" "$ws/study.ipynb"
 export XDG_STATE_HOME="$work/state" XDG_DATA_HOME="$work/data" XDG_CACHE_HOME="$work/cache" XDG_CONFIG_HOME="$work/config"
 export HPTLENS_E2E_WORKSPACE="$ws" HPTLENS_E2E_SERVER="$server" HPTLENS_E2E_ARTIFACTS="$artifacts"
 export HPTLENS_E2E_README="$repo/README.md"
+export PATH="$(dirname "$server"):$PATH"   # the README's snippets start `hptlens serve` by name
 status=0
-timeout 600 "$nvim" --headless -n -i NONE -u NONE --noplugin \
-  -c "luafile $repo/e2e/nvim/e2e.lua" 2>&1 | tee "$artifacts/transcript.txt" || status=$?
+run() {  # one headless Neovim running a Lua script; its transcript is appended
+  timeout 600 "$nvim" --headless -n -i NONE -u NONE --noplugin -c "luafile $repo/e2e/nvim/$1" 2>&1 \
+    | tee -a "$artifacts/transcript.txt" || { code=$?; [ "$code" -eq 124 ] && echo "e2e-nvim: $1 did not finish within 600 s" >&2; status=1; }
+}
+run e2e.lua
+run readme.lua
 cp "$work"/state/nvim/lsp.log "$artifacts/" 2>/dev/null || cp "$work"/cache/nvim/lsp.log "$artifacts/" 2>/dev/null || true
-if [ "$status" -eq 124 ]; then
-  echo "e2e-nvim: Neovim did not finish within 600 s (see $artifacts/transcript.txt)" >&2
-fi
+# One closing line for both runs (each prints "... N passed, N failed").
+totals="$(grep -Eo '[0-9]+ passed, [0-9]+ failed$' "$artifacts/transcript.txt" | awk '{p += $1; f += $3} END {print p + 0, f + 0}')"
+read -r passed failed <<<"$totals"
+[ "$failed" -eq 0 ] || status=1
+echo "nvim: $passed passed, $failed failed"
 exit "$status"
