@@ -1,48 +1,16 @@
 -- End-to-end test of `hptlens serve` in a real Neovim (Debian's, headless), through the built-in
 -- LSP client and the same calls a user's keys make (vim.lsp.buf.hover, vim.lsp.buf.code_action,
--- vim.lsp.codelens). Run by e2e/nvim/run.sh, which lays out the workspace. Every wait is on
--- an event (a publishDiagnostics for the buffer's version, a response, a window), bounded by
--- TIMEOUT; nothing sleeps.
+-- vim.lsp.codelens). Run by e2e/nvim/run.sh, which lays out the workspace. Every wait is on an
+-- event (a publishDiagnostics for the buffer's version, a response, a window): see harness.lua.
 
-local WS = assert(os.getenv("HPTLENS_E2E_WORKSPACE"), "HPTLENS_E2E_WORKSPACE is not set")
-local SERVER = assert(os.getenv("HPTLENS_E2E_SERVER"), "HPTLENS_E2E_SERVER is not set")
-local ARTIFACTS = assert(os.getenv("HPTLENS_E2E_ARTIFACTS"), "HPTLENS_E2E_ARTIFACTS is not set")
-local TIMEOUT = 30000
+local H = dofile(vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":h") .. "/harness.lua")
+local check, wait_for, describe, notices = H.check, H.wait_for, H.describe, H.notices
+
+local WS = H.env("HPTLENS_E2E_WORKSPACE")
+local SERVER = H.env("HPTLENS_E2E_SERVER")
+local ARTIFACTS = H.env("HPTLENS_E2E_ARTIFACTS")
 local STDERR_LOG = ARTIFACTS .. "/server-stderr.log"
 local ALL_KINDS = { "search-space", "search-run", "scheduler", "hand-loop", "sweep-config", "tuned-config" }
-
-vim.cmd("filetype on")
-
-local passed, failed = 0, 0
-
-local function out(line)
-  io.stdout:write(line .. "\n")
-  io.stdout:flush()
-end
-
-local function describe(value)
-  return type(value) == "table" and vim.inspect(value, { newline = " ", indent = "" }) or tostring(value)
-end
-
---- Record one check; `detail` says what was seen when it fails.
-local function check(name, ok, detail)
-  if ok then
-    passed = passed + 1
-    out("ok    " .. name)
-  else
-    failed = failed + 1
-    out("FAIL  " .. name .. (detail ~= nil and (": " .. describe(detail)) or ""))
-  end
-  return ok
-end
-
---- Wait for `condition()` to hold, processing events meanwhile; raise `what` on timeout.
-local function wait_for(what, condition, timeout)
-  local ok = vim.wait(timeout or TIMEOUT, condition, 10)
-  if not ok then
-    error("timed out after " .. (timeout or TIMEOUT) .. " ms waiting for " .. what, 0)
-  end
-end
 
 local function read_file(path)
   local f = io.open(path, "rb")
@@ -73,13 +41,6 @@ end
 vim.lsp.handlers["window/showMessage"] = function(_, result)
   table.insert(messages, result)
 end
--- What Neovim tells the user (an error applying an edit, a failed request) is kept for the
--- failure messages.
-local notices = {}
-vim.notify = function(msg, level)
-  table.insert(notices, { message = tostring(msg), level = level })
-end
-
 local default_progress = vim.lsp.handlers["$/progress"]
 vim.lsp.handlers["$/progress"] = function(err, result, ctx, config)
   if result and result.value and result.value.kind == "end" then
@@ -520,13 +481,4 @@ steps[#steps + 1] = function()
   check("shutdown: the server exits with code 0", exit_code == 0, exit_code)
 end
 
--- ------------------------------------------------------------------ run
-
-for index, step in ipairs(steps) do
-  local ok, err = xpcall(step, debug.traceback)
-  if not ok then
-    check("step " .. index .. " ran to its end", false, err)
-  end
-end
-out(string.format("nvim e2e: %d passed, %d failed", passed, failed))
-vim.cmd(failed == 0 and "qall!" or "cquit 1")
+H.run("e2e", steps)

@@ -2,38 +2,13 @@
 -- 0.10 runs here (Debian's Neovim is 0.7), the 0.11 one is checked to be valid Lua. Run by
 -- e2e/nvim/run.sh after e2e.lua, in a fresh Neovim, with `hptlens` on PATH.
 
-local WS = assert(os.getenv("HPTLENS_E2E_WORKSPACE"), "HPTLENS_E2E_WORKSPACE is not set")
-local README = assert(os.getenv("HPTLENS_E2E_README"), "HPTLENS_E2E_README is not set")
-local TIMEOUT = 30000
-
-vim.cmd("filetype on")
-local passed, failed = 0, 0
-
-local function out(line)
-  io.stdout:write(line .. "\n")
-  io.stdout:flush()
-end
+local H = dofile(vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":h") .. "/harness.lua")
+local wait_for, notices = H.wait_for, H.notices
+local WS = H.env("HPTLENS_E2E_WORKSPACE")
+local README = H.env("HPTLENS_E2E_README")
 
 local function check(name, ok, detail)
-  if ok then
-    passed = passed + 1
-    out("ok    readme: " .. name)
-  else
-    failed = failed + 1
-    local shown = type(detail) == "table" and vim.inspect(detail, { newline = " ", indent = "" }) or tostring(detail)
-    out("FAIL  readme: " .. name .. (detail ~= nil and (": " .. shown) or ""))
-  end
-end
-
-local function wait_for(what, condition)
-  if not vim.wait(TIMEOUT, condition, 10) then
-    error("timed out after " .. TIMEOUT .. " ms waiting for " .. what, 0)
-  end
-end
-
-local notices = {}
-vim.notify = function(msg, level)
-  table.insert(notices, { message = tostring(msg), level = level })
+  return H.check("readme: " .. name, ok, detail)
 end
 
 --- The ```lua block of the README whose first line is `first`.
@@ -111,11 +86,4 @@ steps[#steps + 1] = function()
   check("no error was shown to the user", #errors == 0, errors)
 end
 
-for index, step in ipairs(steps) do
-  local ok, err = xpcall(step, debug.traceback)
-  if not ok then
-    check("step " .. index .. " ran to its end", false, err)
-  end
-end
-out(string.format("nvim readme: %d passed, %d failed", passed, failed))
-vim.cmd(failed == 0 and "qall!" or "cquit 1")
+H.run("readme", steps)
