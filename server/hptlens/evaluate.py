@@ -355,9 +355,18 @@ def evaluate(analyses: dict[str, list[FileReport]], truth_dir: Path) -> Evaluati
     """Score each named analysis (in the given order) against every truth file in truth_dir."""
     if not analyses:
         raise EvaluationError("no analysis to evaluate")
-    truths = load_truth_dir(truth_dir)
+    return evaluate_truths(analyses, load_truth_dir(truth_dir), truth_dir.as_posix())
+
+
+def evaluate_truths(
+    analyses: dict[str, list[FileReport]], truths: dict[str, tuple[GroundTruth, Path]], truth_dir: str
+) -> Evaluation:
+    """Score each named analysis against the given truths (name -> truth and its file), such
+    as the held-back split of a fine-tuning dataset."""
+    if not analyses:
+        raise EvaluationError("no analysis to evaluate")
     return Evaluation(
-        truth_dir=truth_dir.as_posix(),
+        truth_dir=truth_dir,
         truth_files=len(truths),
         analyses=[score_analysis(name, reports, truths) for name, reports in analyses.items()],
     )

@@ -68,6 +68,12 @@ _LANGUAGE_OUT: dict[Language, tuple[str, str]] = {
     Language.UNKNOWN: ("unknown", "unknown"),
 }
 
+
+def seed_language(language: Language) -> tuple[str, str]:
+    """The seed layout's `language` and `environment` texts for a language."""
+    return _LANGUAGE_OUT[language]
+
+
 LineKey = tuple[int | None, int]
 """(cell or None, 1-based line)."""
 
@@ -119,7 +125,7 @@ def _cell_lines(report: FileReport) -> list[str]:
 
 
 def to_legacy_example(report: FileReport) -> dict[str, Any]:
-    language, environment = _LANGUAGE_OUT[report.language]
+    language, environment = seed_language(report.language)
     example: dict[str, Any] = {
         "filename": report.path,
         "language": language,

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hptlens.documents import Document
 from hptlens.llm.merge import with_error
 from hptlens.llm.review import LlmResult, LlmUsage, Reviewer
 from hptlens.report import FileReport
@@ -33,13 +34,25 @@ class BatchResult:
     """Paths of the files sent to the model (or answered from the cache)."""
 
 
-def review_reports(reports: list[FileReport], settings: Settings, mode: str, reviewer: Reviewer) -> BatchResult:
-    """Review each file of a scan; `reviewer` is shared so that a run uses one client."""
+DocumentLoader = Callable[[FileReport], Document | None]
+"""The document to send for a report (None: it cannot be read, the static report stays)."""
+
+
+def review_reports(
+    reports: list[FileReport], settings: Settings, mode: str, reviewer: Reviewer, load: DocumentLoader | None = None
+) -> BatchResult:
+    """Review each file of a scan; `reviewer` is shared so that a run uses one client.
+    `load` gives each report's document; by default the file at the report's path."""
     from hptlens.workspace import read_document
+
+    def from_disk(report: FileReport) -> Document | None:
+        return read_document(Path(report.path), report.path, settings)[0]
+
+    loader = load or from_disk
 
     def one(report: FileReport) -> tuple[LlmResult, bool]:
         try:
-            document, _ = read_document(Path(report.path), report.path, settings)
+            document = loader(report)
             if document is None:
                 return LlmResult(report=report), False
             result = reviewer.review(document, report, mode)
@@ -75,6 +88,7 @@ def run_llm(
     modes: list[str],
     notify: Callable[[str], None],
     cache_dir: Path | None = None,
+    load: DocumentLoader | None = None,
 ) -> dict[str, BatchResult]:
     """Review a scan in each of `modes` with one shared client; `notify` gets one line
     saying what is sent where, then the warnings and the token usage."""
@@ -87,7 +101,7 @@ def run_llm(
         results: dict[str, BatchResult] = {}
         for mode in modes:
             notify(f"LLM {mode}: {len(reports)} file(s), model {settings.llm.model} at {endpoint} ({cache})")
-            results[mode] = review_reports(reports, settings, mode, reviewer)
+            results[mode] = review_reports(reports, settings, mode, reviewer, load)
     for mode, batch in results.items():
         for warning in batch.warnings:
             notify(f"warning: {warning}")

@@ -43,6 +43,34 @@ DATA_LANGUAGES = frozenset({Language.YAML, Language.JSON})
 _POLL_SECONDS = 0.05
 
 
+@dataclass(frozen=True)
+class Planned:
+    """What the review sends for one document: its lines cut into parts, or why nothing."""
+
+    source: SourceLines | None
+    parts: list[Part] = field(default_factory=list)
+    skipped: str = ""
+    """Why nothing is sent (source None)."""
+    warn: bool = False
+    """The reason deserves a warning: the user may expect the file to be reviewed."""
+
+
+def plan(document: Document, max_file_tokens: int) -> Planned:
+    """The parts of `document` the review sends, one request each (the fine-tuning dataset
+    builds its conversations from the same plan)."""
+    language = document.language
+    if language not in REVIEWED_LANGUAGES:
+        return Planned(None, skipped=f"the LLM review does not send {language} files")
+    source = SourceLines(document)
+    if not any(source.is_code(n) for n in range(1, source.count + 1)):
+        return Planned(None, skipped="no code to ask about")
+    parts = split(source, max_file_tokens)
+    if len(parts) > 1 and language in DATA_LANGUAGES:
+        reason = f"a {language} file larger than max-file-tokens ({max_file_tokens})"
+        return Planned(None, skipped=reason, warn=True)
+    return Planned(source, parts)
+
+
 class LlmUsage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -153,21 +181,13 @@ class Reviewer:
         mode = mode or self.settings.mode
         if mode not in MODES:
             return LlmResult(report=static, warnings=[f"{document.path}: unknown LLM mode {mode!r}; not sent"])
-        language = document.language
-        if mode == "off" or language not in REVIEWED_LANGUAGES:
+        if mode == "off":
             return LlmResult(report=static)
-        source = SourceLines(document)
-        if not any(source.is_code(n) for n in range(1, source.count + 1)):
-            return LlmResult(report=static)  # nothing to ask about
-        parts = split(source, self.settings.max_file_tokens)
-        if len(parts) > 1 and language in DATA_LANGUAGES:
-            return LlmResult(
-                report=static,
-                warnings=[
-                    f"{document.path}: not sent to the LLM: a {language} file larger than max-file-tokens "
-                    f"({self.settings.max_file_tokens})"
-                ],
-            )
+        planned = plan(document, self.settings.max_file_tokens)
+        if planned.source is None:
+            warnings = [f"{document.path}: not sent to the LLM: {planned.skipped}"] if planned.warn else []
+            return LlmResult(report=static, warnings=warnings)
+        source, parts = planned.source, planned.parts
         findings = list(static.findings) if mode == "review" else None
         model = ReviewAnswer if mode == "review" else SeedAnswer
         requests = [(part, self._request(messages(source, part, findings), model)) for part in parts]
