@@ -63,13 +63,11 @@ def build_conversations(document: Document, truth: GroundTruth, max_file_tokens:
     lines, bad = global_lines(document, truth.lines_required)
     result.problems.extend(f"required line {ref!r} is not in the file" for ref in bad)
     answers = part_answers(source, planned.parts, truth, lines)
-    tally = Tally()
     for part, answer in zip(planned.parts, answers):
         content = json.dumps(answer.model_dump(mode="json"), ensure_ascii=False)
         chat = [*messages(source, part, None), {"role": "assistant", "content": content}]
         result.conversations.append(Conversation(part=part, messages=chat, answer=answer))
-        result.problems.extend(_changed_by_checks(source, part, answer, tally))
-    result.problems.extend(message.split(": ", 1)[1] for message in tally.messages(document.path))
+        result.problems.extend(_changed_by_checks(source, part, answer))
     return result
 
 
@@ -154,15 +152,21 @@ def technique(truth: GroundTruth) -> str:
     return "hand-written search loop"
 
 
-def _changed_by_checks(source: SourceLines, part: Part, answer: SeedAnswer, tally: Tally) -> list[str]:
-    """What the review's checks would change in this answer, beyond what `tally` counts."""
-    checked = check_seed(answer, source, part, tally)
+def _changed_by_checks(source: SourceLines, part: Part, answer: SeedAnswer) -> list[str]:
+    """What the review's checks would change in this answer: truth no model could score."""
+    checked = check_seed(answer, source, part, Tally())
     problems = []
-    dropped = sorted(set(answer.line_numbers) - set(checked.lines))
-    if dropped:
-        problems.append(f"lines {dropped} would not be kept as given (blank, comment or outside the part)")
+    lines = sorted(set(answer.line_numbers) - set(checked.lines))
+    if lines:
+        problems.append(
+            f"required lines {lines} hold no code of their own (blank, comment): the review drops them "
+            "or moves them to their statement's first line"
+        )
+    names = [n for n in answer.hyperparameters if n not in checked.names]
+    if names:
+        problems.append(f"hyperparameters {names} are not written in the code: the review drops them")
     for name in answer.libraries:
         read = canonical_library(name)
-        if read != name:
+        if read.casefold() != name.casefold():
             problems.append(f"library {name!r} would be read as {read!r}")
     return problems
