@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from hptlens.documents import Document
-from hptlens.report import FileReport, build_report, report_json
+from hptlens.report import FileReport, Language, build_report, report_json
 from hptlens.settings import DEFAULT_MAX_FILE_BYTES, Settings
 from hptlens.workspace import discover, display_path, load_document, read_document, scan
+from hptlens.workspace.scanning import EditorView, ScanCancelled
 from support.files import write
 
 TUNING = """import optuna
@@ -358,3 +359,33 @@ def test_exclude_relative_to_the_working_folder(workdir: Path) -> None:
     settings = Settings(exclude=["fixtures/skip/"])
     assert discovered(["fixtures"], settings) == ["fixtures/keep/a.py"]
     assert discovered(["."], settings) == ["fixtures/keep/a.py"]
+
+
+# --------------------------------------------------------------------------- the editor's view
+
+
+def test_an_editor_scan_uses_open_buffers_and_folder_relative_paths(tmp_path: Path) -> None:
+    # The export's scan: the working folder is elsewhere, an open buffer differs from the disk.
+    folder = tmp_path / "ws"
+    write(folder / "tune.py", TUNING)
+    write(folder / "plain.py", "x = 1\n")
+    write(folder / "hpt-report.json", "{}\n")
+    buffer = Document(path="ignored", text="x = 2\n", language=Language.PYTHON)
+    done: list[tuple[int, int]] = []
+    view = EditorView(
+        buffers={str(folder / "tune.py"): buffer},
+        relative_to=str(folder),
+        skip=frozenset({str(folder / "hpt-report.json")}),
+        progress=lambda n, total: done.append((n, total)),
+    )
+    reports = scan([folder], Settings(), editor=view)
+    assert paths_of(reports) == ["plain.py", "tune.py"]
+    assert not by_path(reports)["tune.py"].tuning_applied  # the buffer's text, not the file's
+    assert done[-1] == (2, 2)
+
+
+def test_an_editor_scan_stops_when_cancelled(tmp_path: Path) -> None:
+    for i in range(3):
+        write(tmp_path / f"m{i}.py", TUNING)
+    with pytest.raises(ScanCancelled):
+        scan([tmp_path], Settings(), editor=EditorView(cancelled=lambda: True))
