@@ -123,6 +123,19 @@ def test_a_missing_corpus_cache_says_what_is_missing_and_writes_nothing(
     assert "realworld.py build" in err and not out.exists()
 
 
+def test_a_dataset_with_corpus_files_is_not_written_into_the_work_tree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = tmp_path / "checkout"
+    (tree / ".git").mkdir(parents=True)
+    corpus, cache = make_corpus(tree)
+    code, _, err = run(
+        capsys, "dataset", "--truth", str(GROUND_TRUTH), "--corpus", str(corpus), "--corpus-cache", str(cache),
+        "-o", str(tree / "finetune"),
+    )  # fmt: skip
+    assert code == 2 and "stays outside the work tree" in err and not (tree / "finetune").exists()
+
+
 def test_eval_split_names_corpus_files_it_cannot_find(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     corpus, cache = make_corpus(tmp_path)
     out = tmp_path / "out"

@@ -20,7 +20,15 @@ from typing import Any
 
 from hptlens.dataset.card import write_card
 from hptlens.dataset.conversations import FileConversations, build_conversations
-from hptlens.dataset.examples import Collected, DatasetError, Example, collect_corpus, collect_fixtures, default_cache
+from hptlens.dataset.examples import (
+    Collected,
+    DatasetError,
+    Example,
+    collect_corpus,
+    collect_fixtures,
+    default_cache,
+    require_outside,
+)
 from hptlens.dataset.manifest import (
     MANIFEST_FILE,
     SUMMARY_FILE,
@@ -69,6 +77,8 @@ class _Entry:
 
 def build_dataset(options: DatasetOptions, notify: Callable[[str], None] = lambda _: None) -> Built:
     """Make the dataset folder; DatasetError (or TruthError) when the input cannot be used."""
+    if options.corpus is not None:
+        require_outside(options.output, options.corpus)
     counter = TokenCounter(options.encoding)  # before any work: a missing tokenizer fails at once
     collected = _collect(options)
     for warning in collected.warnings:

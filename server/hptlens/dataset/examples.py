@@ -194,6 +194,26 @@ def _cache_problem(cache: Path, records: list[CorpusRecord]) -> str | None:
     )
 
 
+def work_tree(path: Path) -> Path | None:
+    """The git work tree holding `path` (a folder with a .git), or None."""
+    for folder in [path.resolve(), *path.resolve().parents]:
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def require_outside(output: Path, corpus: Path) -> None:
+    """The corpus's files are other people's code that stays out of the work tree holding its
+    records (bench/realworld/README.md); a dataset holds them, so it is written elsewhere."""
+    tree = work_tree(corpus)
+    target = output.resolve()
+    if tree is not None and (target == tree or tree in target.parents):
+        raise DatasetError(
+            f"the dataset would hold the corpus's files, third-party code that stays outside the work tree "
+            f"{tree} (bench/realworld/README.md): give -o a folder outside it"
+        )
+
+
 def collect_corpus(corpus: Path, cache: Path) -> Collected:
     """Every corpus record whose file is in the cache; DatasetError when the cache is absent."""
     records = load_corpus(corpus)
