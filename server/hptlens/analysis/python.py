@@ -6,6 +6,7 @@ from hptlens.analysis.apis import detect_api_calls
 from hptlens.analysis.assembly import assemble, syntax_errors
 from hptlens.analysis.context import rl_context
 from hptlens.analysis.evidence import searches_with_evidence
+from hptlens.analysis.grids import detect_grids
 from hptlens.analysis.links import config_load_hits, config_references, hyperparams_loads
 from hptlens.analysis.loops import detect_hand_tuning
 from hptlens.analysis.pyfile import PyFile, TooDeep, parse
@@ -29,7 +30,8 @@ def analyze_python(document: Document, settings: Settings) -> FileReport:
     report.errors += syntax_errors(py, document)
     loads = hyperparams_loads(py)
     library = detect_api_calls(py)
-    hits = searches_with_evidence(py, library + detect_hand_tuning(py) + detect_tables(py, bool(library)))
+    hand = detect_hand_tuning(py)
+    hits = searches_with_evidence(py, library + hand + detect_grids(py, hand) + detect_tables(py, bool(library)))
     hits += config_load_hits(loads)
     if assemble(report, document, py, hits, settings, lambda kept: group_hits(py, kept)):
         report.rl_context = rl_context(py)

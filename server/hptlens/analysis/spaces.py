@@ -103,7 +103,7 @@ def choice_items(node: Node | None, value: Any = NOT_LITERAL) -> list[JsonScalar
     if node is not None and node.type in ("list", "tuple", "set"):
         out: list[JsonScalar] = []
         for child in node.named_children:
-            if child.type == "comment":
+            if child.type in ("comment", "line_continuation"):
                 continue
             v = literal(child)
             out.append(

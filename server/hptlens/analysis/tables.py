@@ -174,7 +174,7 @@ def _space_table(py: PyFile, name: str, table: Node, statement: Node, beside_lib
     dimensions = [
         (key, space)
         for key, value, _ in dict_pairs(table)
-        if _names_hyperparameter(key) and (space := _candidates(py, value)) is not None
+        if names_hyperparameter(key) and (space := candidate_space(py, value)) is not None
     ]
     if len(dimensions) < _MIN_DIMENSIONS:
         return None
@@ -194,7 +194,7 @@ def _space_table(py: PyFile, name: str, table: Node, statement: Node, beside_lib
     )
 
 
-def _names_hyperparameter(key: str) -> bool:
+def names_hyperparameter(key: str) -> bool:
     if is_hyperparameter(key):
         return True
     lowered = key.lower()
@@ -203,7 +203,7 @@ def _names_hyperparameter(key: str) -> bool:
     )
 
 
-def _candidates(py: PyFile, value: Node) -> SearchSpace | None:
+def candidate_space(py: PyFile, value: Node) -> SearchSpace | None:
     """Several values to choose from: a list/tuple/set of two or more, a generator call, or a
     (low, high) pair of numbers."""
     if value.type == "call":
