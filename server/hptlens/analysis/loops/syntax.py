@@ -36,20 +36,28 @@ def identifiers(node: Node) -> list[str]:
 
 
 def is_stepped(body: Node, name: str) -> bool:
-    """`lr /= 10` or `lr = lr * 0.5` at the loop's own level."""
+    """`lr /= 10` or `lr = lr * 0.5` at the loop's own level; counting up by one is not a step."""
     for statement in body.named_children:
         node = (
             statement.named_children[0]
             if statement.type == "expression_statement" and statement.named_child_count
             else statement
         )
-        if node.type == "augmented_assignment" and text(node.child_by_field_name("left")) == name:
+        right = node.child_by_field_name("right")
+        if node.type not in ("augmented_assignment", "assignment") or right is None:
+            continue
+        if text(node.child_by_field_name("left")) != name or _counts(node, right):
+            continue
+        if node.type == "augmented_assignment" or name in identifiers(right):
             return True
-        if node.type == "assignment" and text(node.child_by_field_name("left")) == name:
-            right = node.child_by_field_name("right")
-            if right is not None and name in identifiers(right):
-                return True
     return False
+
+
+def _counts(step: Node, right: Node) -> bool:
+    """`num_steps += 1`, `n = n + 1`: a counter (steps, episodes), not a walk through values."""
+    if step.type == "augmented_assignment":
+        return text(right) == "1"
+    return right.type == "binary_operator" and text(right.child_by_field_name("right")) == "1"
 
 
 def statement_of(node: Node) -> Node | None:
