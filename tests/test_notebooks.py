@@ -12,7 +12,14 @@ import pytest
 
 from hptlens.analysis import analyze
 from hptlens.cli import main
-from hptlens.documents import Document, NotebookError, neutralize_magics, notebook_document, read_notebook
+from hptlens.documents import (
+    Document,
+    NotebookError,
+    neutralize_magics,
+    notebook_document,
+    read_notebook,
+    split_magics,
+)
 from hptlens.evaluate import evaluate
 from hptlens.export.legacy import from_legacy, to_legacy
 from hptlens.export.sarif import to_sarif
@@ -172,6 +179,41 @@ def test_neutralised_cells_parse_and_keep_lines_and_columns() -> None:
     report = analyze(notebook_document("nb.ipynb", [(0, "markdown", "t"), (1, "code", source)]))
     (finding,) = report.findings
     assert (finding.cell, finding.range.start.line, finding.range.start.column) == (1, 5, 13)
+
+
+@pytest.mark.parametrize(
+    ("source", "shell"),
+    [
+        ("!pip install optuna", " pip install optuna"),
+        (
+            "import os\n  !!python t.py --lr 1e-3 \\\n   --gamma 0.9\nx = 1",
+            "\n    python t.py --lr 1e-3 \\\n   --gamma 0.9\n",
+        ),
+        ("files = !ls logs", "         ls logs"),
+        ("%run train.py \\\n  --lr 3", "\n"),  # a magic, not a shell escape: nothing runs in the shell
+        ("%%bash\nfor lr in 1 2; do echo $lr; done", "\nfor lr in 1 2; do echo $lr; done"),
+        ("%%script bash\nls", "\nls"),
+        ("%%writefile run.sh\npython t.py", "\n"),
+        ('doc = """\n!not a command\n"""', "\n\n"),
+    ],
+)
+def test_shell_commands_keep_their_lines_and_columns(source: str, shell: str) -> None:
+    python, commands = split_magics(source)
+    assert python == neutralize_magics(source) and commands == shell
+
+
+def test_shell_escapes_are_analysed_on_their_cells() -> None:
+    cells = [
+        (0, "markdown", "# zoo"),
+        (1, "code", "import os\n!python train.py --algo sac --env Pendulum-v1 -optimize --n-trials 50"),
+        (2, "code", "%%bash\nfor tau in 0.005 0.02; do\n  python train.py --algo sac --tau $tau\ndone"),
+    ]
+    report = analyze(notebook_document("nb.ipynb", cells))
+    optimize, loop = report.findings
+    assert (optimize.cell, optimize.range.start.line, optimize.range.start.column) == (1, 2, 2)
+    assert optimize.library == "rl-zoo" and optimize.kind == "search-run"
+    assert (loop.cell, loop.range.start.line, loop.hyperparameters[0].name) == (2, 2, "tau")
+    assert len(report.sites) == 2
 
 
 # --------------------------------------------------------------------------- positions

@@ -88,6 +88,9 @@ class Document:
     warnings: list[FileError] = field(default_factory=list)
     """Problems met while building the document (a notebook cell without source, a lone
     surrogate); the analysis reports them in the file's `errors`, they never stop it."""
+    shell: str = ""
+    """Notebooks: what the cells run in the shell (`!cmd` lines, %%bash and %%sh cells) on the
+    lines and columns of `text`, every other line empty; the shell analysis reads it."""
 
     def __post_init__(self) -> None:
         # One line model for every language: CRLF and a lone CR end a line as LF does (as in
@@ -96,6 +99,7 @@ class Document:
         # Native code (tree-sitter) must only ever see valid UTF-8: a lone surrogate, which a
         # JSON escape or an editor buffer can carry, is not encodable and has crashed it.
         self.text, count, first = replace_surrogates(self.text)
+        self.shell = replace_surrogates(normalize_newlines(self.shell))[0]
         if count:
             cell, line = self.cell_of(first)
             self.warnings.append(
@@ -151,19 +155,22 @@ def notebook_document(path: str, cells: list[tuple[int, CellKind, str]]) -> Docu
     `read_notebook` builds from disk, so both give the same analysis.
     """
     texts: list[str] = []
+    shells: list[str] = []
     spans: list[CellSpan] = []
     line = 1
     for index, kind, source in sorted(cells, key=lambda cell: cell[0]):
         if kind != "code":
             continue
-        text = neutralize_magics(normalize_newlines(source))
+        text, shell = split_magics(normalize_newlines(source))
+        shells.append(shell)
         # An empty cell still has one (empty) line, as in the editor; a 0-line span
         # would make `cell_of` give the next cell's first line to it.
         count = text.count("\n") + 1
         spans.append(CellSpan(index=index, first_line=line, line_count=count))
         texts.append(text)
         line += count
-    return Document(path=path, text="\n".join(texts), language=Language.NOTEBOOK, cells=spans)
+    shell = "\n".join(shells) if any(t.strip() for t in shells) else ""
+    return Document(path=path, text="\n".join(texts), language=Language.NOTEBOOK, cells=spans, shell=shell)
 
 
 def read_notebook(path: str, raw: str) -> Document:
@@ -261,33 +268,54 @@ def neutralize_magics(source: str) -> str:
     statement of a block) with the original text as a comment, so later lines and the
     columns on them stay where they were.
     """
-    if not any(mark in source for mark in "%!?"):
-        return source  # most cells: nothing that could be a magic, skip the line scan
+    return split_magics(source)[0]
+
+
+def split_magics(source: str) -> tuple[str, str]:
+    """(the cell as plain Python, see `neutralize_magics`; its shell commands, see `Document.shell`)."""
     lines = source.split("\n")
+    shell = [""] * len(lines)
+    if not any(mark in source for mark in "%!?"):
+        return source, "\n".join(shell)  # most cells: nothing that could be a magic, skip the line scan
     first = next((i for i, text in enumerate(lines) if text.strip()), None)
     if first is not None and lines[first].startswith("%%"):
         words = lines[first][2:].split()
         if not words or words[0] not in TIME_LIKE_CELL_MAGICS:
-            return "\n".join(_comment(text) for text in lines)
+            if words[:1] in (["bash"], ["sh"]) or words[:2] in (["script", "bash"], ["script", "sh"]):
+                shell[first + 1 :] = lines[first + 1 :]
+            return "\n".join(_comment(text) for text in lines), "\n".join(shell)
         lines[first] = _comment(lines[first])
         first += 1
-    _neutralize_lines(lines, first or 0)
-    return "\n".join(lines)
+    escaping = False  # the magic being continued is a shell escape
+    for row, continued in _magic_rows(lines, first or 0):
+        text = lines[row]
+        shell[row] = (text if escaping else "") if continued else _shell_escape(text)
+        escaping = bool(shell[row])
+        lines[row] = _comment(text) if continued else _replace_magic(text)
+    return "\n".join(lines), "\n".join(shell)
 
 
-def _neutralize_lines(lines: list[str], start: int) -> None:
+def _magic_rows(lines: list[str], start: int) -> list[tuple[int, bool]]:
+    """Rows holding a magic, each with whether it continues the magic above (a backslash)."""
     scanner = _Scanner()
+    rows: list[tuple[int, bool]] = []
     in_magic = False  # the previous line was a magic ending in a backslash
     for row in range(start, len(lines)):
         text = lines[row]
-        if in_magic:
-            lines[row] = _comment(text)
-            in_magic = text.endswith("\\")
-        elif scanner.at_statement_start() and _is_magic(text):
-            lines[row] = _replace_magic(text)
+        if in_magic or (scanner.at_statement_start() and _is_magic(text)):
+            rows.append((row, in_magic))
             in_magic = text.endswith("\\")
         else:
             scanner.feed(text)
+    return rows
+
+
+def _shell_escape(text: str) -> str:
+    """`!python train.py` -> ` python train.py` (columns kept); a magic that is not a shell escape -> ''."""
+    assigned = _ASSIGNED_MAGIC.match(text)
+    head = len(assigned.group(1)) if assigned else len(text) - len(text.lstrip())
+    bangs = len(text[head:]) - len(text[head:].lstrip("!"))
+    return " " * (head + bangs) + text[head + bangs :] if bangs else ""
 
 
 def _is_magic(text: str) -> bool:

@@ -9,7 +9,10 @@ from hptlens.analysis.evidence import searches_with_evidence
 from hptlens.analysis.grids import detect_grids
 from hptlens.analysis.links import config_load_hits, config_references, hyperparams_loads
 from hptlens.analysis.loops import detect_hand_tuning
+from hptlens.analysis.neutral import Hit
 from hptlens.analysis.pyfile import PyFile, TooDeep, parse
+from hptlens.analysis.shell import ShellFile, ShellSearches, group_shell_hits
+from hptlens.analysis.shell import parse as parse_shell
 from hptlens.analysis.sites import group_hits
 from hptlens.analysis.tables import detect_tables
 from hptlens.documents import Document
@@ -33,7 +36,27 @@ def analyze_python(document: Document, settings: Settings) -> FileReport:
     hand = detect_hand_tuning(py)
     hits = searches_with_evidence(py, library + hand + detect_grids(py, hand) + detect_tables(py, bool(library)))
     hits += config_load_hits(loads)
-    if assemble(report, document, py, hits, settings, lambda kept: group_hits(py, kept)):
+    shell = notebook_shell_hits(document)
+    hits += shell
+    if assemble(report, document, py, hits, settings, lambda kept: _group(py, kept, shell)):
         report.rl_context = rl_context(py)
     report.config_refs = config_references(py, document, loads)  # resolved by the workspace (cross-file links)
     return report
+
+
+def notebook_shell_hits(document: Document) -> list[Hit]:
+    """What a notebook's `!` lines and %%bash cells launch, found by the shell analysis."""
+    if not document.shell.strip():
+        return []
+    source = document.shell.encode("utf-8")
+    return ShellSearches(ShellFile(source, parse_shell(source))).run()
+
+
+def _group(py: PyFile, kept: list[Hit], shell: list[Hit]) -> list[list[int]]:
+    """Sites of the Python hits and of the shell hits, each grouped by its own language's rules."""
+    from_shell = {id(hit) for hit in shell}
+    groups: list[list[int]] = []
+    for rule, wanted in ((lambda hits: group_hits(py, hits), False), (group_shell_hits, True)):
+        indices = [i for i, hit in enumerate(kept) if (id(hit) in from_shell) == wanted]
+        groups += [[indices[i] for i in group] for group in rule([kept[i] for i in indices])] if indices else []
+    return groups

@@ -247,11 +247,12 @@ _KEYED = re.compile(r"^[-+~]*([A-Za-z_][\w.\-]*)=")
 
 
 def _key_of(command: Node, argument: Node) -> str | None:
-    match = _KEYED.match(_text(argument))
-    if match:
-        return argument_key(match.group(1))
     arguments = command.children_by_field_name("argument")
     index = next((i for i, a in enumerate(arguments) if a.id == argument.id), -1)
+    zoo = any(_text(a) in ("--hyperparams", "-params") for a in arguments[:index])
+    match = _KEYED.match(_text(argument)) or (_ZOO_KEYED.match(_text(argument)) if zoo else None)
+    if match:
+        return argument_key(match.group(1))
     if index > 0 and _text(arguments[index - 1]).startswith("-"):
         return argument_key(_text(arguments[index - 1]))
     return None
@@ -468,6 +469,18 @@ class ShellSearches:
                         confidence=0.8,
                     )
                 )
+            elif _zoo_optimize(program, words):
+                self.hits.append(
+                    Hit(
+                        kind=FindingKind.SEARCH_RUN,
+                        category=Criterion.AUTO_TUNING,
+                        library="rl-zoo",
+                        node=command,
+                        label="rl-zoo hyperparameter optimisation started",
+                        method="Optuna (rl-zoo)",
+                        confidence=0.85,
+                    )
+                )
             elif program == "parallel" and ":::" in words:
                 self._parallel(command, words)
             elif _multirun_flag(program, words):
@@ -546,6 +559,22 @@ def _wrapped_launcher(words: list[str]) -> tuple[str, str, Criterion] | None:
     return None
 
 
+_ZOO_KEYED = re.compile(r"([A-Za-z_][\w.]*):")
+"""The zoo's `--hyperparams learning_rate:$lr` overrides."""
+_ZOO_OPTIMIZE = frozenset({"-optimize", "--optimize", "--optimize-hyperparameters"})
+_ZOO_TRAIN = re.compile(r"(?:^|/)train\.py$|^rl_zoo3(?:\.train)?$")
+
+
+def _zoo_optimize(program: str, words: list[str]) -> bool:
+    """`python train.py --algo ppo --env X -optimize` (rl-baselines3-zoo): an Optuna search."""
+    return (
+        (program.startswith("python") or program == "rl_zoo3")
+        and any(w in _ZOO_OPTIMIZE for w in words)
+        and any(_ZOO_TRAIN.search(_unquote(w)) for w in words[:3])
+        and "--algo" in words
+    )
+
+
 def _multirun_flag(program: str, words: list[str]) -> bool:
     """hydra's `-m`/`--multirun`; `python -m module` names a module, not a sweep."""
     flags = [i for i, w in enumerate(words) if w in ("-m", "--multirun", "hydra.mode=MULTIRUN")]
@@ -612,7 +641,7 @@ def _descendants(node: Node, node_type: str) -> list[Node]:
 # --------------------------------------------------------------------------- report
 
 
-def _group(hits: list[Hit]) -> list[list[int]]:
+def group_shell_hits(hits: list[Hit]) -> list[list[int]]:
     """One site per outermost searching loop (its value lists with it), and per job array or command."""
     loops = sorted((h for h in hits if h.kind == FindingKind.HAND_LOOP), key=lambda h: h.tree_node.start_byte)
 
@@ -646,7 +675,7 @@ def analyze_shell(document: Document, settings: Settings) -> FileReport:
     report = FileReport(path=document.path, language=document.language, lines=len(sh.lines) if source else 0)
     report.errors += syntax_errors(sh, document)
     searches = ShellSearches(sh)
-    assemble(report, document, sh, searches.run(), settings, _group)
+    assemble(report, document, sh, searches.run(), settings, group_shell_hits)
     for command, file in searches.launched:
         rng, _ = node_position(document, sh, command)
         report.config_refs.append(ConfigRef(kind="sweep-launch", config_name=file, line=rng.start.line, range=rng))
