@@ -10,6 +10,7 @@ from hptlens.analysis.grids import detect_grids
 from hptlens.analysis.links import config_load_hits, config_references, hyperparams_loads
 from hptlens.analysis.loops import detect_hand_tuning
 from hptlens.analysis.neutral import Hit
+from hptlens.analysis.pbt import detect_pbt
 from hptlens.analysis.pyfile import PyFile, TooDeep, parse
 from hptlens.analysis.shell import ShellFile, ShellSearches, group_shell_hits
 from hptlens.analysis.shell import parse as parse_shell
@@ -34,7 +35,8 @@ def analyze_python(document: Document, settings: Settings) -> FileReport:
     loads = hyperparams_loads(py)
     library = detect_api_calls(py)
     hand = detect_hand_tuning(py)
-    hits = searches_with_evidence(py, library + hand + detect_grids(py, hand) + detect_tables(py, bool(library)))
+    hand += detect_grids(py, hand) + detect_pbt(py)
+    hits = searches_with_evidence(py, library + hand + detect_tables(py, bool(library)))
     hits += config_load_hits(loads)
     shell = notebook_shell_hits(document)
     hits += shell
