@@ -5,7 +5,10 @@ Two kinds of library use look like tuning and are not (LABELING.md):
   worker's `wandb.agent`, a study opened but never optimized): the catalog marks them
   `alone=False`, and they count only beside another search signal;
 - an optimizer whose objective is visible in the file and only evaluates a test function
-  (`x**2 + y**2`, Himmelblau, a polynomial): nothing it samples reaches a model or a run.
+  (`x**2 + y**2`, Himmelblau, a polynomial): nothing it samples reaches a model or a run;
+- a general-purpose optimizer (CMA-ES, a GA, Bayesian optimisation) in a file with no sign of
+  learning at all: no ML or RL import, no hyperparameter among its dimensions. It optimises a
+  function handed to it (an optimiser benchmark), not a model.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from tree_sitter import Node
 
 from hptlens.analysis.catalog.model import Api
 from hptlens.analysis.catalog.python import PYTHON_APIS
+from hptlens.analysis.context import FRAMEWORKS
 from hptlens.analysis.neutral import Hit, is_hyperparameter, text
 from hptlens.analysis.pyfile import PyFile
 from hptlens.analysis.spaces import call_arguments
@@ -57,6 +61,16 @@ _REPORTS = (
     "optuna.exceptions.TrialPruned",
 )
 _MAX_DEPTH = 3
+GENERAL_OPTIMIZERS = frozenset({"pycma", "nevergrad", "bayes_opt", "pygad", "DEAP", "scikit-optimize"})
+"""Libraries made to optimise any function, hyperparameters being one use among many."""
+LEARNING_MODULES = (
+    *FRAMEWORKS,
+    "sklearn", "xgboost", "lightgbm", "catboost", "flax", "optax", "haiku", "mxnet", "chainer", "paddle",
+    "theano", "pytorch_lightning", "lightning", "transformers", "datasets", "tf_agents", "d4rl",
+    "mujoco", "dm_control", "pybullet", "procgen", "minigrid", "stable_baselines", "elegantrl", "rlax",
+    "garage", "baselines", "spinup", "keras_tuner", "torchvision", "fastai", "statsmodels",
+)  # fmt: skip
+"""Imports that show a file trains or evaluates a model or an agent."""
 
 
 @cache
@@ -69,9 +83,21 @@ def searches_with_evidence(py: PyFile, hits: list[Hit]) -> list[Hit]:
     library = [h for h in hits if h.library != HAND]
     if not library:
         return hits
-    if not any(_is_signal(h) for h in library) or _objectives_are_test_functions(py, library):
+    if (
+        not any(_is_signal(h) for h in library)
+        or _objectives_are_test_functions(py, library)
+        or _optimizes_no_model(py, library)
+    ):
         return [h for h in hits if h.library == HAND]
     return hits
+
+
+def _optimizes_no_model(py: PyFile, library: list[Hit]) -> bool:
+    if any(h.library not in GENERAL_OPTIMIZERS for h in library):
+        return False
+    if any(is_hyperparameter(p.name) for h in library for p in h.hyperparameters):
+        return False
+    return not py.imports_any(LEARNING_MODULES)
 
 
 def _is_signal(hit: Hit) -> bool:
