@@ -55,7 +55,7 @@ def detect_grids(py: PyFile, found: Iterable[Hit]) -> list[Hit]:
     for loop in py.candidates("for"):
         if loop.type == "for_statement" and loop.id not in taken:
             hits += _combinations(py, loop) or _walked_values(py, loop)
-    return hits + _search_calls(py)
+    return hits + _table_products(py, taken) + _search_calls(py)
 
 
 # ---- combinations of a grid table ---------------------------------------------------------------
@@ -114,6 +114,49 @@ def _table_of(spread: Node) -> Node:
     if function is not None and function.type == "attribute" and text(function).endswith(".values"):
         return function.child_by_field_name("object") or spread
     return spread
+
+
+def _table_products(py: PyFile, taken: set[int]) -> list[Hit]:
+    """`product(params["lr"], params["gamma"])`, also through variables and nested products:
+    the combinations of value lists taken from a table by their hyperparameters' names."""
+    hits: list[Hit] = []
+    for name in sorted(n for n, q in py.aliases.items() if q == "itertools.product"):
+        for call in py.plain_calls.get(name, []):
+            loop = call.parent
+            if loop is not None and loop.type in ("for_statement", "for_in_clause") and loop.id in taken:
+                continue
+            dims: list[tuple[str, Node | None]] = []
+            _product_dimensions(py, call, dims, 0)
+            keys = [key for key, _ in dims]
+            if len(set(keys)) < 2 or not any(names_hyperparameter(k) for k in keys):
+                continue
+            hps = [Hyperparameter(name=k, space=SearchSpace(type=SpaceType.GRID)) for k in dict.fromkeys(keys)]
+            hits.append(
+                _hit(FindingKind.HAND_LOOP, _statement(call) or call, f"hand-written grid over {', '.join(keys)}", hps)
+            )
+            for definition in dict.fromkeys(d for _, d in dims if d is not None):
+                own = [h for h in hps if (h.name, definition) in dims]
+                hits.append(_hit(FindingKind.SEARCH_SPACE, definition, "hand-written grid values", own))
+    return hits
+
+
+def _product_dimensions(py: PyFile, call: Node, dims: list[tuple[str, Node | None]], depth: int) -> None:
+    """(key, defining statement) of each `table["key"]` a product combines, however nested."""
+    arguments = call.child_by_field_name("arguments")
+    for argument in arguments.named_children if arguments is not None and depth < 3 else []:
+        node = argument.named_children[0] if argument.type == "list_splat" and argument.named_children else argument
+        resolved = py.resolve(node)
+        definition = _statement(resolved) if resolved is not node else None
+        if resolved.type == "subscript":
+            key = literal(resolved.child_by_field_name("subscript"))
+            if isinstance(key, str):
+                dims.append((key, definition))
+        elif resolved.type == "call" and py.qualify(resolved.child_by_field_name("function") or resolved) == (
+            "itertools.product"
+        ):
+            before = len(dims)
+            _product_dimensions(py, resolved, dims, depth + 1)
+            dims[before:] = [(key, own or definition) for key, own in dims[before:]]
 
 
 # ---- a hyperparameter's values walked by index or through a table -----------------------------
