@@ -21,7 +21,7 @@ from typing import Any
 from tree_sitter import Node
 
 from hptlens.analysis.apis import match_call
-from hptlens.analysis.catalog import VALUE_GENERATORS
+from hptlens.analysis.catalog.vocabulary import VALUE_GENERATORS
 from hptlens.analysis.neutral import NOT_HYPERPARAMETERS, PLURAL_SUFFIXES, Hit, Span, enclosing, is_hyperparameter, text
 from hptlens.analysis.pyfile import PyFile
 from hptlens.analysis.spaces import call_arguments, choice_items, dict_pairs, literal
