@@ -387,6 +387,34 @@ def _more_searches() -> list[Api]:
             budget=("n_trials:trials",)),
         Api(hf, ".hyperparameter_search", RUN, method="Optuna or Ray Tune", requires=("transformers",),
             receiver=r"trainer", budget=("n_trials:trials",)),
+        *_automl(),
+    ]
+
+
+def _automl() -> list[Api]:
+    """AutoML that searches models and their hyperparameters together, and Optuna's tuners
+    for one model family (LightGBM's stepwise tuner, the scikit-learn search estimator)."""
+    tpot, oi = "TPOT", "optuna.integration"
+    return [
+        Api(tpot, "tpot.TPOTEstimator", RUN, AUTO, method="genetic programming",
+            budget=("generations:generations", "max_time_mins:min budget")),
+        Api(tpot, "tpot.TPOTClassifier", RUN, AUTO, method="genetic programming",
+            budget=("generations:generations", "max_time_mins:min budget")),
+        Api(tpot, "tpot.TPOTRegressor", RUN, AUTO, method="genetic programming",
+            budget=("generations:generations", "max_time_mins:min budget")),
+        Api(tpot, "tpot.**.get_search_space", SPACE, LIB),
+        *(Api(tpot, f"tpot.{name}().fit", RUN) for name in ("TPOTEstimator", "TPOTClassifier", "TPOTRegressor")),
+        *(Api(tpot, f"tpot.**.{name}", SPACE, LIB) for name in ("SequentialPipeline", "GraphSearchPipeline")),
+        Api("Optuna", f"{oi}.lightgbm.train", RUN, AUTO, method="LightGBM stepwise tuner",
+            budget=("time_budget:s budget",)),
+        Api("Optuna", f"{oi}.lightgbm.LightGBMTuner", RUN, AUTO, method="LightGBM stepwise tuner",
+            budget=("time_budget:s budget",)),
+        Api("Optuna", f"{oi}.lightgbm.LightGBMTunerCV", RUN, AUTO, method="LightGBM stepwise tuner",
+            budget=("time_budget:s budget",)),
+        Api("Optuna", f"{oi}.OptunaSearchCV", RUN, method="TPE", space_arg=("param_distributions", "#2"),
+            budget=("n_trials:trials",)),
+        Api("Optuna", "optuna_integration.lightgbm.train", RUN, AUTO, method="LightGBM stepwise tuner",
+            budget=("time_budget:s budget",)),
     ]
 
 
