@@ -122,7 +122,7 @@ def test_hydra_multirun_and_gnu_parallel_command_lines() -> None:
         parallel python dqn.py --lr {1} --seed {2} ::: 1e-3 1e-4 ::: 1 2 3
         """)
     hydra, parallel = report.findings
-    assert hydra.library == "Hydra" and {h.name for h in hydra.hyperparameters} == {"lr", "gamma"}
+    assert hydra.library == "Hydra" and {h.name for h in hydra.hyperparameters} == {"agent.lr", "agent.gamma"}
     assert parallel.kind == FindingKind.HAND_LOOP and [h.name for h in parallel.hyperparameters] == ["lr"]
 
 

@@ -528,9 +528,9 @@ class ShellSearches:
             match = _KEYED.match(_unquote(word))
             if match and "$" not in word:
                 space = override_space(_unquote(word)[match.end() :])
-                key = argument_key(match.group(1))
-                if space is not None and not _is_not_hyperparameter(key):
-                    hps.append(Hyperparameter(name=key, space=space))
+                # a config path, named as written (`agent.lr`), as the config files' sweeps are
+                if space is not None and not _is_not_hyperparameter(argument_key(match.group(1))):
+                    hps.append(Hyperparameter(name=match.group(1), space=space))
         if hps:
             self.hits.append(
                 Hit(
