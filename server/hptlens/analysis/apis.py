@@ -161,9 +161,10 @@ def _hits_for(py: PyFile, api: Api, call: Node) -> list[Hit]:
         hits += _comprehension_dimensions(py, api, call)
     dims_found = False
     for arg in _space_args(api, call):
-        for dim in dimensions(
-            api.space_shape or Shape.GRID, arg, py.resolve, lambda n: is_space_call(py, n), py.qualify
-        ):
+        found = dimensions(api.space_shape or Shape.GRID, arg, py.resolve, lambda n: is_space_call(py, n), py.qualify)
+        positional = _positional_names(py, call) if found and all(d.name is None for d in found) else {}
+        for index, dim in enumerate(found):
+            dim.name = dim.name or positional.get(index)
             dims_found = True
             category = Criterion.AUTO_HAND_TUNING if api.library in AUTO_HAND_LIBRARIES else api.category
             hits.append(
@@ -283,6 +284,38 @@ def _comprehension_dimensions(py: PyFile, api: Api, call: Node) -> list[Hit]:
             )
         )
     return hits
+
+
+def _positional_names(py: PyFile, call: Node) -> dict[int, str]:
+    """Names of a positional space's dimensions, as its objective unpacks them: `lr = x[0]`,
+    or `lr, batch_size = params`."""
+    positional, keywords = call_arguments(call)
+    objective = keywords.get("func") or (positional[0] if positional else None)
+    function = py.functions.get(text(objective)) if objective is not None and objective.type == "identifier" else None
+    parameters = function.child_by_field_name("parameters") if function is not None else None
+    first = next((p for p in parameters.named_children if p.type == "identifier"), None) if parameters else None
+    body = function.child_by_field_name("body") if function is not None else None
+    if first is None or body is None:
+        return {}
+    vector, names = text(first), {}
+    for statement in body.named_children:
+        assignment = statement.named_children[0] if statement.named_child_count else statement
+        left, right = assignment.child_by_field_name("left"), assignment.child_by_field_name("right")
+        if assignment.type != "assignment" or left is None or right is None:
+            continue
+        if text(right) == vector and left.type in ("pattern_list", "tuple_pattern"):
+            names.update({i: text(n) for i, n in enumerate(left.named_children) if n.type == "identifier"})
+            continue
+        pairs = zip(left.named_children, right.named_children) if left.type == "pattern_list" else [(left, right)]
+        for target, value in pairs:
+            index = literal(value.child_by_field_name("subscript")) if value.type == "subscript" else None
+            if (
+                isinstance(index, int)
+                and target.type == "identifier"
+                and text(value.child_by_field_name("value")) == vector
+            ):
+                names[index] = text(target)
+    return names
 
 
 def _space_args(api: Api, call: Node) -> list[Node]:

@@ -283,10 +283,16 @@ def dimensions(
         return whole(node, resolve)
     if node.type == "list" and shape in (Shape.GRID, Shape.DOMAIN):
         dims: list[Dimension] = []
-        for item in node.named_children:
-            item = resolve(item)
+        items = [resolve(item) for item in node.named_children if item.type != "comment"]
+        for item in items:
             if item.type in ("dictionary", "call"):
                 dims += dimensions(shape, item, resolve, is_space_call, qualify)
+        if not dims and shape == Shape.DOMAIN and items and all(i.type in ("tuple", "list") for i in items):
+            # skopt's positional dimensions, [(low, high), [choices], ...]: unnamed here, in order
+            dims = [
+                Dimension(None, _pair_space(shape, i, qualify, resolve) or SearchSpace(type=SpaceType.UNKNOWN), i)
+                for i in items
+            ]
         return dims
     dims = []
     for key, value, pair in dict_pairs(node):
