@@ -411,8 +411,8 @@ def _automl() -> list[Api]:
             budget=("time_budget:s budget",)),
         Api("Optuna", f"{oi}.lightgbm.LightGBMTunerCV", RUN, AUTO, method="LightGBM stepwise tuner",
             budget=("time_budget:s budget",)),
-        Api("Optuna", f"{oi}.OptunaSearchCV", RUN, method="TPE", space_arg=("param_distributions", "#2"),
-            budget=("n_trials:trials",)),
+        Api("Optuna", f"{oi}.OptunaSearchCV", RUN, method="TPE", space_arg=("param_distributions", "#1"),
+            space_shape=Shape.DOMAIN, budget=("n_trials:trials",)),
         Api("Optuna", "optuna_integration.lightgbm.train", RUN, AUTO, method="LightGBM stepwise tuner",
             budget=("time_budget:s budget",)),
     ]
