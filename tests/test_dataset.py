@@ -169,7 +169,7 @@ def test_summary_counts_real_tokens_and_the_cost_per_epoch(dataset: Path, capsys
 
 def test_the_hugging_face_folder_loads_with_datasets(dataset: Path) -> None:
     datasets = pytest.importorskip("datasets")
-    loaded = datasets.load_dataset(str(dataset / "hf"))
+    loaded = datasets.load_dataset(str(dataset / "hf"), cache_dir=str(dataset / "hf-cache"))  # no shared cache
     for split in SPLITS:
         assert loaded[split].num_rows == len(conversations(dataset, split))
     row = loaded["test"][0]
@@ -205,7 +205,10 @@ def test_the_test_conversations_answered_verbatim_score_one(
     for scored in llm["files"]:
         if not any("not written in the code" in p for p in problems[scored["file"]]):
             assert scored["hyperparameter_recall"] == 1.0, scored["file"]
-    assert "warning" not in err
+    # the only warnings allowed: truth names the review drops as not in the code (listed above)
+    flagged = {f for f, found in problems.items() if any("not written in the code" in p for p in found)}
+    warned = [line for line in err.splitlines() if "warning" in line]
+    assert all(any(f in line for f in flagged) and "not in the source" in line for line in warned), warned
 
 
 def test_two_models_side_by_side_with_the_static_analysis(
