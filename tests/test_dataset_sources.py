@@ -106,7 +106,10 @@ def test_corpus_files_come_from_the_cache_grouped_by_repository(
         )  # fmt: skip
         assert code == 0, err
         totals = json.loads(text)["analyses"][1]["totals"]
-        assert (totals["verdict_accuracy"], totals["line_f1"]) == (1.0, 1.0), split
+        # lines the review's checks move (manifest `problems`, e.g. a %%bash cell's lines, which the
+        # review sees as comments) are the only ones an answer given verbatim can lose
+        flagged = any(f["problems"] for f in manifest["files"] if f["split"] == split)
+        assert totals["verdict_accuracy"] == 1.0 and totals["line_f1"] >= (0.99 if flagged else 1.0), split
 
 
 def test_a_missing_corpus_cache_says_what_is_missing_and_writes_nothing(
