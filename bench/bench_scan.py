@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 
 from hptlens.analysis import analyze
 from hptlens.analysis.pyfile import parse
-from hptlens.analysis.shell import parse as parse_shell
+from hptlens.analysis.shell.file import parse as parse_shell
 from hptlens.documents import Document
 from hptlens.report import FileReport
 from hptlens.settings import Settings

@@ -12,8 +12,9 @@ from hptlens.analysis.loops import detect_hand_tuning
 from hptlens.analysis.neutral import Hit
 from hptlens.analysis.pbt import detect_pbt
 from hptlens.analysis.pyfile import PyFile, TooDeep, parse
-from hptlens.analysis.shell import ShellFile, ShellSearches, group_shell_hits
-from hptlens.analysis.shell import parse as parse_shell
+from hptlens.analysis.shell.file import ShellFile
+from hptlens.analysis.shell.file import parse as parse_shell
+from hptlens.analysis.shell.report import ShellSearches, group_shell_hits
 from hptlens.analysis.sites import group_hits
 from hptlens.analysis.tables import detect_tables
 from hptlens.documents import Document
