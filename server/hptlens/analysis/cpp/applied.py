@@ -1,6 +1,6 @@
 """C++ hand-written searches that set hyperparameters, run something and act on the result.
 
-Three shapes, each decided by dataflow rather than by the loop's vocabulary:
+Two shapes, each decided by dataflow rather than by the loop's vocabulary:
 - applied sweeps: a loop sets a hyperparameter (a variable, a field of a parameter struct, a
   setter, a reference parameter the caller names) to a value that changes from one iteration to
   the next, hands it to a call, and acts on what comes back:
@@ -9,13 +9,10 @@ Three shapes, each decided by dataflow rather than by the loop's vocabulary:
   adaptive probes (`h *= 10; gain = evaluate(net, hy); if (gain <= last) ...`). A loop over time
   (episodes, steps, epochs, updates) qualifies only when what it sets is the model's size: a
   schedule anneals a rate inside one run, it never changes a network's width.
-- search calls: a call of a search written elsewhere, known by a name that says so
-  (`grid_search`, `GridSearch`, `coarse_hyper_surf`, `tune_hyperparameters`) and by what it is
-  handed: lists of values (`alphas, betas`), candidate configurations
-  (`{Spec{.lr = 0.01}, Spec{.lr = 0.1}}`) or a hyperparameter struct (`svm_parameter*`), whose
-  fields read back after the call name the hyperparameters.
 - callers: calls, in the same file, of a function that holds a search found here; a reference
   parameter the search sets is named by the caller's argument (`refine(net, hy, hy.mu)` searches `mu`).
+Calls of a search written elsewhere (search_calls.py) run between the two, so the hits keep their order;
+the per-statement syntax tests are setting.py's.
 """
 
 from __future__ import annotations
@@ -23,24 +20,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache, cached_property, lru_cache
+from functools import cached_property
 
-from tree_sitter import Node, Query
+from tree_sitter import Node
 
 from hptlens.analysis.cpp.file import (
     CppFile,
-    cpp_query,
     function_of,
     is_cpp_hyperparameter,
     normalized,
-    plain_name,
     positional,
-    singular,
     statement_of,
     target_names,
 )
 from hptlens.analysis.cpp.flow import (
-    NAMES,
     Index,
     calls_index,
     draws,
@@ -50,12 +43,23 @@ from hptlens.analysis.cpp.flow import (
     root_of,
     training_calls,
     trains,
-    words_of,
 )
-from hptlens.analysis.cpp.hands import TIME_LOOP, counter_of, loop_names
-from hptlens.analysis.cpp.libraries import descendants
-from hptlens.analysis.cpp.literals import grid_values, literal
+from hptlens.analysis.cpp.loops import TIME_LOOP, counter_of, loop_names
 from hptlens.analysis.cpp.sampling import setter_name
+from hptlens.analysis.cpp.search_calls import search_calls
+from hptlens.analysis.cpp.setting import (
+    STRUCTURAL,
+    conditional,
+    constructed_with,
+    defined_name,
+    descendants_or_self,
+    direct_arguments,
+    is_output,
+    parameter_names,
+    reads_any,
+    schedule_only,
+    widened,
+)
 from hptlens.analysis.neutral import Hit, identifiers_in, text
 from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
@@ -70,82 +74,9 @@ _CONDITION_QUERY = """
 (while_statement condition: (_) @condition)
 (conditional_expression condition: (_) @condition)
 """
-# Calls that only report: their arguments are printed, logged or checked, not trained or evaluated.
-_OUTPUT = re.compile(
-    r"(?i)^(s?n?printf|f?puts|print\w*|log\w*|write\w*|dump\w*|format|to_string|"
-    r"assert\w*|expect\w*|check\w*|debug|info|warn\w*|error|trace|emit|display\w*)$"
-)
-# What a schedule cannot change inside one run: the size of the model.
-_STRUCTURAL = re.compile(
-    r"neuron|hidden|layer|units|depth|trees|estimators|filters|channels|leaves|"
-    r"clusters|neighbors|order"
-)
 # Reference parameters that stand for "the hyperparameter being searched" by their name.
 _PARAMETER_WORD = re.compile(r"(?i)(^|_)(h|hp|hyper\w*|param\w*)($|_)|(?<=[a-z])Param")
-# Types of a hyperparameter holder handed to a search written elsewhere.
-# Words of a type that holds hyperparameters (`svm_parameter`, `HyperParameter`, `TrainParams`).
-_HOLDER_WORDS = {
-    "param",
-    "params",
-    "parameter",
-    "parameters",
-    "hyper",
-    "hyperparameter",
-    "hyperparameters",
-    "hparam",
-    "hparams",
-    "hp",
-    "hps",
-}
-_SEARCH_WORDS = {
-    "search",
-    "sweep",
-    "surf",
-    "tune",
-    "tuning",
-    "optimize",
-    "optimise",
-    "optimization",
-    "opt",
-    "selection",
-    "select",
-}
-_SPACE_WORDS = {
-    "grid",
-    "random",
-    "hyper",
-    "hyperparameter",
-    "hyperparameters",
-    "hparam",
-    "hparams",
-    "hp",
-    "hpo",
-    "param",
-    "params",
-    "parameter",
-    "parameters",
-    "model",
-}
 _COMPOUND = ("*=", "/=", "+=", "-=")
-_PASS_THROUGH = re.compile(r"cast|move|ref$")  # static_cast<int>(n), std::move(cfg), std::ref(cfg)
-
-
-@cache
-def _query(source: str) -> Query:
-    return cpp_query(source)
-
-
-def search_like(name: str) -> bool:
-    """A function name that says it runs a hyperparameter search (not only `search` or `tune`)."""
-    words = set(words_of(name))
-    if "hpo" in words or {"hyperparameter", "hyperparameters", "hparams"} & words:
-        return True
-    return bool(words & _SEARCH_WORDS and words & _SPACE_WORDS) or ("sweep" in words and len(words) > 1)
-
-
-def _is_output(call: Node) -> bool:
-    function = call.child_by_field_name("function")
-    return function is None or bool(_OUTPUT.match(last_name(function)))
 
 
 @dataclass
@@ -180,12 +111,12 @@ class AppliedSearches:
                 for loop in self.cpp.loops
                 if loop.id not in self._accepted_loops
                 and trains(self.cpp, loop.child_by_field_name("body"), loop)
-                and not _schedule_only(loop)
+                and not schedule_only(loop)
             ]
             self._candidates = outermost(candidates)
             for loop in candidates:
                 self._applied_loop(loop)
-        self._search_calls()
+        self.hits += search_calls(self.cpp)
         self._callers()
         return self.hits
 
@@ -201,9 +132,9 @@ class AppliedSearches:
         if not targets:
             return
         over_time = any(TIME_LOOP.search(normalized(n)) for n in loop_names(loop))
-        if over_time and not any(_STRUCTURAL.search(normalized(t.name)) for t in targets.values()):
+        if over_time and not any(STRUCTURAL.search(normalized(t.name)) for t in targets.values()):
             return  # a rate annealed over episodes or steps is a schedule
-        parameters = _parameters(function)
+        parameters = parameter_names(function)
         evaluated = [t for t in targets.values() if self._evaluated(body, loop, t, parameters)]
         # A random draw per trial, or a value handed straight to a training or validation call
         # (`cross_validate_trainer(trainer, ...)` after `trainer.set_nu(nu)`), is a search whatever is
@@ -212,7 +143,7 @@ class AppliedSearches:
         if not evaluated or not (direct or self._acts_on_result(body, loop)):
             return
         results = self._results(body, loop, evaluated)
-        targets = {k: t for k, t in targets.items() if not any(_reads(s, results) for s in t.statements)}
+        targets = {k: t for k, t in targets.items() if not any(reads_any(s, results) for s in t.statements)}
         named = [t for t in targets.values() if t.reference is not None or is_cpp_hyperparameter(t.name)]
         holders = {t.holder for t in named if t.holder}
         kept = named + [t for t in targets.values() if t not in named and t.holder in holders]  # para->p beside para->C
@@ -275,7 +206,7 @@ class AppliedSearches:
     def _bindings(self, function: Node, position: int) -> list[str]:
         """The names callers in this file hand to a parameter: `settings.eta` -> eta, `lr` -> lr."""
         found: list[str] = []
-        for call in self.cpp.calls_named(_defined_name(function)):
+        for call in self.cpp.calls_named(defined_name(function)):
             arguments = positional(call)
             if position < len(arguments):
                 argument = arguments[position]
@@ -344,7 +275,7 @@ class AppliedSearches:
             entry = targets.setdefault(
                 written, _Target(name, written, holder, reference=reference, setter="setter" in match)
             )
-            entry.statements.append(_conditional(statement_of(node)))
+            entry.statements.append(conditional(statement_of(node)))
             entry.compound = entry.compound or compound
             entry.drawn = entry.drawn or draws(self.cpp, value)
         return targets
@@ -364,9 +295,9 @@ class AppliedSearches:
         )
         for call in calls:
             function = call.child_by_field_name("function")
-            if _is_output(call):
+            if is_output(call):
                 continue
-            if _direct_arguments(call) & wanted:
+            if direct_arguments(call) & wanted:
                 return True
             if (
                 function is not None
@@ -376,7 +307,7 @@ class AppliedSearches:
                 and not re.match(r"set(_|[A-Z])", last_name(function))
             ):
                 return True  # svm.setC(c); svm.train(data)
-        return not training and bool(_constructed_with(body) & wanted)  # `Trainer trainer(lr, 5);`
+        return not training and bool(constructed_with(body) & wanted)  # `Trainer trainer(lr, 5);`
 
     def _results(self, body: Node, loop: Node, targets: list[_Target]) -> set[str]:
         """Variables holding what a call handed the value returned (`score = -search(pos, -alpha)`):
@@ -403,7 +334,7 @@ class AppliedSearches:
         for match in self._conditions.within(body):
             condition = match["condition"][0]
             if in_body(condition, loop) and (
-                identifiers_in(condition) & results or any(not _is_output(c) for c in self._calls.nodes(condition))
+                identifiers_in(condition) & results or any(not is_output(c) for c in self._calls.nodes(condition))
             ):
                 return True
         return False
@@ -457,7 +388,7 @@ class AppliedSearches:
                     if (
                         arguments is not None
                         and target.name in identifiers_in(arguments)
-                        and not _is_output(call)
+                        and not is_output(call)
                         and statement.id not in seen
                         and statement.type == "expression_statement"
                     ):
@@ -521,82 +452,10 @@ class AppliedSearches:
                 "target" in match
                 and root_of(match["target"][0]) == owner
                 and match["target"][0].type == "identifier"
-                and (self._calls.nodes(match["value"][0]) or _descendants_or_self(match["value"][0], "new_expression"))
+                and (self._calls.nodes(match["value"][0]) or descendants_or_self(match["value"][0], "new_expression"))
             ):
-                found.append(_widened(statement_of(node)))
+                found.append(widened(statement_of(node)))
         return list({n.id: n for n in found}.values())
-
-    # -- search calls --------------------------------------------------------------------------------
-
-    def _search_calls(self) -> None:
-        for call, function in self.cpp.calls:
-            if function.type == "field_expression" or not _search_by_name(function.text or b""):
-                continue
-            name = last_name(function)
-            if not search_like(name) or name in self.cpp.functions:
-                continue  # a method of a search object, or a search defined (and judged) in this file
-            self._search_call(call, name)
-
-    def _search_call(self, call: Node, name: str) -> None:
-        dims: list[Hyperparameter] = []
-        definitions: list[tuple[Node, Hyperparameter]] = []
-        holders: list[str] = []
-        for argument in positional(call):
-            value, decl = self.cpp.resolve(argument)
-            values = grid_values(literal(value))
-            written = text(argument)
-            if values is not None and argument.type == "identifier" and _plural(written):
-                dim = Hyperparameter(
-                    name=_plural(written) or written, space=SearchSpace(type=SpaceType.GRID, values=values)
-                )
-                dims.append(dim)
-                if decl is not None and decl.statement.type == "declaration":
-                    definitions.append((decl.statement, dim))
-                continue
-            candidates = _candidates(argument)
-            if candidates:
-                dims.extend(candidates)
-                continue
-            root = root_of(
-                argument.child_by_field_name("argument") if argument.type == "pointer_expression" else argument
-            )
-            if root and root not in holders:
-                read = _read_back(call, root)
-                if set(words_of(plain_name(self.cpp.type_of_name(root, call)))) & _HOLDER_WORDS or any(
-                    is_cpp_hyperparameter(n) for n in read
-                ):
-                    holders.append(root)
-                    dims.extend(Hyperparameter(name=n, space=SearchSpace(type=SpaceType.UNKNOWN)) for n in read)
-        if not (dims or holders):
-            return
-        words = set(words_of(name))
-        method = "grid search" if "grid" in words else "random search" if "random" in words else "hand-written search"
-        statement = statement_of(call)
-        self.hits.append(
-            Hit(
-                FindingKind.SEARCH_RUN,
-                Criterion.HAND_TUNING,
-                HAND_WRITTEN,
-                statement,
-                f"hand-written search: {name}",
-                method=method,
-                hyperparameters=dims,
-                confidence=0.7,
-            )
-        )
-        for definition, dim in definitions:
-            self.hits.append(
-                Hit(
-                    FindingKind.SEARCH_SPACE,
-                    Criterion.HAND_TUNING,
-                    HAND_WRITTEN,
-                    definition,
-                    "hand-written grid values",
-                    method=method,
-                    confidence=0.75,
-                    hyperparameters=[dim],
-                )
-            )
 
     # -- callers of a search ---------------------------------------------------------------------------
 
@@ -610,7 +469,7 @@ class AppliedSearches:
                 return
             for function in pending:
                 done.add(function.id)
-                name = _defined_name(function)
+                name = defined_name(function)
                 if name:
                     for call in self.cpp.calls_named(name):
                         caller = function_of(call)
@@ -647,7 +506,7 @@ class AppliedSearches:
                 Criterion.HAND_TUNING,
                 HAND_WRITTEN,
                 statement,
-                f"runs the hand-written search {_defined_name(search)}",
+                f"runs the hand-written search {defined_name(search)}",
                 method="hand-written search",
                 hyperparameters=hps,
                 confidence=0.7,
@@ -657,194 +516,4 @@ class AppliedSearches:
             self._functions.setdefault(caller.id, caller)
 
 
-# ---- helpers -------------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def _search_by_name(written: bytes) -> bool:
-    names = NAMES.findall(written)
-    return bool(names) and search_like(names[-1].decode())
-
-
-def _reads(statement: Node, names: set[str]) -> bool:
-    value = statement.child_by_field_name("right") if statement.type == "assignment_expression" else statement
-    if statement.type == "expression_statement" and statement.named_children:
-        inner = statement.named_children[0]
-        value = inner.child_by_field_name("right") if inner.type == "assignment_expression" else inner
-    return bool(names and value is not None and identifiers_in(value) & names)
-
-
-def _descendants_or_self(node: Node, node_type: str) -> list[Node]:
-    return ([node] if node.type == node_type else []) + descendants(node, node_type)
-
-
-def _conditional(statement: Node) -> Node:
-    """`if (svr) para->p = 0.05 * i;`: a setting that is an if's whole branch, shown with its if."""
-    parent = statement.parent
-    if (
-        parent is not None
-        and parent.type == "if_statement"
-        and parent.child_by_field_name("consequence") == statement
-        and parent.child_by_field_name("alternative") is None
-    ):
-        return parent
-    return statement
-
-
-def _widened(statement: Node) -> Node:
-    """An assignment made in every branch of an if/else stands for the whole if/else."""
-    current = statement
-    while current.parent is not None:
-        parent = current.parent
-        if (
-            parent.type == "compound_statement"
-            and len(parent.named_children) == 1
-            and parent.parent is not None
-            and parent.parent.type in ("if_statement", "else_clause")
-        ):
-            current = parent
-            continue
-        if parent.type in ("if_statement", "else_clause"):
-            current = parent
-            continue
-        break
-    if current.type != "if_statement" or current.id == statement.id:
-        return statement
-    return current if current.child_by_field_name("alternative") is not None else statement
-
-
-def _schedule_only(loop: Node) -> bool:
-    """A loop over time (episodes, steps, epochs) whose text never names a model size: whatever it
-    sets is a schedule (a cheap look before reading it)."""
-    if not any(TIME_LOOP.search(normalized(n)) for n in loop_names(loop)):
-        return False
-    body = loop.child_by_field_name("body")
-    return body is None or not _STRUCTURAL.search(text(body).lower())
-
-
-def _direct_arguments(call: Node) -> set[str]:
-    """Variables handed to a call as arguments of their own: `f(lr)`, `f(&param)`, `f({n})`,
-    `f(static_cast<int>(n))`, `f(cfg.lr)` (-> cfg), not `f(w - lr * g)`."""
-    names: set[str] = set()
-    pending = positional(call)
-    while pending:
-        node = pending.pop()
-        wrapped = node.type in ("pointer_expression", "parenthesized_expression", "cast_expression")
-        if wrapped and node.named_child_count:
-            pending.append(
-                node.child_by_field_name("argument") or node.child_by_field_name("value") or node.named_children[-1]
-            )
-        elif node.type == "initializer_list":
-            pending.extend(node.named_children)
-        elif node.type == "call_expression" and _PASS_THROUGH.search(text(node.child_by_field_name("function"))):
-            pending.extend(positional(node))
-        elif node.type in ("identifier", "field_expression"):
-            root = root_of(node)
-            names.update([root] if root else [])
-    return names
-
-
-def _constructed_with(body: Node) -> set[str]:
-    """Variables handed as arguments of their own to objects declared in `body` (`Trainer t(lr, 5);`,
-    and `Knn knn(k);`, which the grammar reads as a function declaration)."""
-    names: set[str] = set()
-    for declarator in descendants(body, "init_declarator"):
-        value = declarator.child_by_field_name("value")
-        if value is not None and value.type in ("argument_list", "initializer_list"):
-            names.update(text(c) for c in value.named_children if c.type == "identifier")
-    for params in descendants(body, "parameter_list"):
-        if (
-            params.parent is not None
-            and params.parent.type == "function_declarator"
-            and function_of(params) is not None
-        ):
-            names.update(
-                text(c.child_by_field_name("type"))
-                for c in params.named_children
-                if c.type == "parameter_declaration" and c.child_by_field_name("declarator") is None
-            )
-    return names
-
-
-def _parameters(function: Node | None) -> list[str]:
-    declarator = function.child_by_field_name("declarator") if function is not None else None
-    params = declarator.child_by_field_name("parameters") if declarator is not None else None
-    names: list[str] = []
-    for parameter in params.named_children if params is not None else []:
-        inner = parameter.child_by_field_name("declarator")
-        names.extend(target_names(inner) if inner is not None else [])
-    return names
-
-
-def _defined_name(function: Node) -> str:
-    declarator = function.child_by_field_name("declarator")
-    inner = declarator.child_by_field_name("declarator") if declarator is not None else None
-    return plain_name(text(inner)).rsplit("::", 1)[-1] if inner is not None else ""
-
-
-def _plural(written: str) -> str | None:
-    """The hyperparameter a list's name holds values of: `alphas` -> alpha, `ks` -> k, `kLrs` -> lr."""
-    named = singular(written)
-    if named:
-        return named
-    plain = normalized(written)
-    return plain[:-1] if re.fullmatch(r"[a-z]\w*s", plain) and len(plain) > 1 else None
-
-
-def _candidates(argument: Node) -> list[Hyperparameter]:
-    """`std::vector<Spec>{Spec{.lr = 0.01, .depth = 3}, Spec{.lr = 0.1, .depth = 3}}`: two or more
-    configurations; the fields whose values differ are the hyperparameters tried."""
-    lists = _descendants_or_self(argument, "initializer_list")
-    for entries in lists:
-        configs = []
-        for entry in entries.named_children:
-            inner = entry.child_by_field_name("value") if entry.type == "compound_literal_expression" else entry
-            if inner is None or inner.type != "initializer_list":
-                break
-            pairs = {
-                text(p.child_by_field_name("designator")).lstrip("."): literal(p.child_by_field_name("value"))
-                for p in inner.named_children
-                if p.type == "initializer_pair"
-            }
-            if not pairs:
-                break
-            configs.append(pairs)
-        else:
-            if len(configs) < 2:
-                continue
-            keys = list(dict.fromkeys(k for c in configs for k in c))
-            varied = [(k, grid_values([c.get(k) for c in configs])) for k in keys]
-            hps = [
-                Hyperparameter(name=k, space=SearchSpace(type=SpaceType.GRID, values=v))
-                for k, v in varied
-                if v is not None
-            ]
-            if any(is_cpp_hyperparameter(h.name) for h in hps):
-                return hps
-    return []
-
-
-def _read_back(call: Node, holder: str) -> list[str]:
-    """Fields of the holder the caller reads after the search (`cout << para->C`): the results."""
-    function = function_of(call)
-    if function is None:
-        return []
-    names: list[str] = []
-    for node in descendants(function, "field_expression"):
-        if node.start_byte < call.end_byte or root_of(node) != holder:
-            continue
-        parent = node.parent
-        if parent is not None and (
-            parent.type == "call_expression"
-            and parent.child_by_field_name("function") == node
-            or parent.type == "assignment_expression"
-            and parent.child_by_field_name("left") == node
-        ):
-            continue  # a method call, or a field set rather than read
-        field_name = text(node.child_by_field_name("field"))
-        if field_name not in names:
-            names.append(field_name)
-    return names
-
-
-__all__ = ["AppliedSearches", "search_like"]
+__all__ = ["AppliedSearches"]

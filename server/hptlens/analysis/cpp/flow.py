@@ -1,6 +1,7 @@
 """Dataflow helpers for C++ searches: the file's calls, training calls and settings indexed by
 byte range (one tree walk per file, whatever number of loops ask), roots of lvalues, what a
-call's name says (it trains or scores a model, it draws at random)."""
+call's name says (it trains or scores a model, it draws at random), and the names loop variables
+are handed on as (`opts.lr = x`, `svm.setC(x)`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,19 @@ from functools import cache, lru_cache
 
 from tree_sitter import Node, Query, QueryCursor
 
-from hptlens.analysis.cpp.file import FUNCTIONS, CppFile, cpp_query, plain_name
-from hptlens.analysis.neutral import TRAINING_RECEIVERS, TRAINING_WORDS, text
+from hptlens.analysis.cpp.file import (
+    FLOW_QUERY,
+    FUNCTIONS,
+    MAX_RESOLVE,
+    CppFile,
+    cpp_query,
+    is_cpp_hyperparameter,
+    plain_name,
+    positional,
+)
+from hptlens.analysis.cpp.literals import literal
+from hptlens.analysis.cpp.sampling import setter_name
+from hptlens.analysis.neutral import TRAINING_RECEIVERS, TRAINING_WORDS, child_field, text
 
 
 @cache
@@ -151,3 +163,45 @@ def draws(cpp: CppFile, value: Node) -> bool:
 
 
 _DRAW = re.compile(r"(?i)rand|uniform|sample|distribution")
+
+
+def _root_identifier(node: Node) -> str | None:
+    """The variable an expression reads: `lr`, `(float)lr`, `static_cast<float>(lr)`, `cfg.lr`."""
+    for _ in range(MAX_RESOLVE + 2):
+        if node.type == "identifier":
+            return text(node)
+        if node.type in ("cast_expression", "parenthesized_expression"):
+            node = node.child_by_field_name("value") or node.named_children[-1]
+        elif node.type == "call_expression" and "cast" in text(node.child_by_field_name("function")):
+            args = positional(node)
+            if len(args) != 1:
+                return None
+            node = args[0]
+        elif node.type == "field_expression":
+            node = child_field(node, "argument")
+        else:
+            return None
+    return None
+
+
+def handed_on_as(body: Node, names: list[str]) -> dict[str, str]:
+    """Loop variables handed on as a hyperparameter, with the name they are handed on as:
+    `opts.lr = x`, `.lr(x)`, `svm.setC(x)` (-> C), `{.gamma = x}`, `double lr = x`."""
+    wanted, found = set(names), {}
+    cursor = QueryCursor(cpp_query(FLOW_QUERY))
+    cursor.set_byte_range(body.start_byte, body.end_byte)
+    for _, match in cursor.matches(body):
+        key, value = match["key"][0], match["value"][0]
+        key_name = literal(key) if key.type == "string_literal" else text(key)
+        if isinstance(key_name, str) and is_cpp_hyperparameter(key_name):
+            root = _root_identifier(value)
+            if root is not None and root in wanted and root not in found:
+                found[root] = (
+                    setter_name(key_name)
+                    if key.type == "field_identifier"
+                    and key.parent is not None
+                    and key.parent.parent is not None
+                    and key.parent.parent.type == "call_expression"
+                    else key_name
+                )
+    return found

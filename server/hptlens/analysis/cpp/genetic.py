@@ -30,8 +30,8 @@ from hptlens.analysis.cpp.file import (
     target_names,
 )
 from hptlens.analysis.cpp.flow import calls_index, draws, in_body, root_of, trains, words_of
-from hptlens.analysis.cpp.hands import loop_names
 from hptlens.analysis.cpp.libraries import descendants
+from hptlens.analysis.cpp.loops import loop_names
 from hptlens.analysis.cpp.sampling import distribution
 from hptlens.analysis.neutral import CPP_NOT_HYPERPARAMETERS, Hit, identifiers_in, text
 from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter

@@ -12,8 +12,6 @@ from tree_sitter import Node, QueryCursor
 
 from hptlens.analysis.catalog.cpp import CPP_RANDOM_CALLS
 from hptlens.analysis.cpp.file import (
-    FLOW_QUERY,
-    MAX_RESOLVE,
     CppFile,
     Decl,
     cpp_query,
@@ -23,19 +21,26 @@ from hptlens.analysis.cpp.file import (
     named_calls_query,
     normalized,
     plain_name,
-    positional,
     singular,
     target_names,
 )
-from hptlens.analysis.cpp.flow import trains
+from hptlens.analysis.cpp.flow import handed_on_as, trains
 from hptlens.analysis.cpp.libraries import descendants
 from hptlens.analysis.cpp.literals import grid_values, is_num, literal
+from hptlens.analysis.cpp.loops import (
+    MAX_SWEEP,
+    TIME_LOOP,
+    counter_of,
+    loop_names,
+    multiplies,
+    owning_counter_loop,
+    sweep_values,
+)
 from hptlens.analysis.cpp.sampling import (
     binding,
     bound_name,
     distribution,
     distribution_space,
-    setter_name,
     transformed,
 )
 from hptlens.analysis.neutral import (
@@ -44,67 +49,15 @@ from hptlens.analysis.neutral import (
     Hit,
     child_field,
     identifiers_in,
-    number,
     text,
 )
 from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
-
-_MAX_SWEEP = 20  # a counter loop with more values than this is a schedule (epsilon decay), not a sweep
-
-# Loops that run inside one training run (their variable, bound or iterable says so): sampling in
-# them is exploration noise, domain randomisation or minibatch drawing, not a random-search trial.
-TIME_LOOP = re.compile(
-    r"^(ep|t|done|i_episode)$|episode|step|frame|epoch|update|rollout|batch|dim|action|"
-    r"horizon|transition|env|state|obs|buffer|memory"
-)
 
 _SUBSCRIPT_QUERY = """
 (subscript_expression argument: (_) @array indices: (subscript_argument_list . (identifier) @index .)) @sub
 """
 
 _ELEMENT_TYPE = re.compile(r"<\s*(?:const\s+)?(?:[A-Za-z_]\w*::)*([A-Za-z_]\w*)\s*(?:,[^<>]*)?>\s*$")
-
-
-def _root_identifier(node: Node) -> str | None:
-    """The variable an expression reads: `lr`, `(float)lr`, `static_cast<float>(lr)`, `cfg.lr`."""
-    for _ in range(MAX_RESOLVE + 2):
-        if node.type == "identifier":
-            return text(node)
-        if node.type in ("cast_expression", "parenthesized_expression"):
-            node = node.child_by_field_name("value") or node.named_children[-1]
-        elif node.type == "call_expression" and "cast" in text(node.child_by_field_name("function")):
-            args = positional(node)
-            if len(args) != 1:
-                return None
-            node = args[0]
-        elif node.type == "field_expression":
-            node = child_field(node, "argument")
-        else:
-            return None
-    return None
-
-
-def _flows(body: Node, names: list[str]) -> dict[str, str]:
-    """Loop variables handed on as a hyperparameter, with the name they are handed on as:
-    `opts.lr = x`, `.lr(x)`, `svm.setC(x)` (-> C), `{.gamma = x}`, `double lr = x`."""
-    wanted, found = set(names), {}
-    cursor = QueryCursor(cpp_query(FLOW_QUERY))
-    cursor.set_byte_range(body.start_byte, body.end_byte)
-    for _, match in cursor.matches(body):
-        key, value = match["key"][0], match["value"][0]
-        key_name = literal(key) if key.type == "string_literal" else text(key)
-        if isinstance(key_name, str) and is_cpp_hyperparameter(key_name):
-            root = _root_identifier(value)
-            if root is not None and root in wanted and root not in found:
-                found[root] = (
-                    setter_name(key_name)
-                    if key.type == "field_identifier"
-                    and key.parent is not None
-                    and key.parent.parent is not None
-                    and key.parent.parent.type == "call_expression"
-                    else key_name
-                )
-    return found
 
 
 def _grid_hps(dims: list[tuple[str, list[Any] | None]]) -> list[Hyperparameter]:
@@ -186,7 +139,7 @@ class HandSearches:
                 )
             ]
         else:
-            flows = _flows(body, [n for n, _ in dims]) if body is not None else {}
+            flows = handed_on_as(body, [n for n, _ in dims]) if body is not None else {}
             tuned = [
                 (n, v)
                 for n, v in dims
@@ -250,8 +203,8 @@ class HandSearches:
         counter = counter_of(loop)
         if counter is None or normalized(counter) in CPP_NOT_HYPERPARAMETERS or TIME_LOOP.search(normalized(counter)):
             return False
-        values = _sweep_values(self.cpp, loop, counter)
-        if values is None or not 2 <= len(values) <= _MAX_SWEEP:
+        values = sweep_values(self.cpp, loop, counter)
+        if values is None or not 2 <= len(values) <= MAX_SWEEP:
             return False
         fractional = any(isinstance(v, float) for v in values)
         if not (fractional and _perfectly_nested(loop, sibling.tree_node) or self._co_flow(loop, sibling, counter)):
@@ -291,7 +244,7 @@ class HandSearches:
         cursor.set_byte_range(body.start_byte, body.end_byte)
         reads: dict[str, list[Node]] = {}  # array text -> its `array[counter]` reads in this loop
         for _, match in cursor.matches(body):
-            owner = _owning_counter_loop(match["sub"][0], counter)
+            owner = owning_counter_loop(match["sub"][0], counter)
             if text(match["index"][0]) == counter and owner is not None and owner.id == loop.id:
                 reads.setdefault(text(match["array"][0]), []).append(match["sub"][0])
         dims: list[tuple[str, list[Any] | None]] = []
@@ -328,11 +281,11 @@ class HandSearches:
             return False
         named = is_cpp_hyperparameter(counter)
         if not named and (
-            TIME_LOOP.search(normalized(counter)) or not _multiplies(loop) or not self._handed_on(loop, counter)
+            TIME_LOOP.search(normalized(counter)) or not multiplies(loop) or not self._handed_on(loop, counter)
         ):
             return False
-        values = _sweep_values(self.cpp, loop, counter)
-        if values is None or not 2 <= len(values) <= _MAX_SWEEP:
+        values = sweep_values(self.cpp, loop, counter)
+        if values is None or not 2 <= len(values) <= MAX_SWEEP:
             return False  # hundreds of steps: a decay schedule inside one run
         self._add_loop(loop, f"hand-written sweep over {counter} ({len(values)} values)", [(counter, values)])
         return True
@@ -520,37 +473,6 @@ def _dimensions(value: Any, names: list[str]) -> list[tuple[str, list[Any] | Non
     return None
 
 
-def counter_of(loop: Node) -> str | None:
-    """The variable a classic for loop declares or assigns in its initializer."""
-    initializer = loop.child_by_field_name("initializer")
-    if initializer is None:
-        return None
-    if initializer.type == "declaration":
-        declarator = initializer.child_by_field_name("declarator")
-        target = (
-            declarator.child_by_field_name("declarator")
-            if declarator is not None and declarator.type == "init_declarator"
-            else declarator
-        )
-        return text(target) if target is not None and target.type == "identifier" else None
-    if initializer.type == "assignment_expression":
-        left = initializer.child_by_field_name("left")
-        return text(left) if left is not None and left.type == "identifier" else None
-    return None
-
-
-def loop_names(loop: Node) -> list[str]:
-    """Names a loop iterates or tests: its variable(s) and the words of its bound or iterable."""
-    if loop.type == "for_range_loop":
-        target, iterable = loop.child_by_field_name("declarator"), loop.child_by_field_name("right")
-        return (target_names(target) if target is not None else []) + (
-            sorted(identifiers_in(iterable)) if iterable is not None else []
-        )
-    counter = counter_of(loop) if loop.type == "for_statement" else None
-    condition = loop.child_by_field_name("condition")
-    return ([counter] if counter else []) + (sorted(identifiers_in(condition)) if condition is not None else [])
-
-
 def _element_name(array: str, subscripts: list[Node]) -> str | None:
     """The hyperparameter an array's elements are: the name they are bound to (`double lr = lrs[i]`),
     else what the array's plural name says (`kLearningRates` -> learning_rate); None when neither
@@ -569,13 +491,6 @@ def _is_one_of(ids: frozenset[int], node: Node) -> bool:
 # Element names that say nothing by themselves (`for (double k : ks)`): a nested level may still be a
 # dimension when its values reach the same call as the level beside it.
 _ELEMENT_NAMES = frozenset({"i", "j", "k", "n", "it", "x"})
-
-
-def _multiplies(loop: Node) -> bool:
-    """The loop's update scales its counter (`x *= 3`, `x /= 2`, `x = x * 10`): a log-spaced sweep."""
-    update = loop.child_by_field_name("update")
-    written = re.sub(r"\s+", "", text(update))
-    return bool(re.search(r"[*/]=|=\w+[*/]", written))
 
 
 def _named_by_list(name: str, iterable: Node) -> bool:
@@ -630,88 +545,3 @@ def _carried(body: Node, is_element: Callable[[Node], bool]) -> bool:
         if left is not None and left.type == "identifier" and right is not None and is_element(right):
             return True
     return False
-
-
-def _owning_counter_loop(node: Node, counter: str) -> Node | None:
-    """The innermost enclosing for loop that declares `counter` (inner loops may reuse `i`)."""
-    loop = enclosing_loop(node)
-    while loop is not None and not (loop.type == "for_statement" and counter_of(loop) == counter):
-        loop = enclosing_loop(loop)
-    return loop
-
-
-def _sweep_values(cpp: CppFile, loop: Node, counter: str) -> list[Any] | None:
-    """The values a counter loop steps through, when start, bound and step are literal."""
-    initializer, condition, update = (loop.child_by_field_name(f) for f in ("initializer", "condition", "update"))
-    if initializer is None or condition is None or update is None:
-        return None
-    declarator = initializer.child_by_field_name("declarator")
-    start = _numeric(
-        cpp,
-        declarator.child_by_field_name("value") if declarator is not None else initializer.child_by_field_name("right"),
-    )
-    if condition.type != "binary_expression" or text(condition.child_by_field_name("left")) != counter:
-        return None
-    op, bound = text(condition.child_by_field_name("operator")), _numeric(cpp, condition.child_by_field_name("right"))
-    step = _step(cpp, update, counter)
-    if start is None or bound is None or step is None:
-        return None
-    return _generate(start, bound, op, step)
-
-
-def _numeric(cpp: CppFile, node: Node | None) -> float | None:
-    if node is None:
-        return None
-    value, _ = cpp.resolve(node)
-    return number(literal(value))  # None for 1e999 or an integer no float holds
-
-
-def _step(cpp: CppFile, update: Node, counter: str) -> tuple[str, float] | None:
-    """`lr *= 10` -> ('*', 10); `++bs` -> ('+', 1); `lr = lr * 2` -> ('*', 2)."""
-    if update.type == "update_expression" and text(update.child_by_field_name("argument")) == counter:
-        return ("+", 1.0) if "++" in text(update) else ("-", 1.0)
-    if update.type != "assignment_expression" or text(update.child_by_field_name("left")) != counter:
-        return None
-    op = text(update.child_by_field_name("operator"))
-    right = update.child_by_field_name("right")
-    if op in ("*=", "/=", "+=", "-="):
-        amount = _numeric(cpp, right)
-        return (op[0], amount) if amount is not None else None
-    if (
-        op == "="
-        and right is not None
-        and right.type == "binary_expression"
-        and text(right.child_by_field_name("left")) == counter
-    ):
-        amount = _numeric(cpp, right.child_by_field_name("right"))
-        inner = text(right.child_by_field_name("operator"))
-        return (inner, amount) if amount is not None and inner in "*/+-" else None
-    return None
-
-
-def _generate(start: float, bound: float, op: str, step: tuple[str, float]) -> list[Any] | None:
-    kind, amount = step
-    apply = {
-        "*": lambda v: v * amount,
-        "/": lambda v: v / amount if amount else v,
-        "+": lambda v: v + amount,
-        "-": lambda v: v - amount,
-    }[kind]
-    holds = {
-        "<": lambda v: v < bound,
-        "<=": lambda v: v <= bound * (1 + 1e-9),
-        ">": lambda v: v > bound,
-        ">=": lambda v: v >= bound * (1 - 1e-9),
-        "!=": lambda v: v != bound,
-    }.get(op)
-    if holds is None:
-        return None
-    values: list[Any] = []
-    current = start
-    while holds(current):
-        values.append(int(current) if float(current).is_integer() and abs(current) >= 1 else float(f"{current:.6g}"))
-        following = apply(current)
-        if len(values) > _MAX_SWEEP or following == current:
-            return values if following != current else None
-        current = following
-    return values
