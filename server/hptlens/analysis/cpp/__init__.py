@@ -22,9 +22,12 @@ are normalised first. Findings are assembled into a report by the language-neutr
 `assemble` of assembly.py, with `// hpt: ignore` comments.
 
 Modules: file (the parsed file, names, tree helpers), literals, libraries (catalog rows),
-hands (hand-written grids and sweeps), sampling (random search), flow (calls and settings indexed by
-byte range, training calls), applied (dataflow searches and search calls), selection (library model
-selection), genetic (GAs over hyperparameters), report (sites, entry point).
+loops (loop counters and names, time loops, counter-sweep values), hands (hand-written grids and
+sweeps), sampling (random search), flow (calls and settings indexed by byte range, training calls,
+what loop variables are handed on as), applied (dataflow searches and their callers), setting (the
+per-statement tests applied reads), search_calls (calls of searches written elsewhere), selection
+(library model selection, one module per library), genetic (GAs over hyperparameters), report (sites,
+entry point).
 """
 
 from hptlens.analysis.cpp.file import CppFile, is_cpp_hyperparameter, normalized, parse

@@ -36,21 +36,8 @@ from hptlens.analysis.cpp.loops import (
     owning_counter_loop,
     sweep_values,
 )
-from hptlens.analysis.cpp.sampling import (
-    binding,
-    bound_name,
-    distribution,
-    distribution_space,
-    transformed,
-)
-from hptlens.analysis.neutral import (
-    CPP_NOT_HYPERPARAMETERS,
-    NOT_LITERAL,
-    Hit,
-    child_field,
-    identifiers_in,
-    text,
-)
+from hptlens.analysis.cpp.sampling import binding, bound_name, distribution, distribution_space, transformed
+from hptlens.analysis.neutral import CPP_NOT_HYPERPARAMETERS, NOT_LITERAL, Hit, child_field, identifiers_in, text
 from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 _SUBSCRIPT_QUERY = """

@@ -22,12 +22,7 @@ from hptlens.analysis.cpp.file import (
     singular,
     statement_of,
 )
-from hptlens.analysis.cpp.flow import (
-    NAMES,
-    last_name,
-    root_of,
-    words_of,
-)
+from hptlens.analysis.cpp.flow import NAMES, last_name, root_of, words_of
 from hptlens.analysis.cpp.libraries import descendants
 from hptlens.analysis.cpp.literals import grid_values, literal
 from hptlens.analysis.cpp.setting import descendants_or_self

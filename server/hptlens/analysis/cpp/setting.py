@@ -12,17 +12,8 @@ import re
 
 from tree_sitter import Node
 
-from hptlens.analysis.cpp.file import (
-    function_of,
-    normalized,
-    plain_name,
-    positional,
-    target_names,
-)
-from hptlens.analysis.cpp.flow import (
-    last_name,
-    root_of,
-)
+from hptlens.analysis.cpp.file import function_of, normalized, plain_name, positional, target_names
+from hptlens.analysis.cpp.flow import last_name, root_of
 from hptlens.analysis.cpp.libraries import descendants
 from hptlens.analysis.cpp.loops import TIME_LOOP, loop_names
 from hptlens.analysis.neutral import identifiers_in, text

@@ -14,14 +14,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from hptlens.analysis.neutral import (
-    PLURAL_SUFFIXES,
-    Hit,
-    argument_key,
-    is_hyperparameter,
-    is_not_tuned_argument,
-    text,
-)
+from hptlens.analysis.neutral import PLURAL_SUFFIXES, Hit, argument_key, is_hyperparameter, is_not_tuned_argument, text
 from hptlens.analysis.shell.file import ShellFile, scalar_of
 from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
