@@ -13,6 +13,8 @@ A table counts by its shape and by how it is used or named, never by its keys al
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from tree_sitter import Node
@@ -31,7 +33,7 @@ _SPACE_NAME = re.compile(
 _TABLE_NAME = re.compile(r"hyper|hparam|params|config|settings", re.IGNORECASE)
 _GENERATORS = ("range", "numpy.linspace", "numpy.logspace", "numpy.geomspace", "numpy.arange")
 _PLURALS = ("ies", "s", "_list", "_values", "_range", "_ranges", "_options", "_choices", "_grid")
-_DRAWS = re.compile(r"random|product|choice|sample|mutat|crossover")
+_DRAWS = re.compile(rb"random|product|choice|sample|mutat|crossover")
 _MIN_DIMENSIONS = 2
 _MIN_SHARED_KEYS = 3
 
@@ -40,12 +42,13 @@ def detect_tables(py: PyFile, beside_library: bool = False) -> list[Hit]:
     """`beside_library`: the file has a library search, so a table that is only named like a
     space, and never drawn from, documents that search rather than being one."""
     hits: list[Hit] = []
+    uses = TableUses(py.source)
     for name, value, statement in _named_dicts(py):
         nni = _nni_space(value) or _wandb_sweep(py, value)
         if nni:
             hits += nni
             continue
-        hit = _space_table(py, name, value, statement, beside_library) or _tuned_table(name, value, statement)
+        hit = _space_table(py, uses, name, value, statement, beside_library) or _tuned_table(name, value, statement)
         if hit is not None:
             hits.append(hit)
     if py.imports_any(("nni",)):
@@ -170,7 +173,9 @@ def _named_dicts(py: PyFile) -> list[tuple[str, Node, Node]]:
 # --------------------------------------------------------------------------- search spaces
 
 
-def _space_table(py: PyFile, name: str, table: Node, statement: Node, beside_library: bool) -> Hit | None:
+def _space_table(
+    py: PyFile, uses: TableUses, name: str, table: Node, statement: Node, beside_library: bool
+) -> Hit | None:
     dimensions = [
         (key, space)
         for key, value, _ in dict_pairs(table)
@@ -179,7 +184,7 @@ def _space_table(py: PyFile, name: str, table: Node, statement: Node, beside_lib
     if len(dimensions) < _MIN_DIMENSIONS:
         return None
     named = bool(_SPACE_NAME.search(name)) and not beside_library
-    if not (named or _drawn_from(py, name, statement)):
+    if not (named or _drawn_from(uses, name, statement)):
         return None
     hps = [Hyperparameter(name=key, space=space) for key, space in dimensions]
     return Hit(
@@ -226,16 +231,67 @@ def candidate_space(py: PyFile, value: Node) -> SearchSpace | None:
     return SearchSpace(type=SpaceType.GRID, values=items)
 
 
-def _drawn_from(py: PyFile, name: str, statement: Node) -> bool:
+def _drawn_from(uses: TableUses, name: str, statement: Node) -> bool:
     """Whether the program picks values out of the table: `random.choice(T[k])`, `T.items()`
     or `T.values()` iterated or unpacked into a product, or T handed to a call."""
-    short = re.escape(name.rsplit(".", 1)[-1])
-    drawn = re.compile(rf"(?:choice|sample|product|ParameterGrid|ParameterSampler)\s*\(\s*\*?\s*(?:self\.)?{short}\b")
-    walked = re.compile(rf"\b{short}\s*\.\s*(?:items|values)\s*\(\s*\)")
-    written = py.source.decode("utf-8", "replace")
-    rest = written[: statement.start_byte] + written[statement.end_byte :]
+    short = name.rsplit(".", 1)[-1].encode("utf-8")
+    start, end = statement.start_byte, statement.end_byte
     # Walking a table of lists is a search only where something draws or combines values.
-    return bool(drawn.search(rest)) or (bool(walked.search(rest)) and bool(_DRAWS.search(rest)))
+    return uses.drawn.outside(short, start, end) or (
+        uses.walked.outside(short, start, end) and uses.draws.outside(b"", start, end)
+    )
+
+
+class _Spans:
+    """Byte spans of one pattern's matches, by the name each names: whether any lies outside
+    a statement is two comparisons (the earliest end, the latest start)."""
+
+    def __init__(self) -> None:
+        self._bounds: dict[bytes, tuple[int, int]] = {}
+
+    def add(self, name: bytes, start: int, end: int) -> None:
+        first_end, last_start = self._bounds.get(name, (end, start))
+        self._bounds[name] = (min(first_end, end), max(last_start, start))
+
+    def outside(self, name: bytes, start: int, end: int) -> bool:
+        bounds = self._bounds.get(name)
+        return bounds is not None and (bounds[0] <= start or bounds[1] >= end)
+
+
+class TableUses:
+    """Where the program draws from, walks or combines any table, each found in one pass over
+    the source when first asked: searching the source again for every table made large files
+    quadratic."""
+
+    def __init__(self, source: bytes) -> None:
+        self._source = source
+
+    @cached_property
+    def drawn(self) -> _Spans:
+        return self._spans(_DRAWN_USE, lambda m: (m.group(1), m.start(), m.end(1)))
+
+    @cached_property
+    def walked(self) -> _Spans:
+        return self._spans(_WALKED_USE, lambda m: (m.group(1), m.start(), m.end()))
+
+    @cached_property
+    def draws(self) -> _Spans:
+        return self._spans(_DRAWS, lambda m: (b"", m.start(), m.end()))
+
+    def _spans(self, pattern: re.Pattern[bytes], span: Callable[[re.Match[bytes]], tuple[bytes, int, int]]) -> _Spans:
+        spans = _Spans()
+        for match in pattern.finditer(self._source):
+            spans.add(*span(match))
+        return spans
+
+
+_WORD = rb"[\w\x80-\xff]"
+"""An identifier character in UTF-8 bytes (any non-ASCII byte may belong to one)."""
+_DRAWN_USE = re.compile(
+    # a lookahead, so that `choice(choice(T))` also finds the inner use
+    rb"(?=(?:choice|sample|product|ParameterGrid|ParameterSampler)\s*\(\s*\*?\s*(?:self\.)?(" + _WORD + rb"+))"
+)
+_WALKED_USE = re.compile(rb"(?<!" + _WORD + rb")(" + _WORD + rb"+)\s*\.\s*(?:items|values)\s*\(\s*\)")
 
 
 # --------------------------------------------------------------------------- per-environment values
