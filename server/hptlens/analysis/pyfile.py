@@ -7,6 +7,7 @@ without any tuning pays for little more than the parse and one query.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import cache, cached_property
 
 import tree_sitter_python
@@ -23,6 +24,8 @@ PY_LANGUAGE = Language(tree_sitter_python.language())
 _FUNCTION_TYPES = frozenset({"function_definition", "lambda"})
 _SCOPE_TYPES = frozenset({"function_definition", "class_definition", "module"})
 _MAX_RESOLVE_DEPTH = 4
+_ANY_SCOPE = -1
+"""The scope key under which every binding of a name is kept (node ids are addresses, never -1)."""
 
 
 @cache
@@ -125,7 +128,6 @@ class PyFile:
         self.source = source
         self.tree = tree
         self.root = tree.root_node
-        self._scopes: dict[int, Node | None] = {}
 
     @cached_property
     def nodes(self) -> dict[str, list[Node]]:
@@ -210,6 +212,31 @@ class PyFile:
             table.setdefault(text(node.child_by_field_name("left")), []).append(node)
         return table
 
+    @cached_property
+    def _bindings(self) -> dict[tuple[str, int | None], _Bindings]:
+        """Assignments by (target text, id of their scope), each in source order: resolution asks
+        for the last binding before a node in a scope, which is then a bisection, not a pass over
+        every assignment of the name (that made large files quadratic)."""
+        table: dict[tuple[str, int | None], _Bindings] = {}
+        for name, nodes in self.assignments.items():
+            everywhere = table[(name, _ANY_SCOPE)] = _Bindings()
+            for node in nodes:
+                scope = enclosing(node, _SCOPE_TYPES)
+                table.setdefault((name, scope.id if scope is not None else None), _Bindings()).add(node)
+                everywhere.add(node)
+        return table
+
+    @cached_property
+    def _class_fields(self) -> dict[tuple[str, int], Node]:
+        """(name, id of the block holding the statement) -> the first assignment there."""
+        table: dict[tuple[str, int], Node] = {}
+        for name, nodes in self.assignments.items():
+            for node in nodes:
+                statement = node.parent
+                if statement is not None and statement.parent is not None:
+                    table.setdefault((name, statement.parent.id), node)
+        return table
+
     def assigned_value(self, name: str, before: Node) -> Node | None:
         """The value last assigned to `name` before `before`, preferring the same scope;
         `self.x` also finds a class-level `x = ...` (dataclass fields included)."""
@@ -218,34 +245,27 @@ class PyFile:
             return self._class_attribute(name[len("self.") :], before)
         if not candidates:
             return None
-        earlier = [n for n in candidates if n.start_byte < before.start_byte]
+        at = before.start_byte
         scope = enclosing(before, _SCOPE_TYPES)
-        same_scope = [n for n in earlier if self._scope(n) == scope]
+        same_scope = self._bindings.get((name, scope.id if scope is not None else None))
         # The same scope's last binding wins; else a module-level one (functions often read module
         # constants defined below them); else the last earlier binding anywhere.
-        module_level = [n for n in candidates if self._scope(n) == self.root]
-        chosen = (same_scope or module_level or earlier or candidates)[-1]
-        if chosen in module_level and not same_scope:
-            chosen = ([n for n in module_level if n.start_byte < before.start_byte] or module_level)[-1]
+        chosen = same_scope.last_before(at) if same_scope is not None else None
+        if chosen is None:
+            module_level = self._bindings.get((name, self.root.id))
+            if module_level is not None:
+                chosen = module_level.last_before(at) or module_level.nodes[-1]
+            else:
+                chosen = self._bindings[(name, _ANY_SCOPE)].last_before(at) or candidates[-1]
         return chosen.child_by_field_name("right")
-
-    def _scope(self, assignment: Node) -> Node | None:
-        """The scope of an assignment, computed once: resolution asks it for every lookup."""
-        key = assignment.id
-        if key not in self._scopes:
-            self._scopes[key] = enclosing(assignment, _SCOPE_TYPES)
-        return self._scopes[key]
 
     def _class_attribute(self, name: str, inside: Node) -> Node | None:
         cls = enclosing(inside, frozenset({"class_definition"}))
         body = cls.child_by_field_name("body") if cls is not None else None
         if body is None:
             return None
-        for node in self.assignments.get(name, []):
-            statement = node.parent
-            if statement is not None and statement.parent == body:
-                return _unwrap_field(node.child_by_field_name("right"))
-        return None
+        node = self._class_fields.get((name, body.id))
+        return _unwrap_field(node.child_by_field_name("right")) if node is not None else None
 
     def resolve(self, node: Node, depth: int = 0) -> Node:
         """Follow `x` (or `self.x`) to the literal/call last assigned to it."""
@@ -298,6 +318,22 @@ class PyFile:
     @cached_property
     def lines(self) -> list[str]:
         return self.source.decode("utf-8", "replace").split("\n")
+
+
+class _Bindings:
+    """Assignments in source order with their start bytes, for bisection."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.nodes: list[Node] = []
+
+    def add(self, node: Node) -> None:
+        self.starts.append(node.start_byte)
+        self.nodes.append(node)
+
+    def last_before(self, at: int) -> Node | None:
+        index = bisect_left(self.starts, at)
+        return self.nodes[index - 1] if index else None
 
 
 def _call_name(call: Node) -> str:
