@@ -22,7 +22,18 @@ from tree_sitter import Node
 
 from hptlens.analysis.apis import match_call
 from hptlens.analysis.catalog.vocabulary import VALUE_GENERATORS
-from hptlens.analysis.neutral import NOT_HYPERPARAMETERS, PLURAL_SUFFIXES, Hit, Span, enclosing, is_hyperparameter, text
+from hptlens.analysis.neutral import (
+    NOT_HYPERPARAMETERS,
+    PLURAL_SUFFIXES,
+    Hit,
+    Span,
+    enclosing,
+    is_hyperparameter,
+    named_descendants,
+    plural_hyperparameter,
+    statement_of,
+    text,
+)
 from hptlens.analysis.pyfile import PyFile
 from hptlens.analysis.spaces import call_arguments, choice_items, dict_pairs, literal
 from hptlens.analysis.tables import candidate_space, names_hyperparameter
@@ -42,6 +53,8 @@ _NOT_SEARCH_CALLEE = re.compile(
 _WRAPPERS = frozenset({"list", "tuple", "sorted", "enumerate", "tqdm", "trange", "tqdm.tqdm", "tqdm.auto.tqdm"})
 _ARRAYS = frozenset({"numpy.array", "numpy.asarray", "torch.tensor", "list", "tuple", "sorted", "set"})
 _FUNCTION = frozenset({"function_definition"})
+_STATEMENTS = frozenset({"assignment", "expression_statement"})
+_SCOPES = frozenset({"block", "module", "function_definition"})
 _COLLECTION_SUFFIXES = (*PLURAL_SUFFIXES, "_range", "_ranges", "_space", "_bounds")
 
 Values = tuple[list[Any] | None, int]
@@ -211,10 +224,7 @@ def _collection_name(collection: Node) -> str | None:
         return key if isinstance(key, str) and is_hyperparameter(key) else None
     if collection.type not in ("identifier", "attribute"):
         return None
-    name = text(collection).rsplit(".", 1)[-1]
-    return next(
-        (name[: -len(s)] for s in PLURAL_SUFFIXES if name.endswith(s) and is_hyperparameter(name[: -len(s)])), None
-    )
+    return plural_hyperparameter(text(collection).rsplit(".", 1)[-1])
 
 
 def _collection_values(py: PyFile, collection: Node, loop: Node) -> tuple[list[Any] | None, int, Node | None]:
@@ -348,17 +358,9 @@ def _values(py: PyFile, node: Node) -> Values:
             return _values(py, positional[0])
     if node.type in ("binary_operator", "call"):
         # `3e-5 * np.power(2.0, np.array([-6, ..., 5]))`: as many values as the list it scales
-        counts = [len(c.named_children) for c in _descendants(node) if c.type == "list"]
+        counts = [len(c.named_children) for c in named_descendants(node) if c.type == "list"]
         return None, max(counts, default=0)
     return None, 0
-
-
-def _descendants(node: Node) -> Iterator[Node]:
-    stack = list(node.named_children)
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.named_children)
 
 
 def _unwrapped(py: PyFile, node: Node) -> Node:
@@ -373,13 +375,8 @@ def _unwrapped(py: PyFile, node: Node) -> Node:
 
 
 def _statement(node: Node) -> Node | None:
-    """The assignment or expression statement holding `node`."""
-    current: Node | None = node
-    while current is not None and current.type not in ("assignment", "expression_statement"):
-        if current.type in ("block", "module", "function_definition"):
-            return None
-        current = current.parent
-    return current
+    """The assignment or expression statement holding `node`, inside its own block."""
+    return statement_of(node, _STATEMENTS, _SCOPES)
 
 
 def _hit(kind: FindingKind, node: Node, label: str, hps: list[Hyperparameter]) -> Hit:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -272,6 +273,27 @@ def enclosing(node: Node, types: frozenset[str]) -> Node | None:
     return parent
 
 
+def statement_of(node: Node, kinds: frozenset[str], stops: frozenset[str] = frozenset()) -> Node | None:
+    """The innermost node of one of `kinds` that holds `node`, node itself included; None when a
+    node of `stops` (or the root) comes first. Each language and detector says what a statement is."""
+    current: Node | None = node
+    while current is not None and current.type not in kinds:
+        if current.type in stops:
+            return None
+        current = current.parent
+    return current
+
+
+def named_descendants(node: Node) -> Iterator[Node]:
+    """Every named node below `node`, in source order, iteratively (code can nest deeper than
+    Python's stack)."""
+    stack = list(reversed(node.named_children))
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.named_children))
+
+
 def is_hyperparameter(name: str | None) -> bool:
     if not name or name in NOT_HYPERPARAMETERS or name.startswith("_"):
         return False
@@ -289,6 +311,14 @@ def is_not_tuned_argument(name: str) -> bool:
     """`--seed`, `--env-id`, `--num-workers`: arguments that pick a run, not how it learns."""
     lowered = name.lower().replace("-", "_")
     return lowered in NOT_HYPERPARAMETERS or bool(set(lowered.split("_")) & NOT_TUNED_PARTS)
+
+
+def plural_hyperparameter(name: str) -> str | None:
+    """The hyperparameter a plural name holds values of: `learning_rates` -> learning_rate,
+    `gamma_values` -> gamma; None when no plural suffix leaves a hyperparameter."""
+    return next(
+        (name[: -len(s)] for s in PLURAL_SUFFIXES if name.endswith(s) and is_hyperparameter(name[: -len(s)])), None
+    )
 
 
 def argument_key(flag: str) -> str:

@@ -18,7 +18,7 @@ import re
 from tree_sitter import Node, QueryCursor
 
 from hptlens.analysis.apis import match_call
-from hptlens.analysis.neutral import Hit, enclosing, is_hyperparameter, text
+from hptlens.analysis.neutral import Hit, is_hyperparameter, named_descendants, statement_of, text
 from hptlens.analysis.pyfile import PyFile, query
 from hptlens.report import HAND_WRITTEN, Criterion, FindingKind
 
@@ -35,6 +35,7 @@ _STEP_QUERY = """
 """
 _METHOD_CALL_QUERY = "(call function: (attribute object: (identifier) @object)) @call"
 _METHOD = "population based training"
+_STATEMENTS = frozenset({"expression_statement", "return_statement"})
 
 
 def detect_pbt(py: PyFile) -> list[Hit]:
@@ -92,15 +93,12 @@ def _steps(py: PyFile) -> list[tuple[Node, str]]:
 def _perturbs(function: Node) -> bool:
     """A product of a hyperparameter and a random draw: `lr * random.choice(factors)`."""
     body = function.child_by_field_name("body")
-    stack = list(body.named_children) if body is not None else []
-    while stack:
-        node = stack.pop()
+    for node in named_descendants(body) if body is not None else ():
         if node.type == "binary_operator" and text(node.child_by_field_name("operator")) == "*":
             sides = [node.child_by_field_name("left"), node.child_by_field_name("right")]
             names = [text(s).rsplit(".", 1)[-1] for s in sides if s is not None]
             if any(is_hyperparameter(n) for n in names) and any(_RANDOM_DRAW.search(text(s)) for s in sides if s):
                 return True
-        stack.extend(node.named_children)
     return False
 
 
@@ -119,7 +117,8 @@ def _shown(node: Node) -> Node:
 
 
 def _statement(node: Node) -> Node:
-    found = enclosing(node, frozenset({"expression_statement", "return_statement"}))
+    """The statement a call stands in when it starts on the call's line (its assignment, if it is one)."""
+    found = statement_of(node, _STATEMENTS)
     statement = found if found is not None and found.start_point[0] == node.start_point[0] else node
     inner = statement.named_children[0] if statement.type == "expression_statement" else None
     return inner if inner is not None and inner.type == "assignment" else statement

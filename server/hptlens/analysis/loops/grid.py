@@ -17,9 +17,9 @@ from hptlens.analysis.loops.syntax import enclosing_loop, identifiers, is_steppe
 from hptlens.analysis.neutral import (
     NOT_HYPERPARAMETERS,
     NOT_LITERAL,
-    PLURAL_SUFFIXES,
     Hit,
     is_hyperparameter,
+    plural_hyperparameter,
     scalar,
     text,
 )
@@ -58,15 +58,7 @@ def _takes_from_values(body: Node, names: list[str]) -> bool:
 
 def _named_hyperparameter(name: str) -> str | None:
     """The hyperparameter a collection's name says it holds: `alpha`, `learning_rates` -> learning_rate."""
-    if is_hyperparameter(name):
-        return name
-    return next(
-        (name[: -len(s)] for s in PLURAL_SUFFIXES if name.endswith(s) and is_hyperparameter(name[: -len(s)])), None
-    )
-
-
-def _plural_of_hyperparameter(name: str) -> bool:
-    return any(name.endswith(s) and is_hyperparameter(name[: -len(s)]) for s in PLURAL_SUFFIXES)
+    return name if is_hyperparameter(name) else plural_hyperparameter(name)
 
 
 class GridLoops:
@@ -197,7 +189,7 @@ class GridLoops:
         else:
             dims = self._literal_values(iterable, names)
         if dims is None and source.type in ("identifier", "attribute") and len(names) == 1:
-            if _plural_of_hyperparameter(text(source).rsplit(".", 1)[-1]) and is_hyperparameter(names[0]):
+            if plural_hyperparameter(text(source).rsplit(".", 1)[-1]) is not None and is_hyperparameter(names[0]):
                 return [(names[0], None)]
         if dims is not None and defined_apart:
             self._values_definition(iterable, dims)

@@ -9,14 +9,18 @@ from tree_sitter import Node
 
 from hptlens.analysis.catalog.vocabulary import GENETIC_OPERATORS, RANDOM_METHODS, RANDOM_RECEIVERS, RANDOM_SAMPLERS
 from hptlens.analysis.loops.found import Found
-from hptlens.analysis.loops.syntax import enclosing_loop, outermost_loop, statement_of
-from hptlens.analysis.neutral import Hit, child_field, enclosing, is_hyperparameter, text
+from hptlens.analysis.loops.syntax import enclosing_loop, outermost_loop
+from hptlens.analysis.neutral import Hit, child_field, enclosing, is_hyperparameter, statement_of, text
 from hptlens.analysis.pyfile import PyFile, target_name
 from hptlens.analysis.values import sampled_binding, sampled_space
 from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter
 
 _RANDOM_RECEIVER = re.compile(RANDOM_RECEIVERS)
 _GENETIC = re.compile(GENETIC_OPERATORS, re.IGNORECASE)
+# What a sampling call is shown with: its statement, else the block it stands in.
+_STATEMENTS = frozenset(
+    {"assignment", "augmented_assignment", "return_statement", "expression_statement", "block", "module"}
+)
 
 
 class RandomSearch:
@@ -146,7 +150,7 @@ class RandomSearch:
         for call in calls:
             if not self._is_random_call(call):
                 continue
-            statement = statement_of(call)
+            statement = statement_of(call, _STATEMENTS)
             if (
                 statement is None
                 or statement.id in done

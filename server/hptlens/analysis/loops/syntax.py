@@ -1,10 +1,10 @@
-"""Loop syntax: the names a loop target binds, the loops and statements around a node."""
+"""Loop syntax: the names a loop target binds, the identifiers an expression reads, the loops around a node."""
 
 from __future__ import annotations
 
 from tree_sitter import Node
 
-from hptlens.analysis.neutral import text
+from hptlens.analysis.neutral import named_descendants, text
 
 COMPREHENSIONS = frozenset(
     {"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"}
@@ -23,16 +23,8 @@ def target_names(target: Node) -> list[str]:
 
 
 def identifiers(node: Node) -> list[str]:
-    """Identifiers under `node`, iteratively: conditions can nest deeper than Python's stack."""
-    found: list[str] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "identifier":
-            found.append(text(current))
-        else:
-            stack.extend(reversed(current.named_children))
-    return found
+    """Identifiers in `node` (itself included), in source order."""
+    return [text(n) for n in (node, *named_descendants(node)) if n.type == "identifier"]
 
 
 def is_stepped(body: Node, name: str) -> bool:
@@ -58,19 +50,6 @@ def _counts(step: Node, right: Node) -> bool:
     if step.type == "augmented_assignment":
         return text(right) == "1"
     return right.type == "binary_operator" and text(right.child_by_field_name("right")) == "1"
-
-
-def statement_of(node: Node) -> Node | None:
-    while node.parent is not None and node.type not in (
-        "assignment",
-        "augmented_assignment",
-        "return_statement",
-        "expression_statement",
-        "block",
-        "module",
-    ):
-        node = node.parent
-    return node
 
 
 def enclosing_loop(node: Node) -> Node | None:
