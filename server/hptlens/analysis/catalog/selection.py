@@ -1,4 +1,4 @@
-"""C++ model selection in ML libraries (read by cpp/selection.py): one table of names per library."""
+"""C++ model selection in ML libraries (read by cpp/selection/): one table of names per library."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hptlens.report import Criterion
 
 # fmt: off
 # The tables below are data, laid out as rows; the formatter would spread each row over lines.
-# ---- C++ model selection in ML libraries (cpp_selection.py) ---------------------------------------
+# ---- C++ model selection in ML libraries (cpp/selection/) -----------------------------------------
 # These searches are set up over several statements (an optimizer object, its grid, the objective it
 # steps on), so each library is a small table of names read by one detector.
 
