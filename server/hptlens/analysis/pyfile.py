@@ -128,6 +128,7 @@ class PyFile:
         self.source = source
         self.tree = tree
         self.root = tree.root_node
+        self._fields: dict[str, dict[int, Node]] = {}
 
     @cached_property
     def nodes(self) -> dict[str, list[Node]]:
@@ -226,16 +227,17 @@ class PyFile:
                 everywhere.add(node)
         return table
 
-    @cached_property
-    def _class_fields(self) -> dict[tuple[str, int], Node]:
-        """(name, id of the block holding the statement) -> the first assignment there."""
-        table: dict[tuple[str, int], Node] = {}
-        for name, nodes in self.assignments.items():
-            for node in nodes:
+    def _class_fields(self, name: str) -> dict[int, Node]:
+        """Id of the block holding the statement -> the first assignment of `name` there; per
+        name, on first ask (finding a node's parent costs a descent from the root)."""
+        fields = self._fields.get(name)
+        if fields is None:
+            fields = self._fields[name] = {}
+            for node in self.assignments.get(name, []):
                 statement = node.parent
                 if statement is not None and statement.parent is not None:
-                    table.setdefault((name, statement.parent.id), node)
-        return table
+                    fields.setdefault(statement.parent.id, node)
+        return fields
 
     def assigned_value(self, name: str, before: Node) -> Node | None:
         """The value last assigned to `name` before `before`, preferring the same scope;
@@ -264,7 +266,7 @@ class PyFile:
         body = cls.child_by_field_name("body") if cls is not None else None
         if body is None:
             return None
-        node = self._class_fields.get((name, body.id))
+        node = self._class_fields(name).get(body.id)
         return _unwrap_field(node.child_by_field_name("right")) if node is not None else None
 
     def resolve(self, node: Node, depth: int = 0) -> Node:
