@@ -6,13 +6,11 @@ failure becomes an `internal-error` entry in the report.
 
 from __future__ import annotations
 
+import importlib
 import logging
+from collections.abc import Iterable
 
-from hptlens.analysis.configs import analyze_config
-from hptlens.analysis.cpp import analyze_cpp
 from hptlens.analysis.neutral import line_count
-from hptlens.analysis.python import analyze_python
-from hptlens.analysis.shell import analyze_shell
 from hptlens.documents import Document, NotebookError, read_notebook
 from hptlens.report import ConfigRef, FileError, FileReport, Finding, Language, Position, Range, Site, unicode_safe
 from hptlens.safetext import has_surrogates
@@ -63,16 +61,24 @@ def _clamp(position: Position, first: int, count: int, lines: list[str]) -> Posi
 
 
 def _analyze(document: Document, settings: Settings) -> FileReport:
+    # Each language's analysis is imported when a document of it first comes: a Python file
+    # does not wait for the C++ grammar or the YAML loader (start-up is most of a small scan).
     try:
-        if document.language == Language.PYTHON:
-            return analyze_python(document, settings)
-        if document.language == Language.NOTEBOOK:  # the concatenated code cells; findings carry their cell
+        if document.language in (Language.PYTHON, Language.NOTEBOOK):  # a notebook: its concatenated code cells
+            from hptlens.analysis.python import analyze_python
+
             return analyze_python(document, settings)
         if document.language in (Language.YAML, Language.JSON):
+            from hptlens.analysis.configs import analyze_config
+
             return analyze_config(document, settings)
         if document.language == Language.CPP:
+            from hptlens.analysis.cpp import analyze_cpp
+
             return analyze_cpp(document, settings)
         if document.language == Language.SHELL:
+            from hptlens.analysis.shell import analyze_shell
+
             return analyze_shell(document, settings)
         return FileReport(path=document.path, language=document.language, lines=line_count(document.text))
     except Exception as exc:  # the core must never take a scan or the server down
@@ -82,6 +88,23 @@ def _analyze(document: Document, settings: Settings) -> FileReport:
             language=document.language,
             errors=[FileError(code="internal-error", message=f"analysis failed: {type(exc).__name__}: {exc}")],
         )
+
+
+_ANALYSES = {
+    Language.PYTHON: "hptlens.analysis.python",
+    Language.NOTEBOOK: "hptlens.analysis.python",
+    Language.YAML: "hptlens.analysis.configs",
+    Language.JSON: "hptlens.analysis.configs",
+    Language.CPP: "hptlens.analysis.cpp",
+    Language.SHELL: "hptlens.analysis.shell",
+}
+
+
+def prepare(languages: Iterable[Language]) -> None:
+    """Import now the analyses of these languages (as `_analyze` would on first use): before
+    forking workers, so that they share one import instead of each doing its own."""
+    for module in sorted({_ANALYSES[language] for language in languages if language in _ANALYSES}):
+        importlib.import_module(module)
 
 
 def _notebook_cells(document: Document) -> Document | FileReport:
@@ -99,4 +122,4 @@ def _notebook_cells(document: Document) -> Document | FileReport:
     return cells
 
 
-__all__ = ["analyze"]
+__all__ = ["analyze", "prepare"]

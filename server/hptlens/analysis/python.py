@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hptlens.analysis.apis import detect_api_calls
 from hptlens.analysis.assembly import assemble, syntax_errors
 from hptlens.analysis.context import rl_context
@@ -12,9 +14,6 @@ from hptlens.analysis.loops import detect_hand_tuning
 from hptlens.analysis.neutral import Hit
 from hptlens.analysis.pbt import detect_pbt
 from hptlens.analysis.pyfile import PyFile, TooDeep, parse
-from hptlens.analysis.shell.file import ShellFile
-from hptlens.analysis.shell.file import parse as parse_shell
-from hptlens.analysis.shell.report import ShellSearches, group_shell_hits
 from hptlens.analysis.sites import group_hits
 from hptlens.analysis.tables import detect_tables
 from hptlens.documents import Document
@@ -51,6 +50,10 @@ def notebook_shell_hits(document: Document) -> list[Hit]:
     """What a notebook's `!` lines and %%bash cells launch, found by the shell analysis."""
     if not document.shell.strip():
         return []
+    from hptlens.analysis.shell.file import ShellFile  # only notebooks have shell lines
+    from hptlens.analysis.shell.file import parse as parse_shell
+    from hptlens.analysis.shell.report import ShellSearches
+
     source = document.shell.encode("utf-8")
     return ShellSearches(ShellFile(source, parse_shell(source))).run()
 
@@ -59,7 +62,12 @@ def _group(py: PyFile, kept: list[Hit], shell: list[Hit]) -> list[list[int]]:
     """Sites of the Python hits and of the shell hits, each grouped by its own language's rules."""
     from_shell = {id(hit) for hit in shell}
     groups: list[list[int]] = []
-    for rule, wanted in ((lambda hits: group_hits(py, hits), False), (group_shell_hits, True)):
+    rules: list[tuple[Callable[[list[Hit]], list[list[int]]], bool]] = [(lambda hits: group_hits(py, hits), False)]
+    if shell:
+        from hptlens.analysis.shell.report import group_shell_hits
+
+        rules.append((group_shell_hits, True))
+    for rule, wanted in rules:
         indices = [i for i, hit in enumerate(kept) if (id(hit) in from_shell) == wanted]
         groups += [[indices[i] for i in group] for group in rule([kept[i] for i in indices])] if indices else []
     return groups

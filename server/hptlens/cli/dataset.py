@@ -78,8 +78,9 @@ def _settings(truth_dir: Path, max_file_tokens: int | None) -> Settings:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hptlens.dataset import DatasetError, DatasetOptions, build_dataset
+    from hptlens.dataset.build import DatasetOptions, build_dataset
     from hptlens.dataset.card import render_summary
+    from hptlens.dataset.examples import DatasetError
     from hptlens.dataset.splits import parse_fractions
     from hptlens.dataset.tokens import TokenizerMissing
 

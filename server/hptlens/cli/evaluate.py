@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_split(args: argparse.Namespace, truth_dir: Path) -> int:
     """Score a dataset's held-back split: its files scanned, and sent as its conversations were."""
-    from hptlens.dataset import DatasetError
+    from hptlens.dataset.examples import DatasetError
     from hptlens.dataset.heldout import held_out
     from hptlens.evaluate import evaluate_truths
 

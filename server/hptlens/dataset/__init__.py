@@ -2,10 +2,8 @@
 
 `build_dataset` writes the conversations (the LLM review's own requests, the truth as the
 answer), the splits, the manifest, the summary and a Hugging Face `datasets` folder.
+
+The package imports nothing itself: the CLI reads its defaults (`splits`, `tokens`) for every
+`hptlens` command, and the builders (`build`, `examples`, `manifest`) load the LLM review and
+the evaluation, which only `hptlens dataset` and `hptlens eval --split` need.
 """
-
-from hptlens.dataset.build import Built, DatasetOptions, build_dataset
-from hptlens.dataset.examples import DatasetError
-from hptlens.dataset.manifest import Manifest, read_manifest
-
-__all__ = ["Built", "DatasetError", "DatasetOptions", "Manifest", "build_dataset", "read_manifest"]

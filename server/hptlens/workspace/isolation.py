@@ -1,17 +1,20 @@
 """Analysis in worker processes that may die: a native crash costs its file, not the scan.
 
 tree-sitter is C; a parser bug can end the process that runs it (a segfault), which no
-`except` catches. Files are analysed in a pool of spawned workers. When a worker dies, the
+`except` catches. Files are analysed in a pool of worker processes. When a worker dies, the
 pool breaks and every unfinished task fails with it: the files that may have been in a
 worker then (at most the first `workers + 1` unfinished batches, since the pool hands out
 tasks in order) are run again one at a time in a single fresh worker, which names the file
-that crashes; it is reported as `internal-error` and the rest go back to a full pool.
+that crashes; it is reported as `internal-error` and the rest go back to a full pool. Workers are
+forked where that is safe (see `worker_context`), else spawned.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -66,8 +69,7 @@ def _pool_round(
 ) -> Iterator[tuple[int, FileReport | None]]:
     """Results of one pool; (-1, None) once if the pool broke (the rest are then not run)."""
     batches = [pending[i : i + batch] for i in range(0, len(pending), batch)]
-    # spawn, not fork: callers run threads (progress bar, language server), and fork can deadlock.
-    with ProcessPoolExecutor(workers, multiprocessing.get_context("spawn"), initializer=setup) as pool:
+    with ProcessPoolExecutor(workers, worker_context(), initializer=setup) as pool:
         futures: list[tuple[list[int], Future[list[FileReport]]]] = [
             (chunk, pool.submit(task, [entries[i] for i in chunk])) for chunk in batches
         ]
@@ -98,7 +100,7 @@ def _probe(
             if cancelled():
                 return
             if pool is None:
-                pool = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), initializer=setup)
+                pool = ProcessPoolExecutor(1, worker_context(), initializer=setup)
             try:
                 yield index, pool.submit(task, [entries[index]]).result()[0]
             except BrokenProcessPool:
@@ -108,6 +110,18 @@ def _probe(
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """How worker processes start. Forked workers share what this process has imported and
+    start in a few milliseconds, where spawned ones import the analysis again (most of a small
+    scan's time); but a lock another thread holds at the fork stays held in the child, so fork
+    only on Linux and only while this process runs no other thread (the language server and a
+    progress bar do: they get spawn). ProcessPoolExecutor forks all its workers before it starts
+    its own manager thread."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def crash_report(display: str) -> FileReport:

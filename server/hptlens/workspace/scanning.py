@@ -4,11 +4,10 @@ configs across files. `scan` is the only way a folder becomes a report."""
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -17,7 +16,7 @@ from hptlens.documents import Document, detect_language
 from hptlens.report import FileError, FileReport
 from hptlens.settings import Settings, load_settings
 from hptlens.workspace.discovery import discover
-from hptlens.workspace.isolation import analyze_isolated
+from hptlens.workspace.isolation import analyze_isolated, worker_context
 from hptlens.workspace.reading import error_report, read_document
 
 log = logging.getLogger(__name__)
@@ -203,6 +202,10 @@ def _analyze_all(
             bar()
             counted()
 
+        if (isolate or workers > 1) and entries and worker_context().get_start_method() == "fork":
+            from hptlens.analysis import prepare
+
+            prepare(detect_language(display) for _, display in entries)
         if isolate and entries:
             isolated = _analyze_isolated(entries, settings, workers, advance, worker_setup, cancelled)
             if isolated is not None:
@@ -229,10 +232,8 @@ def _analyze_pooled(
 ) -> None:
     task = partial(_analyze_task, settings=settings)
     chunk = max(1, min(64, len(entries) // (workers * 8)))
-    # spawn, not fork: the progress bar runs a thread, and forking a threaded process can deadlock.
-    context = multiprocessing.get_context("spawn")
     try:
-        with ProcessPoolExecutor(workers, context, initializer=worker_setup) as pool:
+        with ProcessPoolExecutor(workers, worker_context(), initializer=worker_setup) as pool:
             for report in pool.map(task, [(str(p), d) for p, d in entries], chunksize=chunk):
                 if cancelled():
                     pool.shutdown(cancel_futures=True)
@@ -289,13 +290,27 @@ def _analyze_task(entry: tuple[str, str], settings: Settings) -> FileReport:
 
 @contextmanager
 def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[], None]]:
+    """Advances a transient bar on stderr; the bar (and its refresh thread) starts at the first
+    advance, once the worker pool has been forked from a process without other threads."""
     if not enabled or total <= PROGRESS_MIN_FILES:
         yield lambda: None
         return
+    with ExitStack() as stack:
+        advance: list[Callable[[], None]] = []
+
+        def first_or_next() -> None:
+            if not advance:
+                advance.append(_start_bar(stack, total))
+            advance[0]()
+
+        yield first_or_next
+
+
+def _start_bar(stack: ExitStack, total: int) -> Callable[[], None]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("scan", total=total)
-        yield lambda: bar.advance(task)
+    bar = stack.enter_context(Progress(*columns, console=Console(stderr=True), transient=True))
+    task = bar.add_task("scan", total=total)
+    return lambda: bar.advance(task)
