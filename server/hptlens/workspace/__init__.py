@@ -10,10 +10,10 @@ scanning (serial or parallel analysis, then the link step).
 
 from hptlens.workspace.discovery import discover, display_path
 from hptlens.workspace.reading import error_report, load_document, read_document
-from hptlens.workspace.scanning import PARALLEL_MIN_FILES, PROGRESS_MIN_FILES, analyze_file, link_configs_on_disk, scan
+from hptlens.workspace.scanning import PARALLEL_MIN_BYTES, PROGRESS_MIN_FILES, analyze_file, link_configs_on_disk, scan
 
 __all__ = [
-    "PARALLEL_MIN_FILES",
+    "PARALLEL_MIN_BYTES",
     "PROGRESS_MIN_FILES",
     "analyze_file",
     "discover",

@@ -21,8 +21,10 @@ from hptlens.workspace.reading import error_report, read_document
 
 log = logging.getLogger(__name__)
 
-PARALLEL_MIN_FILES = 50
-"""With jobs=0, fewer files than this are analysed serially (a pool costs more)."""
+PARALLEL_MIN_BYTES = 1 << 20
+"""With jobs=0, files smaller than this in total are analysed by one process: one core analyses
+about 5 MB/s, and starting, feeding and draining a pool of several costs tens of milliseconds, so
+below about a megabyte more workers do not finish sooner."""
 PROGRESS_MIN_FILES = 20
 """A progress bar is only worth showing for more files than this."""
 
@@ -114,7 +116,7 @@ def scan(
     analysed = [_analyze(replace(open_docs[os.path.abspath(p)], path=d), settings) for p, d in buffered]
     view.progress(len(analysed), len(entries))
     counted = partial(_counted, view, len(analysed), len(entries))
-    workers = _workers(jobs, len(on_disk))
+    workers = _workers(jobs, on_disk)
     analysed += _analyze_all(on_disk, settings, workers, progress, worker_setup, isolate, counted(), view.cancelled)
     if view.cancelled():
         raise ScanCancelled("scan cancelled")
@@ -177,12 +179,26 @@ def _link_key(path: str) -> str:
     return os.path.normcase(os.path.normpath(os.path.abspath(path)))
 
 
-def _workers(jobs: int, files: int) -> int:
-    if jobs == 1 or files < 2:
+def _workers(jobs: int, entries: list[tuple[Path, str]]) -> int:
+    if jobs == 1 or len(entries) < 2:
         return 1
     if jobs <= 0:
-        return 1 if files < PARALLEL_MIN_FILES else max(1, os.cpu_count() or 1)
-    return min(jobs, files)
+        cores = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+        return 1 if _total_bytes(entries, PARALLEL_MIN_BYTES) < PARALLEL_MIN_BYTES else min(cores, len(entries))
+    return min(jobs, len(entries))
+
+
+def _total_bytes(entries: list[tuple[Path, str]], enough: int) -> int:
+    """The files' sizes added up until `enough` (a file that cannot be read counts 0 here)."""
+    total = 0
+    for path, _ in entries:
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            continue
+        if total >= enough:
+            break
+    return total
 
 
 def _analyze_all(
