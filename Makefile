@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: scan test lint typecheck eval bench realworld schema client e2e e2e-nvim clean
+.PHONY: scan test lint typecheck eval bench bench-scan realworld schema client e2e e2e-nvim clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,10 @@ typecheck: $(STAMP)  ## mypy over server/hptlens (configured in pyproject.toml)
 eval: $(STAMP)  ## score a fresh scan of fixtures/ against ground_truth/
 	$(BIN)/hptlens eval --truth ground_truth
 
-bench: $(STAMP)  ## scan throughput against the parse-only floor (not a test)
+bench: $(STAMP)  ## issue 13's speed targets, each with its figure and the peers installed (not a test; several minutes)
+	$(BIN)/python bench/bench_targets.py
+
+bench-scan: $(STAMP)  ## in-process scan throughput against the parse-only floor, with findings (not a test)
 	$(BIN)/python bench/bench_scan.py
 
 realworld: $(STAMP)  ## score hptlens on the real-world corpus (needs the git mirrors it names; not a test)

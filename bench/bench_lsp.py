@@ -128,6 +128,37 @@ def python_file(lines: int) -> str:
     return "".join(body) + "\n" * filler + TUNING + FOOTER
 
 
+DENSE = textwrap.dedent("""\
+    def objective_{n}(trial):
+        learning_rate = trial.suggest_float("learning_rate", 1e-5, 1e-2, log=True)
+        gamma = trial.suggest_float("gamma", 0.9, 0.9999)
+        n_steps = trial.suggest_categorical("n_steps", [256, 512, 1024, 2048])
+        model = PPO("MlpPolicy", "CartPole-v1", learning_rate=learning_rate, gamma=gamma, n_steps=n_steps)
+        model.learn(total_timesteps=10_000)
+        return train_agent_0()
+
+
+    for lr in [1e-3, 3e-4, 1e-4]:
+        for batch_size in [32, 64]:
+            PPO("MlpPolicy", "CartPole-v1", learning_rate=lr, batch_size=batch_size).learn(5_000)
+
+
+    """)
+
+
+def dense_file(lines: int) -> str:
+    """`lines` lines of tuning: Optuna objectives and hand grids, one after another (issue 13's
+    tuning-dense editor case), the study on the last two lines."""
+    body = [HEADER]
+    n = 0
+    budget = lines - 2
+    while sum(part.count("\n") for part in body) + DENSE.count("\n") <= budget:
+        body.append(DENSE.format(n=n))
+        n += 1
+    filler = budget - sum(part.count("\n") for part in body)
+    return "".join(body) + "\n" * filler + FOOTER.replace("objective", "objective_0")
+
+
 def notebook_cells(count: int) -> list[str]:
     """Imports, ordinary code cells, the objective, the study: `count` cells."""
     cells = [HEADER.strip() + "\n"]
@@ -246,9 +277,13 @@ def line_change(uri: str, version: int, line: int, old: str, new: str) -> lsp.Di
 
 
 async def python_latency(bench: Client, root: Path, edits: int) -> Latency:
-    text = python_file(3000)
-    assert text.count("\n") == 3000
-    path = root / "big.py"
+    return await edit_latency(bench, root / "big.py", python_file(3000), edits, "3,000-line Python file")
+
+
+async def edit_latency(bench: Client, path: Path, text: str, edits: int, what: str, warmup: int = WARMUP) -> Latency:
+    """Open `text`, then edit its last-but-one line (the study's trial budget) `edits` times
+    after `warmup` edits that are not counted."""
+    assert text.endswith("\n") and "study.optimize(" in text.split("\n")[-2]
     path.write_text(text)
     uri = from_fs_path(str(path))
     bench.client.text_document_did_open(
@@ -256,19 +291,51 @@ async def python_latency(bench: Client, root: Path, edits: int) -> Latency:
             text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
         )
     )
-    await bench.wait(uri, 1)
+    await bench.wait(uri, 1, timeout=600)
     lines = text.split("\n")
     row = len(lines) - 2  # the study.optimize line: each edit changes the trial budget
     old = lines[row]
+    call = old[: old.index("n_trials=")]
     samples = []
-    for i in range(edits + WARMUP):
+    for i in range(edits + warmup):
         version = i + 2
-        new = f"study.optimize(objective, n_trials={100 + i + 1})"
+        new = f"{call}n_trials={100 + i + 1})"
         sent = time.perf_counter()
         bench.client.text_document_did_change(line_change(uri, version, row, old, new))
-        samples.append((await bench.wait(uri, version) - sent) * 1000)
+        samples.append((await bench.wait(uri, version, timeout=600) - sent) * 1000)
         old = new
-    return summarize("3,000-line Python file", samples[WARMUP:])
+    bench.client.text_document_did_close(
+        lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
+    )
+    return summarize(what, samples[warmup:])
+
+
+class DenseResults(BaseModel):
+    dense_3k: Latency
+    dense_30k: Latency
+    documents_opened: int
+    peak_rss_mib: float
+
+
+async def dense_run(edits: int, documents: int) -> DenseResults:
+    """Issue 13's editor targets: tuning-dense files of 3,000 and 30,000 lines (fewer edits on
+    the large one), then the server's peak RSS once `documents` more documents are open."""
+    with tempfile.TemporaryDirectory(prefix="hptlens-bench-") as folder:
+        root = Path(folder)
+        bench = Client()
+        await bench.start(root)
+        try:
+            small = await edit_latency(
+                bench, root / "dense3k.py", dense_file(3000), edits, "3,000-line tuning-dense file"
+            )
+            large = await edit_latency(
+                bench, root / "dense30k.py", dense_file(30000), max(5, edits // 10), "30,000-line tuning-dense file", 1
+            )
+            await open_many(bench, root, documents)
+            peak, _ = bench.peak_rss_kib()
+        finally:
+            await bench.stop()
+    return DenseResults(dense_3k=small, dense_30k=large, documents_opened=documents, peak_rss_mib=round(peak / 1024, 1))
 
 
 async def notebook_latency(bench: Client, root: Path, edits: int) -> Latency:
