@@ -99,7 +99,8 @@ def _filter(py: SourceText, hits: list[Hit], settings: Settings, suppress: re.Pa
     kept = []
     for hit in hits:
         kind = hit.kind
-        for row in (hit.start[0], -1):
+        shown = hit.shown[0][0] if hit.shown is not None else hit.start[0]
+        for row in (hit.start[0], shown, -1):
             kinds = ignored.get(row, set())
             if kinds is None or kind in kinds:
                 break
@@ -119,10 +120,12 @@ def _fill(report: FileReport, document: Document, py: SourceText, hits: list[Hit
     report.summarize(hit.start[0] + 1 for hit in hits)
 
 
-def node_position(document: Document, src: SourceText, node: Node) -> tuple[Range, int | None]:
-    """Where a node is shown: its range in code points (a loop by its header) and, in notebooks,
-    its cell with the range counted inside that cell."""
-    start, end = _span(node)
+def node_position(
+    document: Document, src: SourceText, node: Node, shown: tuple[tuple[int, int], tuple[int, int]] | None = None
+) -> tuple[Range, int | None]:
+    """Where a node is shown (its `shown` points when given): its range in code points (a loop by
+    its header) and, in notebooks, its cell with the range counted inside that cell."""
+    start, end = shown or _span(node)
     rng = Range.of(start[0] + 1, _column(src, start) + 1, end[0] + 1, _column(src, end) + 1)
     cell = None
     if document.cells:
@@ -136,7 +139,7 @@ def _finding(document: Document, py: SourceText, hit: Hit) -> Finding:
     if isinstance(hit.node, Span):
         rng, cell = Range.of(hit.node.line, hit.node.column, hit.node.end_line, hit.node.end_column), None
     else:
-        rng, cell = node_position(document, py, hit.node)
+        rng, cell = node_position(document, py, hit.node, hit.shown)
     return Finding(
         kind=hit.kind,
         category=hit.category,

@@ -225,6 +225,9 @@ class Hit:
     budget: str | None = None
     message: str | None = None
     """The finding's whole message when the detector writes it (configs); else made from the label."""
+    shown: tuple[tuple[int, int], tuple[int, int]] | None = None
+    """0-based (row, byte column) points the finding is shown over when wider than its node: the
+    first and last entries of a multi-line space dict stretch to the statement holding it."""
 
     @property
     def tree_node(self) -> Node:

@@ -8,6 +8,7 @@ from hptlens.analysis.apis import detect_api_calls
 from hptlens.analysis.assembly import assemble, syntax_errors
 from hptlens.analysis.context import rl_context
 from hptlens.analysis.evidence import searches_with_evidence
+from hptlens.analysis.extents import stretch_space_entries
 from hptlens.analysis.grids import detect_grids
 from hptlens.analysis.links import config_load_hits, config_references, hyperparams_loads
 from hptlens.analysis.loops import detect_hand_tuning
@@ -37,6 +38,7 @@ def analyze_python(document: Document, settings: Settings) -> FileReport:
     hand = detect_hand_tuning(py)
     hand += detect_grids(py, hand) + detect_pbt(py)
     hits = searches_with_evidence(py, library + hand + detect_tables(py, bool(library)))
+    stretch_space_entries(hits)
     hits += config_load_hits(loads)
     shell = notebook_shell_hits(document)
     hits += shell
