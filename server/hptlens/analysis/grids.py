@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from tree_sitter import Node
@@ -289,6 +290,7 @@ def _search_calls(py: PyFile) -> list[Hit]:
     return hits
 
 
+@lru_cache(maxsize=4096)  # the same imported names recur in every file
 def _is_search_callee(qualified: str) -> bool:
     return bool(_SEARCH_CALLEE.search(qualified)) and not _NOT_SEARCH_CALLEE.search(qualified)
 

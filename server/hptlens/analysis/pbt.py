@@ -28,7 +28,6 @@ _EXPLORE = re.compile(r"^(?:explore|perturb)", re.IGNORECASE)
 _RANDOM_DRAW = re.compile(r"\b(?:random\.)?(?:choice|uniform|normal|randn?)\s*\(")
 _POPULATION = re.compile(r"population|member|worker|truncat|percentile", re.IGNORECASE)
 """PBT's exploit copies a better member of a population; a bandit's exploit picks the best arm."""
-_STEP_DEFINED = re.compile(r"\bdef\s+(?:explore|perturb)", re.IGNORECASE)
 _STEP_QUERY = """
 (function_definition name: (identifier) @name) @def
 (call function: [(identifier) @name (attribute attribute: (identifier) @name)]) @call
@@ -39,8 +38,8 @@ _STATEMENTS = frozenset({"expression_statement", "return_statement"})
 
 
 def detect_pbt(py: PyFile) -> list[Hit]:
-    source = py.source.decode("utf-8", "replace")
-    steps_written = ("exploit" in source and "explore" in source) or bool(_STEP_DEFINED.search(source))
+    # bytes and function names, not a decoded text and a regex over it: this runs on every file
+    steps_written = (b"exploit" in py.source and b"explore" in py.source) or any(map(_EXPLORE.match, py.functions))
     if not steps_written and not _pbt_imports(py):
         return []  # neither the steps nor a PBT module: the common case, decided without a walk
     module_calls = _module_calls(py)
@@ -48,7 +47,7 @@ def detect_pbt(py: PyFile) -> list[Hit]:
     exploits = [node for node, name in steps if _EXPLOIT.match(name)]
     explores = [node for node, name in steps if _EXPLORE.match(name)]
     perturbed = [node for node in explores if node.type == "function_definition" and _perturbs(node)]
-    paired = bool(exploits and explores and _POPULATION.search(source))
+    paired = bool(exploits and explores and _POPULATION.search(py.source.decode("utf-8", "replace")))
     if not module_calls and not perturbed and not paired:
         return []
     hits = [_hit(node, "hand-written PBT: the project's PBT module") for node in module_calls]
