@@ -66,11 +66,15 @@ async def test_tcp_transport(tmp_path: Path):
         *SERVER, "--tcp", f"127.0.0.1:{port}", stderr=asyncio.subprocess.DEVNULL
     )
     try:
-        for _ in range(100):
+        # start-up is imports: on a loaded machine that can take many seconds, so wait until the
+        # server listens or exits rather than a fixed short while
+        for _ in range(600):
             try:
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 break
             except OSError:
+                if process.returncode is not None:
+                    raise AssertionError(f"the server exited ({process.returncode}) before listening") from None
                 await asyncio.sleep(0.1)
         else:
             raise AssertionError("the server never listened")

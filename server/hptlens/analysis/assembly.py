@@ -99,8 +99,7 @@ def _filter(py: SourceText, hits: list[Hit], settings: Settings, suppress: re.Pa
     kept = []
     for hit in hits:
         kind = hit.kind
-        shown = hit.shown[0][0] if hit.shown is not None else hit.start[0]
-        for row in (hit.start[0], shown, -1):
+        for row in (hit.start[0], hit.shown_row, -1):
             kinds = ignored.get(row, set())
             if kinds is None or kind in kinds:
                 break
@@ -117,7 +116,7 @@ def _fill(report: FileReport, document: Document, py: SourceText, hits: list[Hit
             findings[i].site = site_id
         report.sites.append(make_site(site_id, findings, indices, site_budget(hits, indices)))
     report.findings = findings
-    report.summarize(hit.start[0] + 1 for hit in hits)
+    report.summarize(hit.shown_row + 1 for hit in hits)
 
 
 def node_position(

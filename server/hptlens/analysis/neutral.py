@@ -243,6 +243,11 @@ class Hit:
             return self.node.line - 1, self.node.column - 1
         return self.node.start_point
 
+    @property
+    def shown_row(self) -> int:
+        """0-based row where the finding is shown to start (its report range, its summary line)."""
+        return self.shown[0][0] if self.shown is not None else self.start[0]
+
 
 def child_field(node: Node, name: str) -> Node:
     """A field the grammar always gives this kind of node (a call's `function`): tree-sitter types
