@@ -19,14 +19,32 @@ from hptlens.report import UNNAMED, Criterion, FindingKind, Hyperparameter, Sear
 
 @dataclass(frozen=True)
 class _Row:
+    """A catalog row and how a call's qualified name matches it. Patterns are compiled when a
+    file first asks (most rows name no wildcard and are compared as text): compiling the whole
+    catalog up front was a third of a one-file scan."""
+
     api: Api
-    pattern: re.Pattern[str] | None
-    receiver: re.Pattern[str] | None
+    qualified: bool
+    """False for a bare method (`.optimize`), matched by its receiver instead."""
+
+    def matches(self, name: str) -> bool:
+        return self.qualified and (
+            name == self.api.call if "**" not in self.api.call else bool(_compile(self.api.call).match(name))
+        )
+
+    def receiver_matches(self, name: str) -> bool:
+        return self.api.receiver is None or bool(_receiver(self.api.receiver).search(name))
 
 
+@cache
 def _compile(call: str) -> re.Pattern[str]:
     escaped = re.escape(call).replace(r"\.\*\*\.", r"\.(?:[\w.]*\.)?")
     return re.compile(escaped + r"\Z")
+
+
+@cache
+def _receiver(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 @cache
@@ -34,11 +52,9 @@ def _index() -> dict[str, list[_Row]]:
     """Catalog rows by the name their call ends with; qualified rows before bare methods."""
     table: dict[str, list[_Row]] = {}
     for api in PYTHON_APIS:
-        generic = api.call.startswith(".")
-        row = _Row(api, None if generic else _compile(api.call), re.compile(api.receiver) if api.receiver else None)
-        table.setdefault(last_name(api.call), []).append(row)
+        table.setdefault(last_name(api.call), []).append(_Row(api, not api.call.startswith(".")))
     for rows in table.values():
-        rows.sort(key=lambda r: r.pattern is None)
+        rows.sort(key=lambda r: not r.qualified)
     return table
 
 
@@ -54,8 +70,8 @@ def match_call(py: PyFile, call: Node) -> Api | None:
     qualified = py.qualify(function)
     rows = _index().get(qualified.rsplit(".", 1)[-1], ())
     for row in rows:
-        if row.pattern is not None:
-            if row.pattern.match(qualified):
+        if row.qualified:
+            if row.matches(qualified):
                 return row.api
         elif function.type == "attribute" and _generic_matches(py, row, function):
             return row.api
@@ -77,7 +93,7 @@ def _through_project_module(py: PyFile, qualified: str, rows: tuple[_Row, ...] |
     inner = next((i for i, part in enumerate(parts[1:], 1) if part in _library_roots()), None)
     if inner is not None:
         respelled = ".".join(parts[inner:])
-        return next((r.api for r in rows if r.pattern is not None and r.pattern.match(respelled)), None)
+        return next((r.api for r in rows if r.matches(respelled)), None)
     name = parts[-1]
     if not (name[:1].isupper() and len(name) >= 3):
         return None  # only class names are distinctive enough: never `run` or `fit`
@@ -85,9 +101,7 @@ def _through_project_module(py: PyFile, qualified: str, rows: tuple[_Row, ...] |
         (
             r.api
             for r in rows
-            if r.pattern is not None
-            and r.api.kind != FindingKind.SEARCH_SPACE
-            and py.imports_any((r.api.call.split(".", 1)[0],))
+            if r.qualified and r.api.kind != FindingKind.SEARCH_SPACE and py.imports_any((r.api.call.split(".", 1)[0],))
         ),
         None,
     )
@@ -101,7 +115,7 @@ def _generic_matches(py: PyFile, row: _Row, function: Node) -> bool:
     if root in py.aliases:
         return False  # a module: the qualified rows decide
     name = text(receiver).rsplit(".", 1)[-1]
-    if row.receiver is not None and not row.receiver.search(name):
+    if not row.receiver_matches(name):
         return False
     return not row.api.requires or py.imports_any(row.api.requires)
 
