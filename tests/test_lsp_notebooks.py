@@ -18,6 +18,8 @@ from support.lsp import (
     CONFIG,
     diagnostics_for,
     latest_for,
+    open_doc,
+    pull_capabilities,
     push_capabilities,
     start,
     uri_of,
@@ -94,6 +96,10 @@ async def test_notebook_diagnostics_lenses_and_hovers_per_cell(client: LanguageC
     for index, uri in enumerate(uris):
         items = await diagnostics_for(client, uri)
         assert [(d.range.start.line, d.message) for d in items] == want[index]
+
+    # The site's links say which cell each finding is in (the location names only the notebook).
+    (run,) = [d for d in await diagnostics_for(client, uris[2]) if d.related_information]
+    assert sorted(r.message.split(":")[0] for r in run.related_information) == ["cell 2", "cell 2"]
 
     lenses = await client.text_document_code_lens_async(
         lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uris[2]))
@@ -174,6 +180,43 @@ async def test_notebook_edits_structure_changes_and_close(client: LanguageClient
         )
     )
     await wait_until(lambda: shown(client, new_uri) == [], client)
+
+
+async def test_a_pull_client_gets_cell_diagnostics_pushed_until_it_pulls_for_a_cell(
+    client: LanguageClient, tmp_path: Path
+):
+    # vscode-languageclient 9 pulls for text documents but never for notebook cells.
+    await start(client, tmp_path, capabilities=with_notebooks(pull_capabilities()))
+    path = tmp_path / "tune.ipynb"
+    cells = [("python", IMPORTS), ("python", BODY)]
+    uris = open_notebook(client, path, cells)
+    want = expected_cells(cells)
+    for index, uri in enumerate(uris):
+        items = await diagnostics_for(client, uri)
+        assert [(d.range.start.line, d.message) for d in items] == want[index]
+    plain = open_doc(client, tmp_path / "train.py", BODY)
+    await client.text_document_diagnostic_async(
+        lsp.DocumentDiagnosticParams(text_document=lsp.TextDocumentIdentifier(uri=plain))
+    )
+    assert latest_for(client, plain) is None, "a text document of a pull client is pulled, never pushed"
+
+    # A client that pulls for a cell (vscode-languageclient 10) gets them there only.
+    pulled = await client.text_document_diagnostic_async(
+        lsp.DocumentDiagnosticParams(text_document=lsp.TextDocumentIdentifier(uri=uris[1]))
+    )
+    assert isinstance(pulled, lsp.RelatedFullDocumentDiagnosticReport) and len(pulled.items) == len(want[1])
+    await wait_until(lambda: all(shown(client, uri) == [] for uri in uris), client)
+    count = len(client.published)  # type: ignore[attr-defined]
+    client.notebook_document_did_close(
+        lsp.DidCloseNotebookDocumentParams(
+            notebook_document=lsp.NotebookDocumentIdentifier(uri=uri_of(path)),
+            cell_text_documents=[lsp.TextDocumentIdentifier(uri=u) for u in uris],
+        )
+    )
+    await client.text_document_diagnostic_async(
+        lsp.DocumentDiagnosticParams(text_document=lsp.TextDocumentIdentifier(uri=plain))
+    )
+    assert len(client.published) == count, "nothing more is pushed once the client pulls for cells"  # type: ignore[attr-defined]
 
 
 async def test_notebook_ignore_actions_edit_the_cell(client: LanguageClient, tmp_path: Path):

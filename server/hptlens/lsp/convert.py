@@ -186,21 +186,28 @@ def _finding_diagnostic(
 def _related(
     report: FileReport, index: int, members: list[int], placed: list[tuple[Part, lsp.Range] | None]
 ) -> list[lsp.DiagnosticRelatedInformation]:
-    """The other findings of the site: a space or scheduler points at what runs the search,
-    the run points at everything in its site."""
-    others = [i for i in members if i != index]
-    runs = [i for i in others if report.findings[i].kind in _RUN_KINDS]
-    chosen = others if report.findings[index].kind in _RUN_KINDS or not runs else runs
+    """The site's other findings, on one member only: what runs the search (else the first
+    member). Links on every member would list the site again under each of its problems."""
+    shown = {i: where for i in members if (where := placed[i]) is not None}
+    if index not in shown or _anchor(report, list(shown)) != index:
+        return []
     related = []
-    for i in chosen[:RELATED_LIMIT]:
-        where = placed[i]
-        if where is not None:
-            related.append(
-                lsp.DiagnosticRelatedInformation(
-                    location=lsp.Location(uri=where[0].uri, range=where[1]), message=report.findings[i].message
-                )
+    for i, (part, rng) in [item for item in shown.items() if item[0] != index][:RELATED_LIMIT]:
+        finding = report.findings[i]
+        # A location in a notebook shows the notebook's name only: say which cell it is in.
+        cell = f"cell {finding.cell}: " if finding.cell is not None else ""
+        related.append(
+            lsp.DiagnosticRelatedInformation(
+                location=lsp.Location(uri=part.uri, range=rng), message=cell + finding.message
             )
+        )
     return related
+
+
+def _anchor(report: FileReport, members: list[int]) -> int:
+    """The member that carries a site's related information: its first search run or loop,
+    else its first member."""
+    return next((i for i in members if report.findings[i].kind in _RUN_KINDS), members[0])
 
 
 def _error_diagnostic(error: FileError, layout: Layout) -> tuple[str, lsp.Diagnostic] | None:

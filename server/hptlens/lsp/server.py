@@ -63,6 +63,9 @@ class HptLanguageServer(LanguageServer):
         self.scheduler: Scheduler[Analysis] = Scheduler(self.executor, self._landed)
         self.encoding: str = lsp.PositionEncodingKind.Utf16.value
         self.pull = False
+        self.pulls_cells = False
+        """Set at a pull client's first pull for a notebook cell. Until then its cells get pushed
+        diagnostics: vscode-languageclient 9 pulls for text documents but never for cells."""
         self.resolve_edits = False
         self.generation = 0
         self.notebooks: set[str] = set()
@@ -184,8 +187,23 @@ class HptLanguageServer(LanguageServer):
             message = f"hptlens: analysis of {key} failed ({analysis.error}); showing no findings for it"
             self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Error, message=message))
         self.show_warnings()
-        if not self.pull:
+        if self.pushes(key):
             self.publish(key, analysis)
+
+    def pushes(self, key: str) -> bool:
+        """Whether a document's diagnostics are pushed: always to a push client, and to a pull
+        client for notebook cells until it has shown that it pulls for them."""
+        return not self.pull or (key in self.notebooks and not self.pulls_cells)
+
+    def pulled(self, uri: str) -> None:
+        """A pull request arrived for `uri`. The first for a notebook cell shows the client pulls
+        for cells: what was pushed to cells is cleared so nothing shows twice."""
+        if self.pulls_cells or self.key_of(uri) == uri:
+            return
+        self.pulls_cells = True
+        for key in [key for key in self.published if key in self.notebooks]:
+            for part in self.published.pop(key):
+                self.clear(part)
 
     def publish(self, key: str, analysis: Analysis) -> None:
         """Send what changed: a part whose text version or diagnostics differ from what the
@@ -210,9 +228,8 @@ class HptLanguageServer(LanguageServer):
     def forget(self, key: str) -> None:
         self.scheduler.forget(key)
         self.notebooks.discard(key)
-        for uri in self.published.pop(key, set()):
-            if not self.pull:
-                self.clear(uri)
+        for uri in self.published.pop(key, set()):  # only what was pushed is in `published`
+            self.clear(uri)
 
     async def current(self, uri: str) -> Analysis | None:
         """The analysis of the document's current version (waits for it if needed)."""

@@ -21,6 +21,7 @@ def register(server: HptLanguageServer) -> None:
 
 async def pull_diagnostics(ls: HptLanguageServer, params: lsp.DocumentDiagnosticParams) -> Any:
     uri = params.text_document.uri
+    ls.pulled(uri)
     analysis = await ls.current(uri)
     if analysis is None:
         return lsp.RelatedFullDocumentDiagnosticReport(items=[])
