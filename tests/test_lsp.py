@@ -237,6 +237,16 @@ async def test_code_lens_titles_and_show_site(client: LanguageClient, tmp_path: 
     assert site["id"] == "S1" and site["library"] == "Optuna" and site["budget"] == "100 trials"
     await wait_until(lambda: bool(client.messages), client, method=lsp.WINDOW_SHOW_MESSAGE)
     assert client.messages[-1].message.startswith("HPT: Optuna (TPE), 4 hyperparameters, 100 trials")
+    # A client that shows the site itself (VS Code's quick pick) asks for no message.
+    told = len(client.messages)
+    quiet = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command=lens.command.command, arguments=[*lens.command.arguments, {"message": False}])
+    )
+    assert quiet == site
+    await client.text_document_hover_async(
+        lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=lens.range.start)
+    )
+    assert len(client.messages) == told
 
     loop_uri = open_doc(client, tmp_path / "grid.py", HAND_LOOP)
     lenses = await client.text_document_code_lens_async(
@@ -392,6 +402,26 @@ async def test_expected_refusals_are_one_log_line_each(
     assert all(line.startswith("hptlens: warning: refused request ") for line in logged), logged
     assert all(reason in line for line, (_, _, reason) in zip(logged, refusals))
     assert not any("Traceback" in line or "ERROR" in line for line in logged)
+
+
+async def test_a_late_cancel_is_not_logged(client: LanguageClient, tmp_path: Path, capfd: pytest.CaptureFixture[str]):
+    # VS Code cancels requests whose answer is already on its way (lenses, hovers on start-up).
+    await start(client, tmp_path)
+    uri = open_doc(client, tmp_path / "tune.py", OPTUNA)
+    await diagnostics_for(client, uri, version=1)
+    await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    client.protocol.notify(lsp.CANCEL_REQUEST, lsp.CancelParams(id=987654))
+    # A refusal afterwards is logged: the cancel was handled before it, and logged nothing.
+    with pytest.raises(JsonRpcException, match="no site"):
+        await client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(command="hptlens.showSite", arguments=[uri, "no-such-site"])
+        )
+    logged: list[str] = []
+    deadline = asyncio.get_running_loop().time() + TIMEOUT
+    while not any("refused request" in line for line in logged) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+        logged += [line for line in capfd.readouterr().err.splitlines() if line.strip()]
+    assert [line for line in logged if "refused request" not in line] == []
 
 
 async def test_export_multi_root_per_folder_and_combined(client: LanguageClient, tmp_path: Path):

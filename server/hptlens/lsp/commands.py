@@ -56,13 +56,17 @@ async def analyze_document(ls: HptLanguageServer, *args: Any) -> dict[str, Any]:
 
 
 async def show_site(ls: HptLanguageServer, *args: Any) -> dict[str, Any]:
+    """(uri, site id[, {"message": false}]): the Site, told as a message unless the client
+    shows the site itself (a one-line message cuts a long site short)."""
     uri = _uri_argument(args, SHOW_SITE)
     site_id = args[1] if len(args) > 1 else None
+    options = args[2] if len(args) > 2 and isinstance(args[2], dict) else {}
     analysis = await ls.current(uri)
     site = next((s for s in analysis.report.sites if s.id == site_id), None) if analysis else None
     if site is None:
         raise JsonRpcInvalidParams(message=f"{SHOW_SITE}: no site {site_id!r} in {uri}")
-    ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Info, message=convert.site_message(site)))
+    if options.get("message", True) is not False:
+        ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Info, message=convert.site_message(site)))
     return site.model_dump(mode="json")
 
 

@@ -47,6 +47,14 @@ class HptProtocol(LanguageServerProtocol):
         if self.initialize_seen or method_name == lsp.EXIT:
             super()._handle_notification(method_name, params)  # the spec: drop the others
 
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        """A cancel for a request already answered is routine (VS Code cancels lens and
+        diagnostic requests whose answers are on their way): not worth pygls' warning."""
+        if msg_id not in self._request_futures:
+            log.debug("cancel for request %s, already answered", msg_id)
+            return
+        super()._handle_cancel_notification(msg_id)
+
     def _refusal(self, params: Any) -> str | None:
         expected = getattr(self._server, "tcp_token", None)
         if expected is None:
