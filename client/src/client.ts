@@ -12,16 +12,41 @@ import {
 import { PythonExtension } from '@vscode/python-extension';
 
 import { checkHptlens, checkMessage, HptlensCheck, nodeRunner, pipInstallCommand } from './check';
-import { CLIENT_COMMANDS } from './commands';
-import { describeInterpreter, resolveInterpreter, ResolvedInterpreter, SERVER_ARGS, serverSpawnOptions } from './interpreter';
+import { CLIENT_COMMANDS, SERVER_COMMANDS } from './commands';
+import {
+  describeInterpreter,
+  isCleanExit,
+  resolveInterpreter,
+  ResolvedInterpreter,
+  SERVER_ARGS,
+  serverSpawnOptions,
+} from './interpreter';
 import { DOCUMENT_SELECTOR } from './selector';
 import { filterConfigurationAnswer, initializationOptions, SECTION, serverSettingsFrom } from './settings';
-import { ServerState, SiteIndex } from './status';
+import { showSitePick } from './sitePick';
+import { PUSH_DIAGNOSTICS_COLLECTION, ServerState, SiteIndex } from './status';
 
 const PYTHON_EXTENSION_ID = 'ms-python.python';
 
+/**
+ * The language client, minus one false alarm: it logs every exit of the server process as an
+ * error, also the clean exit (code 0) that a stop or restart asks for.
+ */
+class HptLanguageClient extends LanguageClient {
+  /** Set when this client is being stopped on purpose. */
+  stopping = false;
+
+  override error(message: string, data?: unknown, showNotification?: boolean | 'force'): void {
+    if (this.stopping && isCleanExit(message)) {
+      this.info(message);
+      return;
+    }
+    super.error(message, data, showNotification);
+  }
+}
+
 export class ServerManager implements vscode.Disposable {
-  private client: LanguageClient | undefined;
+  private client: HptLanguageClient | undefined;
   private clientDisposables: vscode.Disposable[] = [];
   private interpreter: ResolvedInterpreter | undefined;
   private pythonEnvListener: vscode.Disposable | undefined;
@@ -59,6 +84,10 @@ export class ServerManager implements vscode.Disposable {
   }
 
   restart(): Promise<void> {
+    // Before the queue runs: what happens meanwhile (a settings change) must not reach the old client.
+    if (this.client !== undefined) {
+      this.client.stopping = true;
+    }
     return this.enqueue(async () => {
       await this.doStop();
       await this.doStart();
@@ -159,6 +188,7 @@ export class ServerManager implements vscode.Disposable {
     this.clientDisposables.forEach((disposable) => disposable.dispose());
     this.clientDisposables = [];
     if (client !== undefined) {
+      client.stopping = true;
       try {
         await client.stop(5000);
       } catch (error) {
@@ -169,7 +199,7 @@ export class ServerManager implements vscode.Disposable {
     this.setState('stopped');
   }
 
-  private createClient(python: string): LanguageClient {
+  private createClient(python: string): HptLanguageClient {
     const folder = vscode.workspace.workspaceFolders?.[0];
     const serverOptions: ServerOptions = {
       // No `transport`: the language client would append `--stdio`; `hptlens serve` speaks stdio anyway.
@@ -179,18 +209,25 @@ export class ServerManager implements vscode.Disposable {
     };
     const watcher = vscode.workspace.createFileSystemWatcher('**/{pyproject.toml,.gitignore}');
     this.clientDisposables.push(watcher);
-    let client: LanguageClient | undefined = undefined;
+    let client: HptLanguageClient | undefined = undefined;
     const clientOptions: LanguageClientOptions = {
       documentSelector: [...DOCUMENT_SELECTOR],
       outputChannel: this.output,
-      diagnosticCollectionName: 'hptlens',
+      diagnosticCollectionName: PUSH_DIAGNOSTICS_COLLECTION,
       initializationOptions: initializationOptions(settingGetter(folder)),
       synchronize: { configurationSection: SECTION, fileEvents: watcher },
-      notebookDocumentOptions: {
-        // Markdown cells carry no code; the server analyses the code cells.
-        filterCells: (_notebook, cells) => cells.filter((cell) => cell.kind === vscode.NotebookCellKind.Code),
-      },
+      // Every cell is synced, markdown too (the server skips them): cell indices are then the
+      // notebook's, as in the exported report and in the messages naming a cell.
       middleware: {
+        executeCommand: async (command, args, next) => {
+          if (command !== SERVER_COMMANDS.showSite || typeof args[0] !== 'string') {
+            return next(command, args);
+          }
+          // A code lens click: the findings in a quick pick rather than the server's one-line message.
+          const site = await next(command, [args[0], args[1], { message: false }]);
+          await showSitePick(site, args[0]);
+          return site;
+        },
         handleDiagnostics: (uri, diagnostics, next) => {
           this.recordSites(uri, diagnostics);
           next(uri, diagnostics);
@@ -209,7 +246,12 @@ export class ServerManager implements vscode.Disposable {
             return Array.isArray(answer) ? filterConfigurationAnswer(params.items, answer) : answer;
           },
           didChangeConfiguration: async (sections, next) => {
-            if (client === undefined || sections === undefined) {
+            // A client being stopped (an interpreter change restarts the server) has nobody to
+            // tell: the next server gets the settings when it starts.
+            if (client === undefined || client.stopping || !client.isRunning()) {
+              return;
+            }
+            if (sections === undefined) {
               return next(sections);
             }
             const settings = { [SECTION]: serverSettingsFrom(settingGetter(folder)) };
@@ -218,7 +260,7 @@ export class ServerManager implements vscode.Disposable {
         },
       },
     };
-    client = new LanguageClient(SECTION, 'hptlens', serverOptions, clientOptions);
+    client = new HptLanguageClient(SECTION, 'hptlens', serverOptions, clientOptions);
     return client;
   }
 
@@ -258,7 +300,10 @@ export class ServerManager implements vscode.Disposable {
       this.output.error(check.detail);
     }
     const buttons = check.kind === 'not-installed' ? ['Copy pip command', 'Open settings'] : ['Open settings', 'Show output'];
-    const action = await vscode.window.showErrorMessage(message, ...buttons);
+    // A warning: VS Code keeps an error with buttons on screen until it is closed, and no API
+    // closes it, so it would still say "not installed" after the fix and a restart. The status
+    // bar keeps showing the failure, and the output says it again.
+    const action = await vscode.window.showWarningMessage(message, ...buttons);
     if (action === 'Copy pip command') {
       await vscode.env.clipboard.writeText(pipInstallCommand(python));
       void vscode.window.showInformationMessage(

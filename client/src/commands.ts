@@ -109,11 +109,18 @@ export function documentUriArgument(arg: unknown, activeUri: string | undefined)
   return activeUri;
 }
 
-/** One line about a merged FileReport returned by `hptlens.analyzeWithLlm`. */
-export function llmSummary(report: unknown): string {
+/**
+ * One line about a merged FileReport returned by `hptlens.analyzeWithLlm`; undefined when the
+ * review failed (an `llm-error` entry: the server has warned with the reason, and the counts would
+ * be the static ones, reading like success).
+ */
+export function llmSummary(report: unknown): string | undefined {
   const findings = findingsOf(report);
   if (findings === undefined) {
     return 'HPT: the LLM review returned no report.';
+  }
+  if (errorCodes(report).includes('llm-error')) {
+    return undefined;
   }
   const bySource = { static: 0, llm: 0, both: 0 };
   for (const finding of findings) {
@@ -126,6 +133,11 @@ export function llmSummary(report: unknown): string {
     `HPT LLM review: ${plural(findings.length, 'finding')} ` +
     `(${bySource.both} confirmed by the model, ${bySource.llm} found only by the model, ${bySource.static} static only).`
   );
+}
+
+function errorCodes(report: unknown): unknown[] {
+  const errors = (report as { errors?: unknown }).errors;
+  return Array.isArray(errors) ? errors.map((error) => (error as { code?: unknown } | null)?.code) : [];
 }
 
 function findingsOf(report: unknown): unknown[] | undefined {

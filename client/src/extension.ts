@@ -106,8 +106,10 @@ async function analyzeWithLlm(server: ServerManager, arg: unknown): Promise<void
   }
   // The server reports progress (with a cancel button) itself and publishes the merged diagnostics.
   const report = await server.executeServerCommand(SERVER_COMMANDS.analyzeWithLlm, [uri]);
-  if (report !== undefined) {
-    void vscode.window.showInformationMessage(llmSummary(report));
+  // A failed review has been told by the server's warning; a summary would read like success.
+  const summary = report === undefined ? undefined : llmSummary(report);
+  if (summary !== undefined) {
+    void vscode.window.showInformationMessage(summary);
   }
 }
 
@@ -131,7 +133,9 @@ function registerStatusBar(context: vscode.ExtensionContext, server: ServerManag
     }
     // The editor's copy too, in case a diagnostic reached it by another path; ids are distinct.
     const seen = siteIds(documents.flatMap((uri) => vscode.languages.getDiagnostics(uri)));
-    const sites = server.sites.count(documents.map((uri) => uri.toString()), seen);
+    const uris = documents.map((uri) => uri.toString());
+    const analysed = seen.size > 0 || server.sites.analysed(uris);
+    const sites = analysed ? server.sites.count(uris, seen) : undefined;
     const view = statusView(server.state, sites, CLIENT_COMMANDS.showOutput);
     item.text = view.text;
     item.tooltip = view.tooltip;
@@ -143,6 +147,11 @@ function registerStatusBar(context: vscode.ExtensionContext, server: ServerManag
     vscode.window.onDidChangeActiveTextEditor(update),
     vscode.window.onDidChangeActiveNotebookEditor(update),
     vscode.languages.onDidChangeDiagnostics(update),
+    vscode.workspace.onDidCloseTextDocument((document) => {
+      if (server.sites.forget(document.uri.toString())) {
+        update();
+      }
+    }),
     server.onDidChangeSites(update),
     server.onDidChangeState(update),
   );

@@ -14,6 +14,14 @@ export function serverSpawnOptions(safeDir: string, env: NodeJS.ProcessEnv): { c
   return { cwd: safeDir, env: { ...env, PYTHONUNBUFFERED: '1', PYTHONSAFEPATH: '1' } };
 }
 
+/**
+ * The language client's line for a server process that exited with code 0: logged as an error on
+ * every exit, also the clean one a stop or restart asks for.
+ */
+export function isCleanExit(message: string): boolean {
+  return message === 'Server process exited with code 0.';
+}
+
 export type InterpreterSource = 'setting' | 'python-extension' | 'default';
 
 export interface ResolvedInterpreter {

@@ -11,6 +11,12 @@ export interface DiagnosticLike {
 
 export const DIAGNOSTIC_SOURCE = 'hptlens';
 
+/**
+ * Name of the collection of pushed diagnostics. The pull feature makes its own, named after the
+ * server's diagnostic identifier (`hptlens`): the same name twice makes VS Code warn.
+ */
+export const PUSH_DIAGNOSTICS_COLLECTION = 'hptlens-push';
+
 /** Site ids of hptlens diagnostics (errors and other sources carry no site). */
 export function siteIds(diagnostics: Iterable<DiagnosticLike>): Set<string> {
   const sites = new Set<string>();
@@ -37,9 +43,13 @@ export function countSites(diagnostics: Iterable<DiagnosticLike>): number {
  */
 export class SiteIndex {
   private readonly byUri = new Map<string, Set<string>>();
+  /** Documents whose diagnostics arrived at least once (an empty list included). */
+  private readonly analysedUris = new Set<string>();
 
-  /** Replaces a document's sites; returns whether they changed. */
+  /** Replaces a document's sites; returns whether they (or whether it was analysed) changed. */
   update(uri: string, diagnostics: Iterable<DiagnosticLike>): boolean {
+    const first = !this.analysedUris.has(uri);
+    this.analysedUris.add(uri);
     const next = siteIds(diagnostics);
     const previous = this.byUri.get(uri);
     if (next.size === 0) {
@@ -47,7 +57,21 @@ export class SiteIndex {
     } else {
       this.byUri.set(uri, next);
     }
-    return !sameSet(previous ?? new Set(), next);
+    return first || !sameSet(previous ?? new Set(), next);
+  }
+
+  /**
+   * Whether the server has answered for any of these documents (a notebook's code cells get their
+   * diagnostics together; markdown cells never get any). Until then "0 sites" would be a guess.
+   */
+  analysed(uris: Iterable<string>): boolean {
+    return [...uris].some((uri) => this.analysedUris.has(uri));
+  }
+
+  /** A closed document: reopened, it is analysed afresh. */
+  forget(uri: string): boolean {
+    const known = this.analysedUris.delete(uri);
+    return this.byUri.delete(uri) || known;
   }
 
   /** Distinct sites over several documents (a notebook's cells), plus extra ids seen elsewhere. */
@@ -61,6 +85,7 @@ export class SiteIndex {
 
   clear(): void {
     this.byUri.clear();
+    this.analysedUris.clear();
   }
 }
 
@@ -68,7 +93,8 @@ function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return a.size === b.size && [...a].every((item) => b.has(item));
 }
 
-function siteId(data: unknown): string | undefined {
+/** The site id a diagnostic's `data` carries. */
+export function siteId(data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null) {
     return undefined;
   }
@@ -85,7 +111,11 @@ export interface StatusView {
   command: string;
 }
 
-export function statusView(state: ServerState, sites: number, showOutputCommand: string): StatusView {
+/**
+ * @param sites tuning sites in the shown document, or undefined while the server has not answered
+ *   for it yet (its first analysis is running)
+ */
+export function statusView(state: ServerState, sites: number | undefined, showOutputCommand: string): StatusView {
   switch (state) {
     case 'starting':
       return { text: '$(sync~spin) HPT', tooltip: 'hptlens: starting the server', command: showOutputCommand };
@@ -94,6 +124,9 @@ export function statusView(state: ServerState, sites: number, showOutputCommand:
     case 'failed':
       return { text: '$(error) HPT', tooltip: 'hptlens: the server is not running (click for the output)', command: showOutputCommand };
     case 'running':
+      if (sites === undefined) {
+        return { text: '$(sync~spin) HPT: analysing', tooltip: 'hptlens: analysing this file', command: showOutputCommand };
+      }
       return {
         text: `$(search) HPT: ${plural(sites, 'site')}`,
         tooltip: `${plural(sites, 'hyperparameter tuning site')} in this file (click for the Problems view)`,

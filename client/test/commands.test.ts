@@ -62,5 +62,15 @@ test('the LLM summary counts findings by source', () => {
     llmSummary(report),
     'HPT LLM review: 4 findings (1 confirmed by the model, 1 found only by the model, 2 static only).',
   );
-  assert.match(llmSummary(null), /no report/);
+  assert.match(llmSummary(null) ?? '', /no report/);
+});
+
+test('a failed LLM review gives no summary: the counts would be the static ones, read as success', () => {
+  const failed = {
+    findings: [{ source: 'static' }, { source: 'static' }],
+    errors: [{ code: 'llm-error', message: 'the model did not answer in 60 s' }],
+  };
+  assert.equal(llmSummary(failed), undefined);
+  const syntax = { findings: [{ source: 'both' }], errors: [{ code: 'syntax-error', message: 'line 3' }] };
+  assert.match(llmSummary(syntax) ?? '', /1 confirmed by the model/);
 });

@@ -7,8 +7,10 @@ import {
   describeInterpreter,
   expandInterpreterPath,
   InterpreterInputs,
+  isCleanExit,
   resolveInterpreter,
 } from '../src/interpreter';
+import { readText } from './paths';
 
 const HOME = path.join(path.sep, 'home', 'user');
 const FOLDER = path.join(path.sep, 'work', 'project');
@@ -90,4 +92,13 @@ test('interpreter paths expand variables, ~ and folder-relative paths', () => {
 test('the description names the source', async () => {
   const resolved = await resolveInterpreter(inputs({ configured: '/py' }));
   assert.equal(describeInterpreter(resolved), '/py (from the setting hptlens.interpreter)');
+});
+
+test('the clean exit a restart asks for is recognised in the words of the language client', () => {
+  // The line lib/node/main.js logs as an error on every exit of the server process.
+  const source = readText('node_modules/vscode-languageclient/lib/node/main.js');
+  assert.ok(source.includes('`Server process exited with code ${code}.`'), 'the language client words it otherwise now');
+  assert.ok(isCleanExit('Server process exited with code 0.'));
+  assert.ok(!isCleanExit('Server process exited with code 1.'));
+  assert.ok(!isCleanExit('Server process exited with signal SIGKILL.'));
 });

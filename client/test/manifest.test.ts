@@ -110,6 +110,13 @@ test('every server setting is forwarded in initializationOptions', () => {
   assert.deepEqual(flat.sort(), SERVER_SETTING_KEYS.map(relativeKey).sort());
 });
 
+test('the interpreter can be set where users look for it, remote windows included', () => {
+  // machine and machine-overridable settings are not applied from User settings in a remote window
+  // (code-server, Remote-SSH, WSL, containers): the server would start with python3.
+  assert.equal(properties['hptlens.interpreter'].scope, 'window');
+  assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('hptlens.interpreter'));
+});
+
 test('client-only settings are read by the client', () => {
   for (const key of CLIENT_ONLY_SETTING_KEYS) {
     assert.ok(sources.includes(`'${relativeKey(key)}'`), `${key} is never read`);

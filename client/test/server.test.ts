@@ -20,7 +20,7 @@ import {
 import { exportArguments, parseExportResult, resolveReportPath, SERVER_COMMANDS } from '../src/commands';
 import { filterConfigurationAnswer, initializationOptions, SERVER_SETTING_DEFAULTS } from '../src/settings';
 import { SERVER_ARGS, serverSpawnOptions } from '../src/interpreter';
-import { countSites } from '../src/status';
+import { countSites, PUSH_DIAGNOSTICS_COLLECTION } from '../src/status';
 import { readJson } from './paths';
 import { testPython } from './python';
 
@@ -123,6 +123,8 @@ test('the real server speaks the contract the client relies on', { skip, timeout
       assert.ok(contributed.includes(id), `server command ${id} is not in contributes.commands`);
     }
     assert.ok(init.capabilities.notebookDocumentSync, 'no notebookDocumentSync: diagnostics would not reach cells');
+    // The pull feature names its collection after the identifier; ours for pushes must differ.
+    assert.notEqual(init.capabilities.diagnosticProvider?.identifier, PUSH_DIAGNOSTICS_COLLECTION);
 
     await connection.sendNotification('initialized', {});
     const published = new Promise<void>((resolve) => {

@@ -25,6 +25,26 @@ test('the status bar reflects the server state', () => {
   assert.equal(statusView('running', 3, 'show').text, '$(search) HPT: 3 sites');
   assert.equal(statusView('failed', 0, 'show').command, 'show');
   assert.match(statusView('starting', 0, 'show').text, /sync~spin/);
+  // Before the first results: analysing, not "0 sites".
+  const analysing = statusView('running', undefined, 'show');
+  assert.equal(analysing.text, '$(sync~spin) HPT: analysing');
+  assert.equal(statusView('running', 0, 'show').text, '$(search) HPT: 0 sites');
+});
+
+test('a document is analysed once its diagnostics arrived, an empty list included', () => {
+  const index = new SiteIndex();
+  assert.equal(index.analysed(['file:///a.py']), false);
+  assert.equal(index.update('file:///a.py', []), true, 'the first answer changes what the status bar shows');
+  assert.equal(index.analysed(['file:///a.py']), true);
+  assert.equal(index.update('file:///a.py', []), false);
+  // A notebook is analysed when its code cells are (markdown cells never get diagnostics).
+  index.update('cell-2', [{ source: 'hptlens', data: { site: 'S1' } }]);
+  assert.equal(index.analysed(['cell-1', 'cell-2']), true);
+  assert.equal(index.count(['cell-1', 'cell-2']), 1);
+  assert.equal(index.forget('file:///a.py'), true);
+  assert.equal(index.analysed(['file:///a.py']), false, 'reopened, a document is analysed afresh');
+  index.clear();
+  assert.equal(index.analysed(['cell-2']), false);
 });
 
 test('the selector covers Python files, notebook cells, C++, YAML and shell scripts', () => {
