@@ -1,7 +1,7 @@
 // Which documents the server sees. Pure data so tests can check it without VS Code.
 
 /** Languages the extension handles (document selector and status-bar visibility). */
-export const LANGUAGES: readonly string[] = ['python', 'cpp', 'yaml', 'shellscript'];
+export const LANGUAGES: readonly string[] = ['python', 'cpp', 'yaml', 'json', 'shellscript'];
 
 /** Notebook type of Jupyter notebooks in VS Code. */
 export const JUPYTER_NOTEBOOK = 'jupyter-notebook';
@@ -21,6 +21,8 @@ export const DOCUMENT_SELECTOR: readonly SelectorEntry[] = [
   { notebook: JUPYTER_NOTEBOOK, language: 'python' },
   { scheme: 'file', language: 'cpp' },
   { scheme: 'file', language: 'yaml' },
+  // Sweep configs in JSON (a W&B sweep, a Ray Tune space dumped to a file).
+  { scheme: 'file', language: 'json' },
   { scheme: 'file', language: 'shellscript' },
 ];
 

@@ -47,13 +47,14 @@ test('a document is analysed once its diagnostics arrived, an empty list include
   assert.equal(index.analysed(['cell-2']), false);
 });
 
-test('the selector covers Python files, notebook cells, C++, YAML and shell scripts', () => {
+test('the selector covers Python files, notebook cells, C++, YAML and JSON configs and shell scripts', () => {
   assert.ok(DOCUMENT_SELECTOR.some((entry) => 'notebook' in entry && entry.notebook === 'jupyter-notebook' && entry.language === 'python'));
-  for (const language of ['python', 'cpp', 'yaml', 'shellscript']) {
+  for (const language of ['python', 'cpp', 'yaml', 'json', 'shellscript']) {
     assert.ok(DOCUMENT_SELECTOR.some((entry) => 'scheme' in entry && entry.scheme === 'file' && entry.language === language));
   }
   assert.ok(isHandled('python', 'vscode-notebook-cell'));
   assert.ok(isHandled('yaml', 'file'));
+  assert.ok(isHandled('json', 'file'));
   assert.ok(isHandled('shellscript', 'file'));
   assert.ok(!isHandled('markdown', 'file'));
   assert.ok(!isHandled('python', 'git'));
