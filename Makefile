@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: scan test lint typecheck eval bench bench-scan realworld schema client e2e e2e-nvim clean
+.PHONY: scan test lint typecheck eval bench bench-scan realworld schema client e2e e2e-nvim e2e-vscode clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,11 +44,15 @@ client:  ## VS Code extension: clean npm install, type-check, bundle, unit tests
 	cd client && npm ci && npm test && npx vsce package --out hptlens.vsix
 	$(PYTHON) -c "import sys, zipfile; sys.exit(0 if 'extension/out/extension.js' in zipfile.ZipFile('client/hptlens.vsix').namelist() else 'client/hptlens.vsix lacks extension/out/extension.js')"
 
-e2e: e2e-nvim  ## end-to-end tests in real editors (system packages from .ci/system-deps)
+e2e: e2e-nvim e2e-vscode  ## end-to-end tests in real editors (system packages from .ci/system-deps)
 
 e2e-nvim: $(STAMP)  ## headless Neovim (Debian's) drives `hptlens serve` with its built-in LSP client
 	bash .ci/system-deps
 	bash e2e/nvim/run.sh
+
+e2e-vscode: $(STAMP)  ## code-server (VS Code 1.100) with client/hptlens.vsix, checked in headless Chromium by Playwright
+	bash .ci/system-deps
+	bash e2e/vscode/run.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info server/*.egg-info .pytest_cache
