@@ -1,4 +1,4 @@
-"""The `hptlens` command: scan, eval, dataset, schema, serve (one module per subcommand).
+"""The `hptlens` command: scan, eval, dataset, schema, serve, inventory (one module per subcommand).
 
 Exit status: 0 when the command ran (whatever was found), 2 for usage errors (bad
 flags, a PATH that does not exist, an unreadable or invalid report or truth file, an
@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from hptlens import __version__
-from hptlens.cli import dataset, evaluate, scan, schema, serve
+from hptlens.cli import dataset, evaluate, inventory, scan, schema, serve
 from hptlens.cli.logs import install_log_handler
 from hptlens.cli.output import OutputError, silence_stdout, tolerant_streams
 from hptlens.cli.usage import UsageError
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_parser(commands)
     dataset.add_parser(commands)
     schema.add_parser(commands)
+    inventory.add_parser(commands)
     serve.add_parser(commands)
     return parser
 
@@ -44,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     if args.command is None:
         parser.print_usage(sys.stderr)
-        print("hptlens: error: a command is required (scan, eval, dataset, schema or serve)", file=sys.stderr)
+        print(
+            "hptlens: error: a command is required (scan, eval, dataset, schema, serve or inventory)", file=sys.stderr
+        )
         return 2
     install_log_handler(verbose=getattr(args, "verbose", False))
     tolerant_streams()

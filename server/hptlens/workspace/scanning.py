@@ -15,6 +15,7 @@ from pathlib import Path
 from hptlens.documents import Document, detect_language
 from hptlens.report import FileError, FileReport
 from hptlens.settings import Settings, load_settings
+from hptlens.workspace.cache import ReportCache, keep_analysed, split_cached
 from hptlens.workspace.discovery import discover
 from hptlens.workspace.isolation import analyze_isolated, worker_context
 from hptlens.workspace.reading import error_report, read_document
@@ -58,6 +59,10 @@ class EditorView:
     cancelled: Callable[[], bool] = lambda: False
 
 
+BatchRunner = Callable[[list[tuple[Path, str]], Settings], list[FileReport]]
+"""Analyses (file path, display path) entries somewhere else and returns their reports in order."""
+
+
 class ScanCancelled(Exception):
     """The editor cancelled the scan (`EditorView.cancelled`)."""
 
@@ -85,6 +90,8 @@ def scan(
     worker_setup: Callable[[], None] | None = None,
     isolate: bool = False,
     editor: EditorView | None = None,
+    cache: ReportCache | None = None,
+    runner: BatchRunner | None = None,
 ) -> list[FileReport]:
     """Discover, read and analyse every file under `paths`; one report per file, sorted by path.
     The only pipeline from a folder to a report: the CLI's scan and the editor's export.
@@ -97,6 +104,8 @@ def scan(
     file (an `internal-error` entry); the CLI does, in-process callers may not need to.
     editor: the editor's view (open buffers, paths relative to its folder, progress, cancellation;
     ScanCancelled when it cancels).
+    cache: reports of files whose content is unchanged, kept before the link step (workspace.cache).
+    runner: analyses the files in batches elsewhere (the Ray runner), instead of local processes.
     """
     roots = [Path(p) for p in paths]
     if settings is None:
@@ -115,11 +124,21 @@ def scan(
     on_disk = [e for e in entries if os.path.abspath(e[0]) not in open_docs]  # an oversized buffer: as on disk
     analysed = [_analyze(replace(open_docs[os.path.abspath(p)], path=d), settings) for p, d in buffered]
     view.progress(len(analysed), len(entries))
+    digests: list[str | None] = []
+    if cache is not None:
+        hits, on_disk, digests = split_cached(on_disk, cache, settings.max_file_bytes)
+        analysed += hits
     counted = partial(_counted, view, len(analysed), len(entries))
     workers = _workers(jobs, on_disk)
-    analysed += _analyze_all(on_disk, settings, workers, progress, worker_setup, isolate, counted(), view.cancelled)
+    if runner is not None:
+        fresh = runner(on_disk, settings)
+    else:
+        fresh = _analyze_all(on_disk, settings, workers, progress, worker_setup, isolate, counted(), view.cancelled)
     if view.cancelled():
         raise ScanCancelled("scan cancelled")
+    if cache is not None:
+        keep_analysed(cache, on_disk, digests, fresh)
+    analysed += fresh
     reports = [*link_configs(analysed, settings), *errors]
     if view.relative_to is not None:
         base = view.relative_to
