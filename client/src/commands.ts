@@ -23,7 +23,7 @@ export const CLIENT_COMMANDS = {
 
 export type ClientCommandName = keyof typeof CLIENT_COMMANDS;
 
-export type ReportFormat = 'json' | 'sarif' | 'legacy';
+export type ReportFormat = 'json' | 'sarif' | 'legacy' | 'html';
 
 export interface FormatChoice {
   format: ReportFormat;
@@ -35,6 +35,7 @@ export const REPORT_FORMATS: readonly FormatChoice[] = [
   { format: 'json', label: 'JSON', description: 'hptlens report schema (hpt-report.json)' },
   { format: 'sarif', label: 'SARIF', description: 'SARIF 2.1.0, one result per finding (hpt-report.sarif.json)' },
   { format: 'legacy', label: 'Legacy', description: "the seed study's {\"examples\": [...]} layout (hpt-report.legacy.json)" },
+  { format: 'html', label: 'HTML', description: 'one offline page with each search space drawn (hpt-report.html)' },
 ];
 
 export interface ExportArguments {

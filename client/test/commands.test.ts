@@ -15,7 +15,7 @@ import {
 test('export offers the three server formats', () => {
   assert.deepEqual(
     REPORT_FORMATS.map((choice) => choice.format),
-    ['json', 'sarif', 'legacy'],
+    ['json', 'sarif', 'legacy', 'html'],
   );
 });
 

@@ -15,7 +15,7 @@ from hptlens.cli.output import to_stdout
 from hptlens.cli.usage import UsageError, non_negative
 from hptlens.safetext import printable
 
-REPORT_FORMATS = ("text", "json", "csv")
+REPORT_FORMATS = ("text", "json", "csv", "html")
 
 
 def add_parser(commands: Any) -> None:
@@ -130,7 +130,11 @@ def run_report(args: argparse.Namespace) -> int:
     connection = open_readonly(_database(args))
     try:
         built = inventory_report.build(connection)
-        if args.format == "json":
+        if args.format == "html":
+            from hptlens.export.html import inventory_html
+
+            text = inventory_html(built)
+        elif args.format == "json":
             text = inventory_report.render_json(built)
         elif args.format == "csv":
             text = inventory_report.render_csv(built, args.table)

@@ -14,7 +14,7 @@ from hptlens.cli.usage import UsageError, non_negative, require_existing
 from hptlens.report import Report, build_report, report_json
 from hptlens.workspace import scan
 
-FORMATS = ("text", "json", "sarif", "legacy")
+FORMATS = ("text", "json", "sarif", "legacy", "html")
 
 
 def add_parser(commands: Any) -> None:
@@ -62,11 +62,11 @@ def run(args: argparse.Namespace) -> int:
         files = llm_results(files, settings, [args.llm])[args.llm].reports
     report = build_report(files)
     if output is None:
-        to_stdout(lambda stream: _write_report(report, args.format, args.verbose, stream))
+        to_stdout(lambda stream: _write_report(report, args.format, args.verbose, stream, Path.cwd()))
         return 0
     try:
         with open(output, "w", encoding="utf-8", newline="\n") as handle:
-            _write_report(report, args.format, args.verbose, handle)
+            _write_report(report, args.format, args.verbose, handle, output.absolute().parent)
     except OSError as exc:
         print(f"hptlens: error: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -82,8 +82,13 @@ def _require_writable(output: Path) -> None:
         raise UsageError(f"cannot write {output}: it is a folder")
 
 
-def _write_report(report: Report, fmt: str, verbose: bool, stream: TextIO) -> None:
-    if fmt == "text":
+def _write_report(report: Report, fmt: str, verbose: bool, stream: TextIO, base: Path) -> None:
+    """`base`: the folder the report goes to (the HTML report's links to files are relative to it)."""
+    if fmt == "html":
+        from hptlens.export.html import scan_html
+
+        stream.write(scan_html(report, base))
+    elif fmt == "text":
         from hptlens.export.text import render_report
 
         render_report(report, console(stream), verbose=verbose)

@@ -93,6 +93,8 @@ class Spread(Model):
     choices: list[tuple[JsonScalar, int]] = Field(default_factory=list)
     """The most common categorical choices and grid values, with the number of sites using each."""
     libraries: list[str] = Field(default_factory=list)
+    bounds: list[tuple[str, float, float]] = Field(default_factory=list)
+    """(project, low, high) of the sites that bound it (at most report.TOP_BOUNDS)."""
 
 
 class ProjectRow(Model):

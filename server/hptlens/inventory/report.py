@@ -22,6 +22,7 @@ PBT_WORDS = ("pbt", "pb2", "population based", "population-based")
 """Words in a method name that say population-based training (the catalog's and configs' names)."""
 TOP_HYPERPARAMETERS = 40
 TOP_CHOICES = 8
+TOP_BOUNDS = 60
 CRITERIA = (
     ("auto_tuning", "auto-tuning"),
     ("auto_hand_tuning", "auto/hand-tuning"),
@@ -129,6 +130,11 @@ def _spread(db: sqlite3.Connection, name: str, projects: int, sites: int) -> Spr
             if listed:
                 choices.update({_hashable(v) for v in json.loads(listed)})
     common = sorted(choices.items(), key=lambda item: (-item[1], str(item[0])))[:TOP_CHOICES]
+    bounds = db.execute(
+        "SELECT p.name, h.low, h.high FROM hyperparameters h JOIN projects p ON p.id = h.project_id "
+        "WHERE h.name = ? AND h.low IS NOT NULL AND h.high IS NOT NULL ORDER BY p.name, h.id LIMIT ?",
+        (name, TOP_BOUNDS),
+    ).fetchall()
     return Spread(
         name=name,
         projects=projects,
@@ -141,6 +147,7 @@ def _spread(db: sqlite3.Connection, name: str, projects: int, sites: int) -> Spr
         log_sites=logs,
         choices=common,
         libraries=sorted(libraries),
+        bounds=[(where, float(low), float(high)) for where, low, high in bounds],
     )
 
 

@@ -25,11 +25,12 @@ from hptlens.settings import Settings
 from hptlens.workspace import scan
 from hptlens.workspace.scanning import EditorView, ScanCancelled
 
-Format = Literal["json", "sarif", "legacy"]
+Format = Literal["json", "sarif", "legacy", "html"]
 DEFAULT_NAMES: dict[str, str] = {
     "json": "hpt-report.json",
     "sarif": "hpt-report.sarif.json",
     "legacy": "hpt-report.legacy.json",
+    "html": "hpt-report.html",
 }
 Progress = Callable[[int, int], None]
 """(files done, files in all) as the scan goes."""
@@ -157,7 +158,12 @@ def target_path(folder: str, request: ExportRequest, roots: list[str]) -> Path:
     return candidate
 
 
-def render(report: Report, fmt: str) -> str:
+def render(report: Report, fmt: str, base: Path | None = None) -> str:
+    """The report in `fmt`; `base` is the folder it is written to (HTML links are relative to it)."""
+    if fmt == "html":
+        from hptlens.export.html import scan_html
+
+        return scan_html(report, base)
     if fmt == "json":
         return report_json(report)
     if fmt == "sarif":
@@ -176,7 +182,7 @@ def write(files: list[FileReport], target: Path, fmt: str) -> dict[str, Any]:
     report = build_report(files)
     try:
         with open(target, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(render(report, fmt))
+            handle.write(render(report, fmt, target.parent))
     except OSError as exc:
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
     summary = report.summary
