@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -25,32 +24,7 @@ from hptlens.inventory.schema import SCHEMA_VERSION, SchemaError
 from hptlens.inventory.store import Store
 from hptlens.settings import Settings
 from support.paths import FIXTURES, ROOT
-from support.projects import git_repository, hydra_projects, split_fixtures
-
-
-def contents(database: Path) -> dict[str, Any]:
-    """What an inventory holds, without row ids or times: per project its row and every file's
-    report, and the number of rows each child table has for it."""
-    db = sqlite3.connect(database)
-    projects = {}
-    for project_id, name, status, error, files, findings, sites, fingerprint in db.execute(
-        "SELECT id, name, status, error, files, findings, sites, fingerprint FROM projects"
-    ):
-        reports = {
-            path: json.loads(zlib.decompress(blob))
-            for path, blob in db.execute("SELECT path, report FROM files WHERE project_id = ?", (project_id,))
-        }
-        rows = {
-            table: db.execute(f"SELECT COUNT(*) FROM {table} WHERE project_id = ?", (project_id,)).fetchone()[0]
-            for table in ("files", "findings", "sites", "hyperparameters")
-        }
-        projects[name] = {
-            "row": (status, error, files, findings, sites, fingerprint),
-            "reports": reports,
-            "rows": rows,
-        }
-    db.close()
-    return projects
+from support.projects import contents, git_repository, hydra_projects, split_fixtures
 
 
 def inventory(database: Path, projects: list[Path]) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import sqlite3
 import subprocess
+import zlib
 from pathlib import Path
+from typing import Any
 
 from support.paths import FIXTURES
 
@@ -53,3 +57,28 @@ def git_repository(folder: Path, files: list[Path]) -> str:
     return subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=folder, check=True, capture_output=True, text=True
     ).stdout.strip()
+
+
+def contents(database: Path) -> dict[str, Any]:
+    """What an inventory holds, without row ids or times: per project its row and every file's
+    report, and the number of rows each child table has for it."""
+    db = sqlite3.connect(database)
+    projects = {}
+    for project_id, name, status, error, files, findings, sites, fingerprint in db.execute(
+        "SELECT id, name, status, error, files, findings, sites, fingerprint FROM projects"
+    ):
+        reports = {
+            path: json.loads(zlib.decompress(blob))
+            for path, blob in db.execute("SELECT path, report FROM files WHERE project_id = ?", (project_id,))
+        }
+        rows = {
+            table: db.execute(f"SELECT COUNT(*) FROM {table} WHERE project_id = ?", (project_id,)).fetchone()[0]
+            for table in ("files", "findings", "sites", "hyperparameters")
+        }
+        projects[name] = {
+            "row": (status, error, files, findings, sites, fingerprint),
+            "reports": reports,
+            "rows": rows,
+        }
+    db.close()
+    return projects

@@ -7,6 +7,7 @@ import csv
 import json
 import os
 import sys
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,12 @@ def add_parser(commands: Any) -> None:
     scan = actions.add_parser("scan", parents=[common], help="scan what changed since the last scan")
     scan.add_argument(
         "--jobs", type=non_negative, default=0, metavar="N", help="worker processes: 0 = one per CPU, 1 = here"
+    )
+    scan.add_argument(
+        "--ray",
+        metavar="auto|local|ADDRESS",
+        help="run the per-project analysis as Ray tasks (pip install 'hptlens[ray]'): auto joins the cluster "
+        "on this machine or starts one, local starts one of its own, ADDRESS names a cluster",
     )
     scan.add_argument("--no-progress", action="store_true", help="print no line per project on stderr")
     add_settings_flags(scan)
@@ -111,9 +118,19 @@ def run_scan(args: argparse.Namespace) -> int:
         if not args.no_progress:
             print(f"[{done}/{total}] {printable(project.name)}: {printable(what)}", file=sys.stderr, flush=True)
 
-    executor = local_executor(args.jobs)
+    if args.ray:
+        from hptlens.workspace.onray import RayExecutor, RayUnavailable, cluster_cpus
+
+        try:
+            executor: Executor = RayExecutor(args.ray)
+        except RayUnavailable as exc:
+            raise UsageError(str(exc)) from exc
+        in_flight = 2 * cluster_cpus()
+    else:
+        executor = local_executor(args.jobs)
+        in_flight = 1 if args.jobs == 1 else 2 * (args.jobs or os.cpu_count() or 1)
     with Store(_database(args)) as store, executor:
-        outcome = scan_inventory(store, settings, executor, progress)
+        outcome = scan_inventory(store, settings, executor, progress, in_flight)
     print(
         f"hptlens: {outcome.projects} projects: {outcome.scanned} scanned, {outcome.unchanged} unchanged, "
         f"{outcome.failed} failed; {outcome.files} files ({outcome.files_analysed} analysed) "

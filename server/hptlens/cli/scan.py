@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -13,6 +14,7 @@ from hptlens.cli.output import console, dumps, to_stdout
 from hptlens.cli.usage import UsageError, non_negative, require_existing
 from hptlens.report import Report, build_report, report_json
 from hptlens.workspace import scan
+from hptlens.workspace.scanning import BatchRunner
 
 FORMATS = ("text", "json", "sarif", "legacy", "html")
 
@@ -38,6 +40,12 @@ def add_parser(commands: Any) -> None:
         help="processes to use: 0 = automatic (default), 1 = serial in this process (a native crash then ends "
         "the scan: the other values analyse in worker processes, where it costs only its file)",
     )
+    scan_parser.add_argument(
+        "--ray",
+        metavar="auto|local|ADDRESS",
+        help="analyse the files in batches as Ray tasks (pip install 'hptlens[ray]'): auto joins the cluster on "
+        "this machine or starts one, local starts one of its own, ADDRESS names a cluster",
+    )
     add_settings_flags(scan_parser)
     add_llm_flags(scan_parser, ("off", "review", "only"))
     scan_parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
@@ -50,14 +58,20 @@ def run(args: argparse.Namespace) -> int:
     if output is not None:
         _require_writable(output)
     settings = settings_of(args, Path(args.paths[0]))
-    files = scan(
-        args.paths,
-        settings,
-        jobs=args.jobs,
-        progress=progress_wanted(args),
-        worker_setup=workers_log(args),
-        isolate=args.jobs != 1,
-    )  # --jobs 1: serial in this process, for debugging
+    executor, runner = _ray_runner(args.ray)
+    try:
+        files = scan(
+            args.paths,
+            settings,
+            jobs=args.jobs,
+            progress=progress_wanted(args),
+            worker_setup=workers_log(args),
+            isolate=args.jobs != 1,
+            runner=runner,
+        )  # --jobs 1: serial in this process, for debugging
+    finally:
+        if executor is not None:
+            executor.shutdown()
     if args.llm != "off":
         files = llm_results(files, settings, [args.llm])[args.llm].reports
     report = build_report(files)
@@ -72,6 +86,18 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(_summary_line(report, args.format, output), file=sys.stderr)
     return 0
+
+
+def _ray_runner(address: str | None) -> tuple[Executor | None, BatchRunner | None]:
+    if address is None:
+        return None, None
+    from hptlens.workspace.onray import RayExecutor, RayUnavailable, batch_runner
+
+    try:
+        executor = RayExecutor(address)
+    except RayUnavailable as exc:
+        raise UsageError(str(exc)) from exc
+    return executor, batch_runner(executor)
 
 
 def _require_writable(output: Path) -> None:
