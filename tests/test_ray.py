@@ -69,3 +69,18 @@ def test_a_task_whose_worker_dies_is_run_again(ray_executor: RayExecutor, tmp_pa
 
     assert ray_executor.submit(dies_the_first_time, 21).result(timeout=600) == 42
     assert marker.exists()
+
+
+def test_cli_ray_flags_give_the_local_results(ray_executor: RayExecutor, tmp_path: Path) -> None:
+    from hptlens.cli import main
+
+    folder = split_fixtures(tmp_path / "src", 1, 12)[0]
+    outputs = {}
+    for name, extra in (("local", ["--jobs", "1"]), ("ray", ["--ray", "local"])):
+        outputs[name] = tmp_path / f"{name}.json"
+        assert main(["scan", str(folder), "--format", "json", "-o", str(outputs[name]), *extra]) == 0
+        database = tmp_path / f"{name}.sqlite"
+        assert main(["inventory", "add", "--db", str(database), str(folder)]) == 0
+        assert main(["inventory", "scan", "--db", str(database), "--no-progress", *extra]) == 0
+    assert outputs["ray"].read_text(encoding="utf-8") == outputs["local"].read_text(encoding="utf-8")
+    assert contents(tmp_path / "ray.sqlite") == contents(tmp_path / "local.sqlite")

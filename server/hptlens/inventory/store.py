@@ -44,7 +44,7 @@ class Store:
     """An open inventory database."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self.path = path.absolute()  # clone folders are stored absolute: a later scan may run elsewhere
         self.connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         self.connection.execute("PRAGMA journal_mode=WAL")
         self.connection.execute("PRAGMA foreign_keys=ON")
