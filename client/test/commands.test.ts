@@ -12,7 +12,7 @@ import {
   resolveReportPath,
 } from '../src/commands';
 
-test('export offers the three server formats', () => {
+test('export offers the four server formats', () => {
   assert.deepEqual(
     REPORT_FORMATS.map((choice) => choice.format),
     ['json', 'sarif', 'legacy', 'html'],
