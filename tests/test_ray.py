@@ -16,6 +16,7 @@ from hptlens.inventory.store import Store
 from hptlens.report import build_report, report_json
 from hptlens.settings import Settings
 from hptlens.workspace import scan
+from hptlens.workspace.scanning import EditorView
 from support.projects import contents, hydra_projects, split_fixtures
 
 if importlib.util.find_spec("ray") is None:
@@ -37,9 +38,13 @@ def ray_executor() -> Iterator[RayExecutor]:
 def test_scan_on_ray_gives_the_local_report(ray_executor: RayExecutor, tmp_path: Path) -> None:
     projects = split_fixtures(tmp_path, 1, 40) + hydra_projects(tmp_path)
     local = scan([tmp_path], jobs=1)
-    on_ray = scan([tmp_path], runner=batch_runner(ray_executor))
+    seen: list[tuple[int, int]] = []
+    view = EditorView(progress=lambda done, total: seen.append((done, total)))
+    on_ray = scan([tmp_path], runner=batch_runner(ray_executor), editor=view)
     assert len(local) >= 40 and len(projects) > 1
     assert report_json(build_report(on_ray)) == report_json(build_report(local))
+    # Progress comes as each batch's task finishes: one step per file, up to every file.
+    assert [done for done, _ in seen] == list(range(len(seen))) and seen[-1] == (len(local), len(local))
 
 
 def test_inventory_on_ray_gives_the_local_database(ray_executor: RayExecutor, tmp_path: Path) -> None:
@@ -71,7 +76,9 @@ def test_a_task_whose_worker_dies_is_run_again(ray_executor: RayExecutor, tmp_pa
     assert marker.exists()
 
 
-def test_cli_ray_flags_give_the_local_results(ray_executor: RayExecutor, tmp_path: Path) -> None:
+def test_cli_ray_flags_give_the_local_results(
+    ray_executor: RayExecutor, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from hptlens.cli import main
 
     folder = split_fixtures(tmp_path / "src", 1, 12)[0]
@@ -83,4 +90,6 @@ def test_cli_ray_flags_give_the_local_results(ray_executor: RayExecutor, tmp_pat
         assert main(["inventory", "add", "--db", str(database), str(folder)]) == 0
         assert main(["inventory", "scan", "--db", str(database), "--no-progress", *extra]) == 0
     assert outputs["ray"].read_text(encoding="utf-8") == outputs["local"].read_text(encoding="utf-8")
+    announced = capsys.readouterr().err
+    assert "hptlens: Ray cluster " in announced and ": 1 node, 2 CPUs" in announced
     assert contents(tmp_path / "ray.sqlite") == contents(tmp_path / "local.sqlite")

@@ -119,13 +119,15 @@ def run_scan(args: argparse.Namespace) -> int:
             print(f"[{done}/{total}] {printable(project.name)}: {printable(what)}", file=sys.stderr, flush=True)
 
     if args.ray:
-        from hptlens.workspace.onray import RayExecutor, RayUnavailable, cluster_cpus
+        from hptlens.workspace.onray import RayExecutor, RayUnavailable, cluster_cpus, cluster_summary
 
         try:
             executor: Executor = RayExecutor(args.ray)
         except RayUnavailable as exc:
             raise UsageError(str(exc)) from exc
         in_flight = 2 * cluster_cpus()
+        if not args.no_progress:
+            print(f"hptlens: {cluster_summary()}", file=sys.stderr)
     else:
         executor = local_executor(args.jobs)
         in_flight = 1 if args.jobs == 1 else 2 * (args.jobs or os.cpu_count() or 1)

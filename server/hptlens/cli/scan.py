@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     if output is not None:
         _require_writable(output)
     settings = settings_of(args, Path(args.paths[0]))
-    executor, runner = _ray_runner(args.ray)
+    executor, runner = _ray_runner(args.ray, not args.no_progress)
     try:
         files = scan(
             args.paths,
@@ -88,15 +88,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ray_runner(address: str | None) -> tuple[Executor | None, BatchRunner | None]:
+def _ray_runner(address: str | None, announce: bool) -> tuple[Executor | None, BatchRunner | None]:
     if address is None:
         return None, None
-    from hptlens.workspace.onray import RayExecutor, RayUnavailable, batch_runner
+    from hptlens.workspace.onray import RayExecutor, RayUnavailable, batch_runner, cluster_summary
 
     try:
         executor = RayExecutor(address)
     except RayUnavailable as exc:
         raise UsageError(str(exc)) from exc
+    if announce:
+        print(f"hptlens: {cluster_summary()}", file=sys.stderr)
     return executor, batch_runner(executor)
 
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, as_completed
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from hptlens.report import FileReport
 from hptlens.settings import Settings
-from hptlens.workspace.scanning import analyze_batch
+from hptlens.workspace.scanning import BatchRunner, analyze_batch
 
 RETRIES = 3
 """Times a Ray task is run again after its worker died or it raised."""
@@ -103,13 +103,25 @@ class RayExecutor(Executor):
             self._started = False
 
 
-def batch_runner(executor: Executor) -> Callable[[list[tuple[Path, str]], Settings], list[FileReport]]:
-    """A `workspace.scan` runner: the files in batches through `analyze_batch`, reports in order."""
+def cluster_summary() -> str:
+    """The connected cluster in a line: its address, live nodes and CPUs."""
+    ray = _ray()
+    nodes = [node for node in ray.nodes() if node.get("Alive")]
+    address = ray.get_runtime_context().gcs_address
+    return f"Ray cluster {address}: {len(nodes)} node{'s' * (len(nodes) != 1)}, {cluster_cpus()} CPUs"
 
-    def run(entries: list[tuple[Path, str]], settings: Settings) -> list[FileReport]:
+
+def batch_runner(executor: Executor) -> BatchRunner:
+    """A `workspace.scan` runner: the files in batches through `analyze_batch`, reports in order;
+    each batch counts as done when its task finishes, on whichever node ran it."""
+
+    def run(entries: list[tuple[Path, str]], settings: Settings, finished: Callable[[int], None]) -> list[FileReport]:
         pairs = [(str(path), display) for path, display in entries]
         batches = [pairs[i : i + BATCH_FILES] for i in range(0, len(pairs), BATCH_FILES)]
-        futures = [executor.submit(analyze_batch, batch, settings) for batch in batches]
+        futures = {executor.submit(analyze_batch, batch, settings): len(batch) for batch in batches}
+        for future in as_completed(futures):
+            future.result()  # a task that failed for good raises here, before the others are awaited
+            finished(futures[future])
         return [report for future in futures for report in future.result()]
 
     return run

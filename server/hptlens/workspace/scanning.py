@@ -59,8 +59,9 @@ class EditorView:
     cancelled: Callable[[], bool] = lambda: False
 
 
-BatchRunner = Callable[[list[tuple[Path, str]], Settings], list[FileReport]]
-"""Analyses (file path, display path) entries somewhere else and returns their reports in order."""
+BatchRunner = Callable[[list[tuple[Path, str]], Settings, Callable[[int], None]], list[FileReport]]
+"""Analyses (file path, display path) entries somewhere else and returns their reports in order,
+calling its third argument with the number of files each finished batch held (the progress)."""
 
 
 class ScanCancelled(Exception):
@@ -131,7 +132,7 @@ def scan(
     counted = partial(_counted, view, len(analysed), len(entries))
     workers = _workers(jobs, on_disk)
     if runner is not None:
-        fresh = runner(on_disk, settings)
+        fresh = _run_elsewhere(runner, on_disk, settings, progress, counted())
     else:
         fresh = _analyze_all(on_disk, settings, workers, progress, worker_setup, isolate, counted(), view.cancelled)
     if view.cancelled():
@@ -144,6 +145,24 @@ def scan(
         base = view.relative_to
         reports = [r.model_copy(update={"path": _relative(r.path, base)}) for r in reports]
     return sorted(reports, key=lambda report: report.path)
+
+
+def _run_elsewhere(
+    runner: BatchRunner,
+    entries: list[tuple[Path, str]],
+    settings: Settings,
+    progress: bool,
+    counted: Callable[[], None],
+) -> list[FileReport]:
+    """The runner's batches, with the same progress bar and editor progress as local workers."""
+    with _progress_bar(len(entries), progress) as bar:
+
+        def finished(files: int) -> None:
+            for _ in range(files):
+                bar()
+                counted()
+
+        return runner(entries, settings, finished)
 
 
 def _counted(view: EditorView, done: int, total: int) -> Callable[[], None]:
