@@ -3,11 +3,15 @@ settings, robustness. The fixtures as a whole: tests/test_fixtures.py."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
 from hptlens.analysis import analyze
+from hptlens.analysis.neutral import NOT_LITERAL
+from hptlens.analysis.pyfile import parse
+from hptlens.analysis.spaces import literal
 from hptlens.documents import Document
 from hptlens.report import FileReport, Range
 from hptlens.settings import Settings
@@ -256,3 +260,51 @@ def test_columns_count_code_points() -> None:
 def test_reports_are_deterministic() -> None:
     first = run(OPTUNA).model_dump_json()
     assert all(run(OPTUNA).model_dump_json() == first for _ in range(3))
+
+
+LITERAL_TEXTS = [
+    "'lr'",
+    '"gamma"',
+    "''",
+    "'''triple'''",
+    '"""doc"""',
+    "'it\\'s'",
+    '"tab\\t"',
+    "r'raw'",
+    "b'bytes'",
+    "f'{x}'",
+    "u'unicode'",
+    "'é'",
+    "'a' 'b'",
+    "0",
+    "7",
+    "1_000",
+    "0x1F",
+    "0o17",
+    "0b101",
+    "1e-3",
+    "1E5",
+    "3.",
+    ".5",
+    "2.5e+3",
+    "1e999",
+    "1j",
+    "12345678901234567890123",
+    "9" * 5000,
+    "-1",
+    "(3)",
+    "[1, 'a']",
+]
+
+
+@pytest.mark.parametrize("source", LITERAL_TEXTS)
+def test_literal_values_are_the_ones_python_gives(source: str) -> None:
+    """The quick path for plain keys and numbers must agree with ast.literal_eval, or give way to it."""
+    tree = parse(f"x = {source}\n".encode())
+    node = tree.root_node.named_children[0].named_children[0].child_by_field_name("right")
+    try:
+        expected = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        expected = NOT_LITERAL
+    value = literal(node)
+    assert value == expected and type(value) is type(expected)

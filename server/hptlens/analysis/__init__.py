@@ -37,9 +37,11 @@ def analyze(document: Document, settings: Settings | None = None) -> FileReport:
 def clamp_ranges(report: FileReport, document: Document) -> None:
     """Every range inside the document (a notebook's inside its cell), start before end: a
     detector's slip must not send an editor or a SARIF viewer past the end of a file."""
+    items: list[Finding | Site | ConfigRef] = [*report.findings, *report.sites, *report.config_refs]
+    if not items:
+        return  # most files: no need to split the text
     lines = document.text.split("\n")
     spans = {span.index: span for span in document.cells}
-    items: list[Finding | Site | ConfigRef] = [*report.findings, *report.sites, *report.config_refs]
     for item in items:
         span = spans.get(item.cell) if item.cell is not None else None
         first, count = (span.first_line, max(span.line_count, 1)) if span is not None else (1, len(lines))

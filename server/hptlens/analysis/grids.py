@@ -66,9 +66,11 @@ def detect_grids(py: PyFile, found: Iterable[Hit]) -> list[Hit]:
     """Grids of the shapes above; loops that `found` already reports are left to it."""
     taken = {hit.node.id for hit in found if not isinstance(hit.node, Span)}
     hits: list[Hit] = []
+    products = b"product" in py.source  # a grid's combinations come from itertools.product, however imported
     for loop in py.candidates("for"):
         if loop.type == "for_statement" and loop.id not in taken:
-            hits += _combinations(py, loop) or _walked_values(py, loop)
+            combined = _combinations(py, loop) if products else []
+            hits += combined or _walked_values(py, loop)
     return hits + _table_products(py, taken) + _search_calls(py)
 
 
@@ -181,7 +183,7 @@ def _walked_values(py: PyFile, loop: Node) -> list[Hit]:
     body = loop.child_by_field_name("body")
     if target is None or iterable is None or body is None or target.type != "identifier":
         return []
-    collection = _indexed_collection(py, iterable, text(target), text(body))
+    collection = _indexed_collection(py, iterable, text(target), body)
     if collection is None and iterable.type == "subscript":
         collection = iterable
     if collection is None:
@@ -199,7 +201,7 @@ def _walked_values(py: PyFile, loop: Node) -> list[Hit]:
     return hits
 
 
-def _indexed_collection(py: PyFile, iterable: Node, index: str, body: str) -> Node | None:
+def _indexed_collection(py: PyFile, iterable: Node, index: str, body: Node) -> Node | None:
     """X in `for i in range(len(X))` whose body reads `X[i]`."""
     call = _unwrapped(py, iterable)
     function = call.child_by_field_name("function") if call.type == "call" else None
@@ -213,7 +215,7 @@ def _indexed_collection(py: PyFile, iterable: Node, index: str, body: str) -> No
     if text(inner.child_by_field_name("function")) != "len" or len(measured) != 1:
         return None
     collection = measured[0]
-    if not re.search(rf"{re.escape(text(collection))}\s*\[\s*{re.escape(index)}\s*\]", body):
+    if not re.search(rf"{re.escape(text(collection))}\s*\[\s*{re.escape(index)}\s*\]", text(body)):
         return None
     return collection
 

@@ -263,6 +263,12 @@ def line_count(text: str) -> int:
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
 
 
+def source_lines(text: str) -> int:
+    """Lines as the Python, C++ and shell reports count them: the length of `text.split("\n")`
+    (an empty text counts none), without splitting it."""
+    return text.count("\n") + 1 if text else 0
+
+
 def text(node: Node | None) -> str:
     return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
 

@@ -34,10 +34,6 @@ def query(source: str) -> Query:
     return Query(PY_LANGUAGE, source)
 
 
-def _alternatives(names: set[str]) -> str:
-    return "|".join(sorted(re.escape(n) for n in names))
-
-
 @cache
 def _call_groups() -> dict[str, frozenset[str]]:
     """Call candidates by what asks for them, keyed by the name the call ends with."""
@@ -51,15 +47,14 @@ def _call_groups() -> dict[str, frozenset[str]]:
 @cache
 def _program_query() -> Query:
     """Every candidate the detectors need, in one query: each query walks the whole tree, so
-    one walk instead of one per detector keeps analysis close to the parse's cost. Calls are
-    matched by one name pattern (each `#match?` costs about a walk) and split by name after."""
-    names = set().union(*_call_groups().values())
+    one walk instead of one per detector keeps analysis close to the parse's cost. Calls come as
+    the names they end with, filtered here by their bytes: a `#match?` predicate over the same
+    names doubled the query's cost (py-tree-sitter runs it per captured name)."""
     return query(
-        f"""
+        """
         (import_statement) @import
         (import_from_statement) @import_from
-        (call function: [(identifier) @call_name (attribute attribute: (identifier) @call_name)]
-              (#match? @call_name "^({_alternatives(names)})$")) @call
+        (call function: [(identifier) @call_name (attribute attribute: (identifier) @call_name)])
         (for_statement) @for
         (for_in_clause) @for
         (while_statement) @while
@@ -72,8 +67,10 @@ def _program_query() -> Query:
 MAX_INDENT_LEVELS = 480
 """tree-sitter-python's scanner keeps its indentation stack in a fixed 1 KiB state buffer
 and overruns it (a segfault) at about 510 nested blocks; deeper files are not parsed."""
-_DEEP_LINE = re.compile(rb"^[ \t\f]{%d,}\S" % (MAX_INDENT_LEVELS // 8), re.MULTILINE)
-"""A line indented this far (tabs count 8) could sit that deep: only then are levels counted."""
+_DEEP_LINES = tuple(re.compile(rb"%s[ \t\f]{%d}" % (end, MAX_INDENT_LEVELS // 8)) for end in (b"\n", b"\r"))
+"""A line indented this far (tabs count 8) could sit that deep: only then are levels counted.
+Found after its line break, a literal the regex engine skips to (`^` with MULTILINE tries every
+byte: 4x slower); the first line cannot be deep, as each level takes a line."""
 
 
 class TooDeep(ValueError):
@@ -82,7 +79,8 @@ class TooDeep(ValueError):
 
 def parse(source: bytes) -> Tree:
     """The syntax tree; TooDeep for sources past the parser's known native limits."""
-    if _DEEP_LINE.search(source):
+    after_lf, after_cr = _DEEP_LINES
+    if after_lf.search(source) or (b"\r" in source and after_cr.search(source)):
         levels = indent_levels(source)
         if levels >= MAX_INDENT_LEVELS:
             raise TooDeep(
@@ -129,15 +127,17 @@ class PyFile:
         self.tree = tree
         self.root = tree.root_node
         self._fields: dict[str, dict[int, Node]] = {}
+        self._bindings: dict[str, dict[int | None, _Bindings]] = {}
 
     @cached_property
     def nodes(self) -> dict[str, list[Node]]:
         """Candidate nodes by kind (see `_program_query`), in source order."""
         captures = QueryCursor(_program_query()).captures(self.root)
-        calls = captures.pop("call", [])
-        captures.pop("call_name", None)
+        wanted = _call_name_bytes()
+        named = [n for n in captures.pop("call_name", []) if n.text in wanted]
+        calls = [_call_of(n) for n in named]
         for kind, names in _call_groups().items():
-            captures[kind] = [c for c in calls if _call_name(c) in names]
+            captures[kind] = [c for n, c in zip(named, calls) if text(n) in names]
         # tree-sitter does not promise source order across patterns (seen varying from run to
         # run for random_call), and reports must be deterministic: sort, outer nodes first.
         return {kind: sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte)) for kind, nodes in captures.items()}
@@ -213,18 +213,18 @@ class PyFile:
             table.setdefault(text(node.child_by_field_name("left")), []).append(node)
         return table
 
-    @cached_property
-    def _bindings(self) -> dict[tuple[str, int | None], _Bindings]:
-        """Assignments by (target text, id of their scope), each in source order: resolution asks
-        for the last binding before a node in a scope, which is then a bisection, not a pass over
-        every assignment of the name (that made large files quadratic)."""
-        table: dict[tuple[str, int | None], _Bindings] = {}
-        for name, nodes in self.assignments.items():
-            everywhere = table[(name, _ANY_SCOPE)] = _Bindings()
-            for node in nodes:
+    def _scopes(self, name: str) -> dict[int | None, _Bindings]:
+        """`name`'s assignments by the id of their scope (and all under _ANY_SCOPE), each in
+        source order: resolution asks for the last binding before a node in a scope, which is
+        then a bisection, not a pass over every assignment of the name (that made large files
+        quadratic). Built per name on first ask: finding a scope climbs parents, which costs."""
+        table = self._bindings.get(name)
+        if table is None:
+            table = self._bindings[name] = {_ANY_SCOPE: _Bindings()}
+            for node in self.assignments.get(name, []):
                 scope = enclosing(node, _SCOPE_TYPES)
-                table.setdefault((name, scope.id if scope is not None else None), _Bindings()).add(node)
-                everywhere.add(node)
+                table.setdefault(scope.id if scope is not None else None, _Bindings()).add(node)
+                table[_ANY_SCOPE].add(node)
         return table
 
     def _class_fields(self, name: str) -> dict[int, Node]:
@@ -247,18 +247,21 @@ class PyFile:
             return self._class_attribute(name[len("self.") :], before)
         if not candidates:
             return None
+        if len(candidates) == 1:  # whatever the scopes, the rules below all choose it
+            return candidates[0].child_by_field_name("right")
         at = before.start_byte
         scope = enclosing(before, _SCOPE_TYPES)
-        same_scope = self._bindings.get((name, scope.id if scope is not None else None))
+        scopes = self._scopes(name)
+        same_scope = scopes.get(scope.id if scope is not None else None)
         # The same scope's last binding wins; else a module-level one (functions often read module
         # constants defined below them); else the last earlier binding anywhere.
         chosen = same_scope.last_before(at) if same_scope is not None else None
         if chosen is None:
-            module_level = self._bindings.get((name, self.root.id))
+            module_level = scopes.get(self.root.id)
             if module_level is not None:
                 chosen = module_level.last_before(at) or module_level.nodes[-1]
             else:
-                chosen = self._bindings[(name, _ANY_SCOPE)].last_before(at) or candidates[-1]
+                chosen = scopes[_ANY_SCOPE].last_before(at) or candidates[-1]
         return chosen.child_by_field_name("right")
 
     def _class_attribute(self, name: str, inside: Node) -> Node | None:
@@ -338,11 +341,18 @@ class _Bindings:
         return self.nodes[index - 1] if index else None
 
 
-def _call_name(call: Node) -> str:
-    function = call.child_by_field_name("function")
-    if function is not None and function.type == "attribute":
-        function = function.child_by_field_name("attribute")
-    return text(function)
+@cache
+def _call_name_bytes() -> frozenset[bytes]:
+    return frozenset(name.encode() for name in set().union(*_call_groups().values()))
+
+
+def _call_of(name: Node) -> Node:
+    """The call a `call_name` capture names: `f(...)` or `x.f(...)`."""
+    parent = name.parent
+    call = parent.parent if parent is not None and parent.type == "attribute" else parent
+    if call is None:
+        raise ValueError("a call name outside its call")
+    return call
 
 
 def _unwrap_field(value: Node | None) -> Node | None:

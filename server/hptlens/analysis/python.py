@@ -12,7 +12,7 @@ from hptlens.analysis.extents import stretch_space_entries
 from hptlens.analysis.grids import detect_grids
 from hptlens.analysis.links import config_load_hits, config_references, hyperparams_loads
 from hptlens.analysis.loops import detect_hand_tuning
-from hptlens.analysis.neutral import Hit
+from hptlens.analysis.neutral import Hit, source_lines
 from hptlens.analysis.pbt import detect_pbt
 from hptlens.analysis.pyfile import PyFile, TooDeep, parse
 from hptlens.analysis.sites import group_hits
@@ -31,7 +31,7 @@ def analyze_python(document: Document, settings: Settings) -> FileReport:
             path=document.path, language=document.language, errors=[FileError(code="too-deep", message=str(exc))]
         )
     py = PyFile(source, tree)
-    report = FileReport(path=document.path, language=document.language, lines=len(py.lines) if source else 0)
+    report = FileReport(path=document.path, language=document.language, lines=source_lines(document.text))
     report.errors += syntax_errors(py, document)
     loads = hyperparams_loads(py)
     library = detect_api_calls(py)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,9 @@ def literal(node: Node | None, depth: int = 0) -> Any:
     kind = node.type
     if kind in _LITERAL_TYPES:
         source = text(node)
+        quick = _plain_literal(kind, source)
+        if quick is not NOT_LITERAL:
+            return quick
         if len(source) <= _MAX_LITERAL_TEXT:
             try:
                 return ast.literal_eval(source.strip())
@@ -57,6 +61,32 @@ def literal(node: Node | None, depth: int = 0) -> Any:
     if kind == "binary_operator":
         return _arithmetic(node, depth)
     return NOT_LITERAL
+
+
+def _plain_literal(kind: str, source: str) -> Any:
+    """Keys and numbers as most code writes them, without the parser `ast.literal_eval` runs
+    (the commonest literals, and it costs): a quoted string with no prefix, escape or inner
+    quote, a decimal integer, a plain float; anything else is NOT_LITERAL, for the full path."""
+    if kind == "string":
+        quote = source[:1]
+        if (
+            len(source) >= 2
+            and quote in ("'", '"')
+            and source[-1] == quote
+            and quote not in source[1:-1]
+            and "\\" not in source
+            and "\n" not in source
+            and "\r" not in source
+        ):
+            return source[1:-1]
+    elif kind == "integer" and len(source) < 19 and source.isascii() and source.isdigit() and source[0] != "0":
+        return int(source)
+    elif kind == "float" and len(source) < 40 and _PLAIN_FLOAT.fullmatch(source):
+        return float(source)
+    return NOT_LITERAL
+
+
+_PLAIN_FLOAT = re.compile(r"\d+\.\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+")
 
 
 def _arithmetic(node: Node, depth: int) -> Any:

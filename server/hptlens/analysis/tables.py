@@ -34,6 +34,8 @@ _TABLE_NAME = re.compile(r"hyper|hparam|params|config|settings", re.IGNORECASE)
 _GENERATORS = ("range", "numpy.linspace", "numpy.logspace", "numpy.geomspace", "numpy.arange")
 _PLURALS = ("ies", "s", "_list", "_values", "_range", "_ranges", "_options", "_choices", "_grid")
 _DRAWS = re.compile(rb"random|product|choice|sample|mutat|crossover")
+_CANDIDATE_TYPES = frozenset({"call", "list", "tuple", "set"})
+"""The only values `candidate_space` takes: checked first, as the names cost more."""
 _MIN_DIMENSIONS = 2
 _MIN_SHARED_KEYS = 3
 
@@ -179,7 +181,9 @@ def _space_table(
     dimensions = [
         (key, space)
         for key, value, _ in dict_pairs(table)
-        if names_hyperparameter(key) and (space := candidate_space(py, value)) is not None
+        if value.type in _CANDIDATE_TYPES
+        and names_hyperparameter(key)
+        and (space := candidate_space(py, value)) is not None
     ]
     if len(dimensions) < _MIN_DIMENSIONS:
         return None

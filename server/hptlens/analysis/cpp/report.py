@@ -13,7 +13,7 @@ from hptlens.analysis.cpp.genetic import GeneticSearches
 from hptlens.analysis.cpp.hands import HandSearches
 from hptlens.analysis.cpp.libraries import LibrarySearches
 from hptlens.analysis.cpp.selection import LibrarySelections
-from hptlens.analysis.neutral import ALGORITHMS, Hit, identifiers_in, text
+from hptlens.analysis.neutral import ALGORITHMS, Hit, identifiers_in, source_lines, text
 from hptlens.documents import Document
 from hptlens.report import FileReport, RLContext
 from hptlens.settings import Settings
@@ -140,7 +140,7 @@ def cpp_context(cpp: CppFile) -> RLContext:
 def analyze_cpp(document: Document, settings: Settings) -> FileReport:
     source = document.text.encode("utf-8", "surrogatepass")
     cpp = CppFile(source, parse(source))
-    report = FileReport(path=document.path, language=document.language, lines=len(cpp.lines) if source else 0)
+    report = FileReport(path=document.path, language=document.language, lines=source_lines(document.text))
     report.errors += syntax_errors(cpp, document)
     hits = LibrarySearches(cpp).run() + HandSearches(cpp).run()
     hits += LibrarySelections(cpp).run() + GeneticSearches(cpp).run()

@@ -48,6 +48,8 @@ class CommandSearches:
 
     def _command_lines(self) -> None:
         for command in self.sh.nodes.get("command", []):
+            if not _MAY_LAUNCH.search(command.text or b""):
+                continue
             words = [
                 text(w)
                 for w in (command.child_by_field_name("name"), *command.children_by_field_name("argument"))
@@ -150,6 +152,9 @@ class CommandSearches:
             )
 
 
+_MAY_LAUNCH = re.compile(rb"wandb|optuna|ray|optimize|:::|-m|MULTIRUN")
+"""Every command the branches of `_command_lines` take holds one of these: the rest are skipped
+before their words are read (most of a script's commands)."""
 _WRAPPED = re.compile(r"\b(wandb)\s+(sweep|agent)\b|\b(optuna)\s+(create-study|study)\b")
 
 

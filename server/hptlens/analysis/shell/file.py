@@ -27,6 +27,7 @@ _QUERY = """
 (variable_assignment) @assign
 (command) @command
 (comment) @comment
+(subscript) @subscript
 """
 
 
@@ -63,6 +64,13 @@ class ShellFile:
     def nodes(self) -> dict[str, list[Node]]:
         captures = QueryCursor(_query()).captures(self.root)
         return {kind: sorted(nodes, key=lambda n: n.start_byte) for kind, nodes in captures.items()}
+
+    def inside(self, kind: str, scope: Node) -> list[Node]:
+        """Candidate nodes of a kind within scope (the whole file for its root), in source order."""
+        nodes = self.nodes.get(kind, [])
+        if scope == self.root:
+            return nodes
+        return [n for n in nodes if scope.start_byte <= n.start_byte and n.end_byte <= scope.end_byte]
 
     @cached_property
     def values(self) -> dict[str, tuple[Node, list[str]]]:

@@ -94,7 +94,7 @@ class LoopSearches:
         """Value lists indexed by one of `indices` inside scope, each with its tuned name."""
         found: list[tuple[Hyperparameter, Node]] = []
         seen: set[str] = set()
-        for subscript in descendants(scope, "subscript"):
+        for subscript in self.sh.inside("subscript", scope):
             array = text(subscript.child_by_field_name("name"))
             index = subscript.child_by_field_name("index")
             known = self.sh.values.get(array)
@@ -130,7 +130,10 @@ class LoopSearches:
         indices = set(_ARRAY_INDEX)
         for assign in self.sh.nodes.get("assign", []):
             value = assign.child_by_field_name("value")
-            if value is not None and {text(v) for v in descendants(value, "variable_name")} & indices:
+            # Only a value whose text names an index can read one: the walk below is the cost.
+            if value is None or not any(i in text(value) for i in indices):
+                continue
+            if {text(v) for v in descendants(value, "variable_name")} & indices:
                 indices.add(text(assign.child_by_field_name("name")))
         dimensions = self._lookups(self.sh.root, indices)
         if not dimensions:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from hptlens.analysis.assembly import assemble, node_position, syntax_errors
-from hptlens.analysis.neutral import Hit
+from hptlens.analysis.neutral import Hit, source_lines
 from hptlens.analysis.shell.commands import CommandSearches
 from hptlens.analysis.shell.file import ShellFile, parse
 from hptlens.analysis.shell.loops import LoopSearches
@@ -70,7 +70,7 @@ def group_shell_hits(hits: list[Hit]) -> list[list[int]]:
 def analyze_shell(document: Document, settings: Settings) -> FileReport:
     source = document.text.encode("utf-8", "surrogatepass")
     sh = ShellFile(source, parse(source))
-    report = FileReport(path=document.path, language=document.language, lines=len(sh.lines) if source else 0)
+    report = FileReport(path=document.path, language=document.language, lines=source_lines(document.text))
     report.errors += syntax_errors(sh, document)
     searches = ShellSearches(sh)
     assemble(report, document, sh, searches.run(), settings, group_shell_hits)
