@@ -385,6 +385,7 @@ def detect_zoo(root: Node, ctx: Context) -> list[Group]:
     stem = posixpath.splitext(posixpath.basename(ctx.path))[0].lower()
     algorithm = _ZOO_ALGORITHMS.get(stem)
     groups = []
+    environments = set(ctx.rl.environments)
     for key, block in blocks:
         hps = [
             Hyperparameter(name=name.text, space=SearchSpace(values=[plain(value)], distribution="tuned value"))
@@ -411,7 +412,8 @@ def detect_zoo(root: Node, ctx: Context) -> list[Group]:
             )
         )
         if _ENV_ID.search(key.text) and key.text != "atari":
-            ctx.rl.environments = sorted({*ctx.rl.environments, key.text})
+            environments.add(key.text)
+    ctx.rl.environments = sorted(environments)  # once: sorting per block made large files quadratic
     ctx.rl.frameworks = sorted({*ctx.rl.frameworks, "RL Baselines3 Zoo", "Stable-Baselines3"})
     if algorithm:
         ctx.rl.algorithms = sorted({*ctx.rl.algorithms, algorithm})

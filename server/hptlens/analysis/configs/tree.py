@@ -1,8 +1,14 @@
-"""The YAML/JSON tree: text composed (never constructed) by ruamel.yaml into `Node`s with positions.
+"""The YAML/JSON tree: text composed (never constructed) into `Node`s with positions.
 
 No tag can build an object, an alias stays one shared node (a "billion laughs" file is never
 expanded), and every key keeps its position. JSON goes through the same path (JSON is YAML 1.2
 flow syntax). Problems become `malformed` errors, never exceptions.
+
+libyaml's composer (PyYAML's C loader, with YAML 1.2's scalar rules: `composer.py`) reads the
+text, 20x faster than ruamel.yaml's pure-Python one; ruamel composes what libyaml cannot give
+the same answer for (an error, whose message and partial result are ruamel's, a `%YAML`
+directive, line breaks YAML 1.1 counts and 1.2 does not) and is the reference a test compares
+libyaml's trees with.
 """
 
 from __future__ import annotations
@@ -11,12 +17,13 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml import nodes as ynodes
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
+from hptlens.analysis.configs.composer import compose_fast
 from hptlens.report import FileError, JsonScalar
 
 MAX_EXPANDED_NODES = 100_000
@@ -26,14 +33,14 @@ MAX_DUPLICATE_ERRORS = 5
 MAX_DOCUMENTS = 50
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Key:
     text: str
     line: int
     column: int
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """A composed YAML/JSON node with 1-based positions; aliases share one Node."""
 
@@ -90,7 +97,8 @@ class _TooDeep(Exception):
 
 
 class _Builder:
-    """ruamel nodes -> Nodes; memoised by identity, so an alias is converted once."""
+    """Composed nodes (libyaml's or ruamel's, which have the same shape) -> Nodes; memoised by
+    identity, so an alias is converted once."""
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
@@ -99,7 +107,7 @@ class _Builder:
         self.errors: list[FileError] = []
         self.duplicates = 0
 
-    def build(self, raw: ynodes.Node, depth: int = 0) -> Node:
+    def build(self, raw: Any, depth: int = 0) -> Node:
         known = self.memo.get(id(raw))
         if known is not None:
             self.aliased = True
@@ -115,10 +123,10 @@ class _Builder:
             end_column=end_column,
         )
         self.memo[id(raw)] = node  # before the children: a recursive alias finds it
-        if isinstance(raw, ynodes.MappingNode):
+        if raw.id == "mapping":
             node.kind = "map"
             self._fill_map(node, raw, depth)
-        elif isinstance(raw, ynodes.SequenceNode):
+        elif raw.id == "sequence":
             node.kind = "seq"
             node.items = [self.build(item, depth + 1) for item in raw.value]
         else:
@@ -143,7 +151,7 @@ class _Builder:
             return [*self.errors, FileError(code="malformed", message=f"{extra} more duplicate keys")]
         return self.errors
 
-    def _end(self, raw: ynodes.Node) -> tuple[int, int]:
+    def _end(self, raw: Any) -> tuple[int, int]:
         line, column = raw.end_mark.line + 1, raw.end_mark.column + 1
         # A block ends where the next token starts (maybe lines later): show it ending at
         # the end of its own last line, skipping blank and comment-only lines.
@@ -158,7 +166,7 @@ class _Builder:
     def _text(self, line: int) -> str:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
 
-    def _fill_map(self, node: Node, raw: ynodes.MappingNode, depth: int) -> None:
+    def _fill_map(self, node: Node, raw: Any, depth: int) -> None:
         merges: list[Node] = []
         for raw_key, raw_value in raw.value:
             if raw_key.tag == "tag:yaml.org,2002:merge":
@@ -180,8 +188,8 @@ class _Builder:
                         node.pairs.append((key, value))
 
 
-def _key_text(raw: ynodes.Node) -> str:
-    if isinstance(raw, ynodes.ScalarNode):
+def _key_text(raw: Any) -> str:
+    if raw.id == "scalar":
         return str(raw.value)
     return "<complex key>"
 
@@ -189,7 +197,7 @@ def _key_text(raw: ynodes.Node) -> str:
 _INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 
 
-def _scalar(raw: ynodes.Node) -> JsonScalar:
+def _scalar(raw: Any) -> JsonScalar:
     text = str(raw.value)
     if getattr(raw, "style", None) in ("'", '"', "|", ">"):
         return text
@@ -239,9 +247,7 @@ def load(text: str, kind: str = "YAML") -> Loaded:
     builder = _Builder(lines)
     roots: list[Node] = []
     try:
-        # The safe composer: it builds the same nodes as the round-trip one without tracking comments
-        # (whose bookkeeping raises NotImplementedError on some comment layouts).
-        for count, raw in enumerate(YAML(typ="safe", pure=True).compose_all(text)):
+        for count, raw in enumerate(_compose_all(text)):
             if count >= MAX_DOCUMENTS:
                 builder.errors.append(
                     FileError(
@@ -278,6 +284,16 @@ def load(text: str, kind: str = "YAML") -> Loaded:
     if builder.aliased:
         errors += _expansion_errors(roots)
     return Loaded(roots, errors)
+
+
+def _compose_all(text: str) -> Iterator[Any]:
+    """libyaml's documents, or ruamel's where libyaml has no answer the same as ruamel's."""
+    fast = compose_fast(text, MAX_DOCUMENTS + 1)
+    if fast is not None:
+        return iter(fast)
+    # The safe composer: it builds the same nodes as the round-trip one without tracking comments
+    # (whose bookkeeping raises NotImplementedError on some comment layouts).
+    return iter(YAML(typ="safe", pure=True).compose_all(text))
 
 
 def _code(character: object) -> int:
@@ -359,7 +375,7 @@ def walk(root: Node) -> Iterator[tuple[Node, Key, Node]]:
         stack.extend(reversed(list(_children(node))))
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One `key: value` pair met by the walk, with the top-level entry (or item) it sits in."""
 
