@@ -73,6 +73,15 @@ CONFIG_CALL_NAMES = frozenset(
     "main initialize initialize_config_dir compose safe_load load full_load unsafe_load".split()
 )
 
+# Calls that show or format a value (printing, logging, string formatting, plotting): a loop whose
+# variable only reaches these runs nothing with it (`plt.plot(x, alpha=alpha)`, `"{}".format(eps)`).
+SHOWING_CALLS: frozenset[str] = frozenset(
+    """print pprint format str repr display display_images imshow show plot scatter bar barh hist stem pie
+    fill_between errorbar axhline axvline boxplot violinplot contour contourf pcolormesh heatmap lineplot
+    scatterplot barplot title set_title suptitle xlabel ylabel set_xlabel set_ylabel legend label annotate
+    savefig info debug warning warn error log write echo""".split()
+)
+
 # Hand-written evolutionary search: a loop calling these on a population is a GA.
 GENETIC_OPERATORS = r"(crossover|mutat|breed|recombin|reproduc)"
 # fmt: on

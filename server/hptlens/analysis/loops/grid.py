@@ -13,7 +13,7 @@ from hptlens.analysis.apis import is_space_call, match_call
 from hptlens.analysis.catalog.vocabulary import VALUE_GENERATORS
 from hptlens.analysis.loops.found import Found
 from hptlens.analysis.loops.launches import launch_keys, tuned_argument
-from hptlens.analysis.loops.syntax import enclosing_loop, identifiers, is_stepped, target_names
+from hptlens.analysis.loops.syntax import enclosing_loop, identifiers, is_stepped, passes_on, shows, target_names
 from hptlens.analysis.neutral import (
     NOT_HYPERPARAMETERS,
     NOT_LITERAL,
@@ -34,6 +34,12 @@ _FLOW_QUERY = """
 (keyword_argument name: (identifier) @key value: (_) @value) @flow
 (assignment left: [(attribute) (subscript)] @key right: (_) @value) @flow
 """
+
+
+def _shown(keyword: Node) -> bool:
+    """A keyword of a call that only shows its value (`plt.plot(x, alpha=alpha)`)."""
+    arguments = keyword.parent
+    return arguments is not None and arguments.type == "argument_list" and shows(arguments.parent)
 
 
 def _walks_items(iterable: Node) -> bool:
@@ -114,13 +120,13 @@ class GridLoops:
             (launched[n], v) if n in launched and tuned_argument(launched[n], v) else (n, v)
             for n, v in dims
             if (n in launched and tuned_argument(launched[n], v))
-            or (n not in NOT_HYPERPARAMETERS and (is_hyperparameter(n) or n in flows))
+            or (n not in NOT_HYPERPARAMETERS and (n in flows or (is_hyperparameter(n) and self._used(body, names, n))))
         ]
         renamed = {n: launched[n] for n, v in dims if n in launched and tuned_argument(launched[n], v)}
         if not tuned and len(dims) == 1 and iterable.type == "identifier" and len(dims[0][1] or []) >= 2:
             # `for v1 in alpha` / `for x in learning_rates`: the list names what its values are
             named = _named_hyperparameter(text(iterable))
-            if named:
+            if named and self._used(body, names, dims[0][0]):
                 tuned, renamed = [(named, dims[0][1])], {dims[0][0]: named}
         if not tuned:
             return
@@ -145,6 +151,11 @@ class GridLoops:
         )
         self.found.add_loop(loop, hit)
         self.found.hits += self._pending
+
+    def _used(self, body: Node | None, variables: list[str], name: str) -> bool:
+        """A loop variable named as a hyperparameter is a search when its values go somewhere to be
+        run; names a table gives its values (`grid.items()`) are judged by the table."""
+        return body is None or name not in variables or passes_on(body, name)
 
     def _builds_library_space(self, clause: Node) -> bool:
         comprehension = clause.parent
@@ -303,7 +314,7 @@ class GridLoops:
         for _, match in cursor.matches(body):
             key, value = match["key"][0], match["value"][0]
             key_name = text(key) if key.type == "identifier" else target_name(key)
-            if not is_hyperparameter(key_name):
+            if not is_hyperparameter(key_name) or (key.type == "identifier" and _shown(match["flow"][0])):
                 continue
             root = value
             while root.type in ("subscript", "attribute"):
