@@ -13,7 +13,8 @@ Criteria follow the rule book: an explicit space handed to a tool is auto/hand-t
 is an HPO method (Bayesian, ASHA, PBT, evolution...) or a hydra sweeper auto-tuning, a hand-written
 list of runs hand-tuning. A grid over seeds, environments or datasets alone is not a search.
 
-The text is *composed*, never constructed, by ruamel.yaml: no tag can build an object, an
+The text is *composed*, never constructed (by libyaml, ruamel.yaml where libyaml cannot answer
+the same way: `configs/composer.py`): no tag can build an object, an
 alias stays one shared node (a "billion laughs" file is never expanded), and every key
 keeps its position. JSON goes through the same path (JSON is YAML 1.2 flow syntax).
 """
