@@ -150,7 +150,9 @@ class PyFile:
         """Calls of a bare name, by that name: rarer questions (calls of a local function,
         of an import alias) ask this, so it is only computed when asked."""
         table: dict[str, list[Node]] = {}
-        for node in QueryCursor(query("(call function: (identifier) @f) @call")).captures(self.root).get("call", []):
+        calls = QueryCursor(query("(call function: (identifier) @f) @call")).captures(self.root).get("call", [])
+        # In source order: captures of nested calls come in no fixed order, and callers take the first.
+        for node in sorted(calls, key=lambda n: (n.start_byte, -n.end_byte)):
             table.setdefault(text(node.child_by_field_name("function")), []).append(node)
         return table
 

@@ -36,6 +36,19 @@ _FLOW_QUERY = """
 """
 
 
+_GRID_TABLE = re.compile(r"(?<![a-z])(?:grid|sweep)", re.IGNORECASE)
+"""Names of a table of values to try (`grid`, `config["grid-search"]`, `sweep_params`); a
+`search_space` is what HPO libraries' own code walks to convert or validate spaces."""
+
+
+def _tries_values(body: Node, values: str) -> bool:
+    """Whether a loop body goes through an entry's values one by one: loops over them, draws from
+    them or combines them (reading `values["steps"]` of a results table is none of these)."""
+    name = re.escape(values)
+    pattern = rf"\bin\s+{name}\b|(?:choice|sample|product|shuffle)\s*\(\s*\*?\s*{name}\b|[(,]\s*\*\s*{name}\b"
+    return bool(re.search(pattern, text(body)))
+
+
 def _shown(keyword: Node) -> bool:
     """A keyword of a call that only shows its value (`plt.plot(x, alpha=alpha)`)."""
     arguments = keyword.parent
@@ -93,10 +106,11 @@ class GridLoops:
                 return
             iterable, names = positional[0], names[1:]
         dims = self._iterated_values(iterable, names)
-        if dims is None:
-            self._inner_level(loop, iterable, names)
-            return
         body = loop.child_by_field_name("body") if loop.type == "for_statement" else loop.parent
+        if dims is None:
+            if not self._grid_read_elsewhere(loop, iterable, names, body):
+                self._inner_level(loop, iterable, names)
+            return
         if body is not None and _walks_items(iterable) and not _takes_from_values(body, names):
             return  # `for key, value in config.items(): print(...)` reads a config, it searches nothing
         flows = self._flows(body, names) if body is not None else set()
@@ -156,6 +170,30 @@ class GridLoops:
         """A loop variable named as a hyperparameter is a search when its values go somewhere to be
         run; names a table gives its values (`grid.items()`) are judged by the table."""
         return body is None or name not in variables or passes_on(body, name)
+
+    def _grid_read_elsewhere(self, loop: Node, iterable: Node, names: list[str], body: Node | None) -> bool:
+        """`for key, values in config["grid-search"].items():` taking each entry's values (looping
+        over them, drawing from them, combining them) when the table itself is not written here (a
+        YAML file, an argument): a hand grid whose names and values live elsewhere."""
+        function = iterable.child_by_field_name("function") if iterable.type == "call" else None
+        table = function.child_by_field_name("object") if function is not None and _walks_items(iterable) else None
+        if table is None or body is None or len(names) != 2 or not _GRID_TABLE.search(text(table)):
+            return False
+        if self.py.resolve(table).type == "dictionary" or not _tries_values(body, names[1]):
+            return False
+        self.found.add_loop(
+            loop,
+            Hit(
+                FindingKind.HAND_LOOP,
+                Criterion.HAND_TUNING,
+                HAND_WRITTEN,
+                loop,
+                f"hand-written grid over the entries of {text(table)}",
+                method="grid search",
+                confidence=0.7,
+            ),
+        )
+        return True
 
     def _builds_library_space(self, clause: Node) -> bool:
         comprehension = clause.parent
