@@ -75,7 +75,28 @@ def match_call(py: PyFile, call: Node) -> Api | None:
                 return row.api
         elif function.type == "attribute" and _generic_matches(py, row, function):
             return row.api
-    return _through_project_module(py, qualified, rows)
+    return _through_project_module(py, qualified, rows) or _through_bound_module(py, function, rows)
+
+
+def _through_bound_module(py: PyFile, function: Node, rows: tuple[_Row, ...] | list[_Row]) -> Api | None:
+    """`model_generator.train(...)` where the name is bound to a module, in one branch or
+    another (`model_generator = optuna_lightgbm` / `= lightgbm`, or `a if fast else b`): the call
+    runs the library's function when one of the modules bound is the library's."""
+    receiver = function.child_by_field_name("object") if function.type == "attribute" else None
+    if receiver is None or receiver.type != "identifier" or not rows:
+        return None
+    attribute = text(function.child_by_field_name("attribute"))
+    for assignment in py.assignments.get(text(receiver), []):
+        value = assignment.child_by_field_name("right")
+        options = value.named_children if value is not None and value.type == "conditional_expression" else [value]
+        for option in options[::2] if value is not None and value.type == "conditional_expression" else options:
+            if option is None or option.type not in ("identifier", "attribute"):
+                continue
+            bound = f"{py.qualify(option)}.{attribute}"
+            found = next((r.api for r in rows if r.qualified and r.matches(bound)), None)
+            if found is not None:
+                return found
+    return None
 
 
 @cache
