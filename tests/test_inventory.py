@@ -55,7 +55,8 @@ def test_rescan_analyses_only_the_changed_file_and_matches_a_fresh_scan(tmp_path
     database = tmp_path / "inv.sqlite"
     inventory(database, projects)
     scan_all(database)
-    changed = sorted(projects[1].iterdir())[0]
+    # A Python file of the project (the split takes every kind of fixture): its content replaced.
+    changed = next(path for path in sorted(projects[1].iterdir()) if path.suffix == ".py")
     changed.write_text(
         "import optuna\n\n\ndef objective(trial):\n    return trial.suggest_float('lr', 1e-5, 1e-2, log=True)\n\n\n"
         "optuna.create_study().optimize(objective, n_trials=20)\n",

@@ -67,7 +67,7 @@ HYPERPARAMETER_NAMES: frozenset[str] = frozenset(
     num_sgd_iter learning_starts train_freq gradient_steps target_update_interval
     target_update_freq target_network_frequency exploration_fraction exploration_final_eps
     exploration_initial_eps epsilon eps eps_decay epsilon_decay epsilon_min eps_min eps_end
-    hidden_size hidden_sizes hidden_dim hidden_units n_units units n_layers num_layers net_arch
+    hidden_size hidden_sizes hidden_dim hidden_units n_units units n_layers num_layers net_arch model_size
     layers layer_size dropout weight_decay momentum temperature kl_coef kl_target target_kl
     noise_std noise_sigma action_noise sigma ortho_init activation_fn activation use_sde
     sde_sample_freq n_envs num_envs policy_kwargs normalize_advantage n_critics

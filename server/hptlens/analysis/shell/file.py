@@ -28,6 +28,7 @@ _QUERY = """
 (command) @command
 (comment) @comment
 (subscript) @subscript
+(case_statement) @case
 """
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from hptlens.analysis.neutral import Hit, text
-from hptlens.analysis.shell.file import MAX_VALUES, ShellFile, descendants, words_of
+from hptlens.analysis.shell.file import MAX_VALUES, ShellFile, descendants, unquote, words_of
 from hptlens.analysis.shell.flow import (
     Use,
     command_of,
@@ -122,6 +122,29 @@ class LoopSearches:
             return None
         return tuned_name(array, [Use(key_of(*found), found[0])], values)
 
+    def _cases(self, indices: set[str]) -> list[tuple[Hyperparameter, Node]]:
+        """`case $SLURM_ARRAY_TASK_ID in 1) size=s ;; 2) size=m ;; esac`: each index sets a value;
+        a variable set to several values that reaches the launched run is a dimension (one entry
+        per assignment, each its value's definition)."""
+        found: list[tuple[Hyperparameter, Node]] = []
+        for case in self.sh.nodes.get("case", []):
+            subject = case.child_by_field_name("value")
+            if subject is None or not {text(v) for v in descendants(subject, "variable_name")} & indices:
+                continue
+            assigned: dict[str, list[tuple[str, Node]]] = {}
+            for item in case.named_children:
+                for assign in item.named_children if item.type == "case_item" else []:
+                    name, value = assign.child_by_field_name("name"), assign.child_by_field_name("value")
+                    if assign.type == "variable_assignment" and name is not None and value is not None:
+                        assigned.setdefault(text(name), []).append((unquote(text(value)), assign))
+            for variable, settings in assigned.items():
+                values = list(dict.fromkeys(word for word, _ in settings))
+                tuned = len(values) >= 2 and tuned_name(variable, uses_of(self.sh, self.sh.root, variable), values)
+                if tuned:
+                    hp = grid(tuned, values)
+                    found += [(hp, assign) for _, assign in settings]
+        return found
+
     def _space_hits(self, dimensions: list[tuple[Hyperparameter, Node]]) -> None:
         for hp, source in dimensions:
             self.hits.append(_value_list(source, [hp]))
@@ -136,12 +159,14 @@ class LoopSearches:
             if {text(v) for v in descendants(value, "variable_name")} & indices:
                 indices.add(text(assign.child_by_field_name("name")))
         dimensions = self._lookups(self.sh.root, indices)
+        dimensions += self._cases(indices)
         if not dimensions:
             return
         directive = next((c for c in self.sh.nodes.get("comment", []) if _ARRAY_DIRECTIVE.match(text(c))), None)
         anchor = directive or min((source for _, source in dimensions), key=lambda n: n.start_byte)
-        names = ", ".join(hp.name for hp, _ in dimensions)
-        self.hits.append(hand_grid(anchor, f"job array over {names}", [hp for hp, _ in dimensions]))
+        hps = list({id(hp): hp for hp, _ in dimensions}.values())  # a case sets one value per entry
+        names = ", ".join(hp.name for hp in hps)
+        self.hits.append(hand_grid(anchor, f"job array over {names}", hps))
         self._space_hits(dimensions)
 
 
