@@ -2,6 +2,7 @@
 
 - `wandb sweep`/`wandb agent`, `optuna create-study`, `ray submit` (also inside another command's
   string, `sbatch --wrap "..."`); `wandb sweep FILE` records FILE for the workspace to link;
+- Optuna study workers: a Python script launched with `--study-name S` (the distributed form);
 - rl-baselines3-zoo's `train.py --algo ... -optimize` (an Optuna search);
 - GNU parallel over `:::` value groups, and hydra `-m`/`--multirun` overrides with several values.
 """
@@ -87,6 +88,18 @@ class CommandSearches:
                         confidence=0.85,
                     )
                 )
+            elif _optuna_worker(program, words) and _repeated(command):
+                self.hits.append(
+                    Hit(
+                        kind=FindingKind.SEARCH_RUN,
+                        category=Criterion.AUTO_TUNING,
+                        library="Optuna",
+                        node=command,
+                        label="Optuna study worker started",
+                        method=None,
+                        confidence=0.7,
+                    )
+                )
             elif program == "parallel" and ":::" in words:
                 self._parallel(command, words)
             elif _multirun_flag(program, words):
@@ -152,7 +165,7 @@ class CommandSearches:
             )
 
 
-_MAY_LAUNCH = re.compile(rb"wandb|optuna|ray|optimize|:::|-m|MULTIRUN")
+_MAY_LAUNCH = re.compile(rb"wandb|optuna|ray|optimize|:::|-m|MULTIRUN|study")
 """Every command the branches of `_command_lines` take holds one of these: the rest are skipped
 before their words are read (most of a script's commands)."""
 _WRAPPED = re.compile(r"\b(wandb)\s+(sweep|agent)\b|\b(optuna)\s+(create-study|study)\b")
@@ -180,6 +193,34 @@ def _zoo_optimize(program: str, words: list[str]) -> bool:
         and any(_ZOO_TRAIN.search(unquote(w)) for w in words[:3])
         and "--algo" in words
     )
+
+
+_STUDY_FLAGS = ("--study-name", "--study_name", "--optuna-study", "--optuna_study")
+
+
+def _optuna_worker(program: str, words: list[str]) -> bool:
+    """`python tune.py --study-name S &` (several times, or in a loop): workers of one shared
+    Optuna study, the distributed form of `study.optimize` (each process runs trials of S)."""
+    return (program.startswith("python") or program.endswith(".py")) and any(
+        w in _STUDY_FLAGS or w.startswith(tuple(f + "=" for f in _STUDY_FLAGS)) for w in words[1:]
+    )
+
+
+def _repeated(command: Node) -> bool:
+    """Run more than once: in a loop, or sent to the background (`cmd &`, several workers at a
+    time); a single foreground run with a study name may as well only read the study."""
+    statement = (
+        command.parent if command.parent is not None and command.parent.type == "redirected_statement" else command
+    )
+    following = statement.next_sibling
+    if following is not None and following.type == "&":
+        return True
+    current = statement.parent
+    while current is not None:
+        if current.type in ("for_statement", "c_style_for_statement", "while_statement"):
+            return True
+        current = current.parent
+    return False
 
 
 def _multirun_flag(program: str, words: list[str]) -> bool:
