@@ -64,6 +64,11 @@ def _program_query() -> Query:
     )
 
 
+_METHOD_CALLS = """
+(call function: (attribute object: (identifier) @receiver attribute: (identifier))
+      (#any-of? @receiver "self" "cls")) @call
+"""
+
 MAX_INDENT_LEVELS = 480
 """tree-sitter-python's scanner keeps its indentation stack in a fixed 1 KiB state buffer
 and overruns it (a segfault) at about 510 nested blocks; deeper files are not parsed."""
@@ -154,6 +159,18 @@ class PyFile:
         # In source order: captures of nested calls come in no fixed order, and callers take the first.
         for node in sorted(calls, key=lambda n: (n.start_byte, -n.end_byte)):
             table.setdefault(text(node.child_by_field_name("function")), []).append(node)
+        return table
+
+    @cached_property
+    def method_calls(self) -> dict[str, list[Node]]:
+        """Calls of the file's own methods (`self.mutate(...)`, `cls.build(...)`), by method name,
+        in source order."""
+        table: dict[str, list[Node]] = {}
+        found = QueryCursor(query(_METHOD_CALLS)).captures(self.root).get("call", [])
+        for node in sorted(found, key=lambda n: (n.start_byte, -n.end_byte)):
+            function = node.child_by_field_name("function")
+            attribute = function.child_by_field_name("attribute") if function is not None else None
+            table.setdefault(text(attribute), []).append(node)
         return table
 
     # ---- imports --------------------------------------------------------------------

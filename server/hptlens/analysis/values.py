@@ -61,6 +61,17 @@ def generated_values(qualified: str, positional: list[Node], keywords: dict[str,
     return None
 
 
+def _indexed_by(call: Node) -> Node | None:
+    """The collection a random call indexes (`values[random.randint(...)]`, arithmetic allowed)."""
+    node = call
+    while node.parent is not None and node.parent.type in ("binary_operator", "parenthesized_expression"):
+        node = node.parent
+    parent = node.parent
+    if parent is not None and parent.type == "subscript" and parent.child_by_field_name("subscript") == node:
+        return parent.child_by_field_name("value")
+    return None
+
+
 def sampled_binding(call: Node) -> tuple[str | None, Node] | None:
     """What a sampled value is bound to: (name, statement or pair)."""
     node = call
@@ -74,7 +85,10 @@ def sampled_binding(call: Node) -> tuple[str | None, Node] | None:
             return name_from_context(node), parent
         if parent.type == "keyword_argument":
             return text(parent.child_by_field_name("name")), parent
+        if parent.type == "subscript" and parent.child_by_field_name("value") == node:
+            return None  # `draw()[0]`: the draw is indexed, not an index
         if parent.type not in (
+            "subscript",  # `values[random.randint(0, len(values) - 1)]`: a draw from values
             "binary_operator",
             "parenthesized_expression",
             "argument_list",
@@ -90,6 +104,11 @@ def sampled_space(py: PyFile, call: Node) -> SearchSpace:
     qualified = py.qualify(child_field(call, "function"))
     short = qualified.rsplit(".", 1)[-1]
     positional, _ = call_arguments(call)
+    table = _indexed_by(call)
+    if table is not None:  # `values[random.randint(0, len(values) - 1)]`: one of the values
+        return SearchSpace(
+            type=SpaceType.CATEGORICAL, choices=choice_items(py.resolve(table)), distribution=f"{qualified} index"
+        )
     if short in ("choice", "sample"):
         return SearchSpace(
             type=SpaceType.CATEGORICAL,

@@ -23,6 +23,20 @@ _STATEMENTS = frozenset(
 )
 
 
+_SHAPED = ("rand", "randn", "random_sample")
+"""Samplers whose positional arguments are a shape (`torch.rand(n, 1)`, `np.random.rand(d0, d1)`)."""
+
+
+def _draws_a_tensor(call: Node, function: Node) -> bool:
+    """A shaped sampler given a size other than 1 fills a tensor (noise, a mixing weight per
+    sample), it does not draw one setting."""
+    if text(function).rsplit(".", 1)[-1] not in _SHAPED:
+        return False
+    arguments = call.child_by_field_name("arguments")
+    sizes = [a for a in arguments.named_children if a.type != "keyword_argument"] if arguments is not None else []
+    return any(text(size) != "1" for size in sizes)
+
+
 class RandomSearch:
     def __init__(self, py: PyFile, found: Found) -> None:
         self.py = py
@@ -74,7 +88,7 @@ class RandomSearch:
 
     def _is_random_call(self, call: Node) -> bool:
         function = call.child_by_field_name("function")
-        if function is None:
+        if function is None or _draws_a_tensor(call, function):
             return False
         qualified = self.py.qualify(function)
         if qualified in RANDOM_SAMPLERS or qualified.startswith("numpy.random."):
@@ -104,7 +118,9 @@ class RandomSearch:
         return None
 
     def _calls_named(self, name: str) -> list[Node]:
-        return self.py.plain_calls.get(name, [])
+        """Calls of a function of the file, or of a method through `self`/`cls`."""
+        calls = [*self.py.plain_calls.get(name, []), *self.py.method_calls.get(name, [])]
+        return sorted(calls, key=lambda n: (n.start_byte, -n.end_byte))
 
     def genetic(self) -> None:
         sampled = any(h.method == "random search" for h in self.found.hits)
