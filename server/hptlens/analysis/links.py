@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from tree_sitter import Node, QueryCursor
 
 from hptlens.analysis.assembly import HASH_SUPPRESS, node_position
-from hptlens.analysis.neutral import ALGORITHMS, NOT_LITERAL, Hit, identifiers_in, text
+from hptlens.analysis.neutral import ALGORITHMS, NOT_LITERAL, Hit, enclosing, identifiers_in, text
 from hptlens.analysis.pyfile import PyFile, query
 from hptlens.analysis.sites import make_site
 from hptlens.analysis.spaces import call_arguments, literal
@@ -250,6 +250,7 @@ def _applied(py: PyFile, call: Node) -> bool:
             receiver, argument = update
             if identifiers_in(argument) & derived:
                 grown.add(receiver)
+        grown |= {function for function, value in _returns(py) if identifiers_in(value) & derived}
         if grown == derived:
             break
         derived = grown
@@ -277,6 +278,16 @@ def _seeds(call: Node) -> set[str]:
         name = function.child_by_field_name("name") if function is not None else None
         return {text(name)} if name is not None else set()
     return set()
+
+
+def _returns(py: PyFile) -> Iterator[tuple[str, Node]]:
+    """(function name, returned value) for each `return` in a named function: what a function
+    returns flows to its callers (`return hyperparams[env_id]`, then `Hyperparams(**load(...))`)."""
+    for node in QueryCursor(query("(return_statement (_) @v)")).captures(py.root).get("v", []):
+        function = enclosing(node, frozenset({"function_definition"}))
+        name = function.child_by_field_name("name") if function is not None else None
+        if name is not None:
+            yield text(name), node
 
 
 def _updates(py: PyFile) -> Iterator[tuple[str, Node]]:
