@@ -16,6 +16,7 @@ from hptlens.analysis.neutral import Hit, source_lines
 from hptlens.analysis.pbt import detect_pbt
 from hptlens.analysis.pyfile import PyFile, TooDeep, parse
 from hptlens.analysis.sites import group_hits
+from hptlens.analysis.spaceclasses import detect_space_classes
 from hptlens.analysis.tables import detect_tables
 from hptlens.documents import Document
 from hptlens.report import FileError, FileReport
@@ -37,6 +38,7 @@ def analyze_python(document: Document, settings: Settings) -> FileReport:
     library = detect_api_calls(py)
     hand = detect_hand_tuning(py)
     hand += detect_grids(py, hand) + detect_pbt(py)
+    hand += detect_space_classes(py)
     hits = searches_with_evidence(py, library + hand + detect_tables(py, bool(library)))
     stretch_space_entries(hits)
     hits += config_load_hits(loads)

@@ -388,7 +388,32 @@ def _more_searches() -> list[Api]:
         Api(hf, ".hyperparameter_search", RUN, method="Optuna or Ray Tune", requires=("transformers",),
             receiver=r"trainer", budget=("n_trials:trials",)),
         *_automl(),
+        *_azure_ml(),
     ]
+
+
+def _azure_ml() -> list[Api]:
+    """Azure Machine Learning (SDK v2): sweep domains in `azure.ai.ml.sweep`, a command job's
+    `.sweep(...)`, an AutoML job's `set_sweep`/`extend_search_space`, early-termination policies."""
+    az, sweep, req = "Azure ML", "azure.ai.ml.sweep", ("azure.ai.ml",)
+    domains = {
+        "Choice": "categorical: choices", "Uniform": "float: low, high", "LogUniform": "float+log: low, high",
+        "QUniform": "float: low, high, step", "QLogUniform": "float+log: low, high, step",
+        "Normal": "normal: mu, sigma", "LogNormal": "normal+log: mu, sigma", "Randint": "int: high",
+    }
+    rows = [Api(az, f"{sweep}.{name}", SPACE, space=spec(text)) for name, text in domains.items()]
+    rows += [
+        Api(az, f"{sweep}.BanditPolicy", SCHED, AUTO, method="bandit early termination", alone=False),
+        Api(az, f"{sweep}.MedianStoppingPolicy", SCHED, AUTO, method="median stopping", alone=False),
+        Api(az, f"{sweep}.TruncationSelectionPolicy", SCHED, AUTO, method="truncation selection", alone=False),
+        Api(az, f"{sweep}.BayesianSamplingAlgorithm", SCHED, AUTO, method="Bayesian sampling", alone=False),
+        Api(az, ".sweep", RUN, requires=req, receiver=r"job|command|trainer|train",
+            budget=("max_total_trials:trials",)),
+        Api(az, ".set_sweep", RUN, requires=req, receiver=r"job"),
+        Api(az, ".extend_search_space", SPACE, requires=req, receiver=r"job"),
+        Api(az, "azure.ai.ml.entities.SweepJob", RUN, budget=("max_total_trials:trials",)),
+    ]
+    return rows
 
 
 def _automl() -> list[Api]:

@@ -1,0 +1,89 @@
+"""Search spaces built from a project's own parameter classes, in Python.
+
+Home-grown HPO code often defines its own domain types and passes one per hyperparameter:
+`ConfigGenerator(lr=RangeParam(3, 5), batch_size=ChoiceParam(32, 64, 128), gamma=ConstantParam(0.99))`.
+A call given two or more hyperparameter keywords whose values are such domains (a class named as
+a range, a choice or a distribution, given bounds or choices), at least one of them with several
+values, is a hand-written search space. Library domains (skopt's `Real`, `hp.choice`) are the
+catalog's; a single domain or constants only are not a space.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node, QueryCursor
+
+from hptlens.analysis.apis import is_space_call
+from hptlens.analysis.neutral import Hit, number, text
+from hptlens.analysis.pyfile import PyFile, query
+from hptlens.analysis.spaces import call_arguments, literal
+from hptlens.analysis.tables import names_hyperparameter
+from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
+
+_DOMAIN_CLASS = re.compile(
+    r"^(?:Log)?(?:Range|Choice|Categorical|Uniform|LogUniform|Discrete|Continuous|Interval|Options?)"
+    r"(?:Param(?:eter)?|Space|Dist(?:ribution)?|Domain|Hyperparameter)?$|^\w+(?:Param|Parameter|Domain)$"
+)
+_CONSTANT_CLASS = re.compile(r"^(?:Constant|Fixed|Static)\w*$")
+_MAY_HOLD = re.compile(rb"(?:Param|Parameter|Range|Choice|Categorical|Uniform|Domain)\s*\(")
+_QUERY = """
+(call arguments: (argument_list
+    (keyword_argument name: (identifier) @key value: (call function: [(identifier) (attribute)] @domain)))) @owner
+"""
+_MIN_DIMENSIONS = 2
+
+
+def detect_space_classes(py: PyFile) -> list[Hit]:
+    if not _MAY_HOLD.search(py.source):
+        return []
+    owners: dict[int, tuple[Node, list[tuple[str, Node]]]] = {}
+    for _, match in QueryCursor(query(_QUERY)).matches(py.root):
+        owner, key, domain = match["owner"][0], match["key"][0], match["domain"][0]
+        owners.setdefault(owner.id, (owner, []))[1].append((text(key), domain))
+    hits = []
+    for owner, entries in owners.values():
+        dims = [(key, space) for key, domain in entries if (space := _domain_space(py, key, domain)) is not None]
+        if len(dims) >= _MIN_DIMENSIONS and any(_several(space) for _, space in dims):
+            hits.append(_hit(owner, dims))
+    return hits
+
+
+def _domain_space(py: PyFile, key: str, function: Node) -> SearchSpace | None:
+    """The space one keyword's domain stands for; None when it is not a domain of this kind."""
+    call = function.parent
+    name = text(function).rsplit(".", 1)[-1]
+    if call is None or not names_hyperparameter(key) or _CONSTANT_CLASS.match(name):
+        return None
+    if not _DOMAIN_CLASS.match(name) or is_space_call(py, call):
+        return None
+    positional, keywords = call_arguments(call)
+    values = [literal(argument) for argument in positional]
+    numbers = [number(v) for v in values]
+    if "Range" in name or "Uniform" in name or "Interval" in name:
+        if len(numbers) >= 2 and numbers[0] is not None and numbers[1] is not None:
+            log = name.startswith("Log") or literal(keywords.get("log")) is True
+            return SearchSpace(type=SpaceType.FLOAT, low=numbers[0], high=numbers[1], log=log, distribution=name)
+        return None
+    if len(positional) == 1 and isinstance(values[0], (list, tuple)):
+        values = list(values[0])
+    if len(values) >= 2 and all(isinstance(v, (int, float, str, bool)) for v in values):
+        return SearchSpace(type=SpaceType.CATEGORICAL, choices=list(values), distribution=name)
+    return None
+
+
+def _several(space: SearchSpace) -> bool:
+    return space.low is not None or len(space.choices or []) >= 2
+
+
+def _hit(owner: Node, dims: list[tuple[str, SearchSpace]]) -> Hit:
+    return Hit(
+        FindingKind.SEARCH_SPACE,
+        Criterion.HAND_TUNING,
+        HAND_WRITTEN,
+        owner,
+        f"hand-written search space ({len(dims)} hyperparameters, the project's own domain classes)",
+        method="hand-written search",
+        hyperparameters=[Hyperparameter(name=key, space=space) for key, space in dims],
+        confidence=0.7,
+    )
