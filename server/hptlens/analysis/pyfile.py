@@ -15,7 +15,12 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from hptlens.analysis.catalog.model import last_name
 from hptlens.analysis.catalog.python import PYTHON_APIS
-from hptlens.analysis.catalog.vocabulary import CONFIG_CALL_NAMES, RANDOM_METHODS, RANDOM_SAMPLERS
+from hptlens.analysis.catalog.vocabulary import (
+    CONFIG_CALL_NAMES,
+    DOMAIN_CLASS_SUFFIXES,
+    RANDOM_METHODS,
+    RANDOM_SAMPLERS,
+)
 from hptlens.analysis.neutral import child_field, enclosing, text
 from hptlens.analysis.spaces import literal
 
@@ -139,8 +144,15 @@ class PyFile:
         """Candidate nodes by kind (see `_program_query`), in source order."""
         captures = QueryCursor(_program_query()).captures(self.root)
         wanted = _call_name_bytes()
-        named = [n for n in captures.pop("call_name", []) if n.text in wanted]
+        named, domains = [], []
+        for name in captures.pop("call_name", []):
+            written = name.text or b""
+            if written in wanted:
+                named.append(name)
+            elif written.endswith(DOMAIN_CLASS_SUFFIXES):
+                domains.append(name)
         calls = [_call_of(n) for n in named]
+        captures["domain_call"] = [_call_of(n) for n in domains]
         for kind, names in _call_groups().items():
             captures[kind] = [c for n, c in zip(named, calls) if text(n) in names]
         # tree-sitter does not promise source order across patterns (seen varying from run to

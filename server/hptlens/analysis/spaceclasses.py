@@ -12,38 +12,37 @@ from __future__ import annotations
 
 import re
 
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 from hptlens.analysis.apis import is_space_call
 from hptlens.analysis.neutral import Hit, number, text
-from hptlens.analysis.pyfile import PyFile, query
+from hptlens.analysis.pyfile import PyFile
 from hptlens.analysis.spaces import call_arguments, literal
 from hptlens.analysis.tables import names_hyperparameter
 from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter, SearchSpace, SpaceType
 
 _DOMAIN_CLASS = re.compile(
-    r"^(?:Log)?(?:Range|Choice|Categorical|Uniform|LogUniform|Discrete|Continuous|Interval|Options?)"
-    r"(?:Param(?:eter)?|Space|Dist(?:ribution)?|Domain|Hyperparameter)?$|^\w+(?:Param|Parameter|Domain)$"
+    r"^(?:Log)?(?:Range|Choice|Categorical|Uniform)$|^\w+(?:Param|Parameter|Domain|Range|Choice|Uniform|Categorical)$"
 )
+"""Names of domain classes (their calls are found by DOMAIN_CLASS_SUFFIXES): `nn.Parameter` alone is not one."""
 _CONSTANT_CLASS = re.compile(r"^(?:Constant|Fixed|Static)\w*$")
-_MAY_HOLD = re.compile(rb"(?:Param|Parameter|Range|Choice|Categorical|Uniform|Domain)\s*\(")
-_QUERY = """
-(call arguments: (argument_list
-    (keyword_argument name: (identifier) @key value: (call function: [(identifier) (attribute)] @domain)))) @owner
-"""
 _MIN_DIMENSIONS = 2
 
 
 def detect_space_classes(py: PyFile) -> list[Hit]:
-    if not _MAY_HOLD.search(py.source):
-        return []
     owners: dict[int, tuple[Node, list[tuple[str, Node]]]] = {}
-    for _, match in QueryCursor(query(_QUERY)).matches(py.root):
-        owner, key, domain = match["owner"][0], match["key"][0], match["domain"][0]
-        owners.setdefault(owner.id, (owner, []))[1].append((text(key), domain))
+    for domain in py.candidates("domain_call"):  # calls named like a domain class (the one query's)
+        keyword = domain.parent
+        arguments = keyword.parent if keyword is not None and keyword.type == "keyword_argument" else None
+        owner = arguments.parent if arguments is not None else None
+        key = keyword.child_by_field_name("name") if keyword is not None else None
+        function = domain.child_by_field_name("function")
+        if owner is None or owner.type != "call" or key is None or function is None:
+            continue
+        owners.setdefault(owner.id, (owner, []))[1].append((text(key), function))
     hits = []
     for owner, entries in owners.values():
-        dims = [(key, space) for key, domain in entries if (space := _domain_space(py, key, domain)) is not None]
+        dims = [(key, space) for key, function in entries if (space := _domain_space(py, key, function)) is not None]
         if len(dims) >= _MIN_DIMENSIONS and any(_several(space) for _, space in dims):
             hits.append(_hit(owner, dims))
     return hits

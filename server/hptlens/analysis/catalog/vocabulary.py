@@ -73,6 +73,10 @@ CONFIG_CALL_NAMES = frozenset(
     "main initialize initialize_config_dir compose safe_load load full_load unsafe_load".split()
 )
 
+# How the names of a project's own domain classes end (`RangeParam`, `ChoiceParameter`, `LogUniform`):
+# calls so named are the candidates of the own-domain-classes detector (analysis/spaceclasses.py).
+DOMAIN_CLASS_SUFFIXES = (b"Param", b"Parameter", b"Domain", b"Range", b"Choice", b"Uniform", b"Categorical")
+
 # Calls that show or format a value (printing, logging, string formatting, plotting): a loop whose
 # variable only reaches these runs nothing with it (`plt.plot(x, alpha=alpha)`, `"{}".format(eps)`).
 SHOWING_CALLS: frozenset[str] = frozenset(
