@@ -41,6 +41,19 @@ _GRID_TABLE = re.compile(r"(?<![a-z])(?:grid|sweep)", re.IGNORECASE)
 `search_space` is what HPO libraries' own code walks to convert or validate spaces."""
 
 
+def _hand_loop(loop: Node, label: str, confidence: float) -> Hit:
+    """A loop that is a hand-written grid, its dimensions given elsewhere (or not at all)."""
+    return Hit(
+        FindingKind.HAND_LOOP,
+        Criterion.HAND_TUNING,
+        HAND_WRITTEN,
+        loop,
+        label,
+        method="grid search",
+        confidence=confidence,
+    )
+
+
 def _tries_values(body: Node, values: str) -> bool:
     """Whether a loop body goes through an entry's values one by one: loops over them, draws from
     them or combines them (reading `values["steps"]` of a results table is none of these)."""
@@ -115,18 +128,7 @@ class GridLoops:
             return  # `for key, value in config.items(): print(...)` reads a config, it searches nothing
         flows = self._flows(body, names) if body is not None else set()
         if dims == [(SEARCH_OBJECT, None)]:
-            self.found.add_loop(
-                loop,
-                Hit(
-                    FindingKind.HAND_LOOP,
-                    Criterion.HAND_TUNING,
-                    HAND_WRITTEN,
-                    loop,
-                    f"hand-written loop over {text(iterable)}",
-                    method="grid search",
-                    confidence=0.9,
-                ),
-            )
+            self.found.add_loop(loop, _hand_loop(loop, f"hand-written loop over {text(iterable)}", 0.9))
             return
         launched = launch_keys(body, names) if body is not None else {}
         # A value written into a launched run's arguments is named as the run sees it (`--reg_lambda`).
@@ -181,18 +183,7 @@ class GridLoops:
             return False
         if self.py.resolve(table).type == "dictionary" or not _tries_values(body, names[1]):
             return False
-        self.found.add_loop(
-            loop,
-            Hit(
-                FindingKind.HAND_LOOP,
-                Criterion.HAND_TUNING,
-                HAND_WRITTEN,
-                loop,
-                f"hand-written grid over the entries of {text(table)}",
-                method="grid search",
-                confidence=0.7,
-            ),
-        )
+        self.found.add_loop(loop, _hand_loop(loop, f"hand-written grid over the entries of {text(table)}", 0.7))
         return True
 
     def _builds_library_space(self, clause: Node) -> bool:

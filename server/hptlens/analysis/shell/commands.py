@@ -65,41 +65,13 @@ class CommandSearches:
             if launcher is not None:
                 self._sweep_file(command, words)
                 library, label, category = launcher
-                self.hits.append(
-                    Hit(
-                        kind=FindingKind.SEARCH_RUN,
-                        category=category,
-                        library=library,
-                        node=command,
-                        label=f"{label} started",
-                        method=None,
-                        confidence=0.8,
-                    )
-                )
+                self.hits.append(_started(command, category, library, f"{label} started", None, 0.8))
             elif _zoo_optimize(program, words):
-                self.hits.append(
-                    Hit(
-                        kind=FindingKind.SEARCH_RUN,
-                        category=Criterion.AUTO_TUNING,
-                        library="rl-zoo",
-                        node=command,
-                        label="rl-zoo hyperparameter optimisation started",
-                        method="Optuna (rl-zoo)",
-                        confidence=0.85,
-                    )
-                )
+                label = "rl-zoo hyperparameter optimisation started"
+                self.hits.append(_started(command, Criterion.AUTO_TUNING, "rl-zoo", label, "Optuna (rl-zoo)", 0.85))
             elif _optuna_worker(program, words) and _repeated(command):
-                self.hits.append(
-                    Hit(
-                        kind=FindingKind.SEARCH_RUN,
-                        category=Criterion.AUTO_TUNING,
-                        library="Optuna",
-                        node=command,
-                        label="Optuna study worker started",
-                        method=None,
-                        confidence=0.7,
-                    )
-                )
+                label = "Optuna study worker started"
+                self.hits.append(_started(command, Criterion.AUTO_TUNING, "Optuna", label, None, 0.7))
             elif program == "parallel" and ":::" in words:
                 self._parallel(command, words)
             elif _multirun_flag(program, words):
@@ -192,6 +164,21 @@ def _zoo_optimize(program: str, words: list[str]) -> bool:
         and any(w in _ZOO_OPTIMIZE for w in words)
         and any(_ZOO_TRAIN.search(unquote(w)) for w in words[:3])
         and "--algo" in words
+    )
+
+
+def _started(
+    command: Node, category: Criterion, library: str, label: str, method: str | None, confidence: float
+) -> Hit:
+    """A command line that starts a library's search."""
+    return Hit(
+        kind=FindingKind.SEARCH_RUN,
+        category=category,
+        library=library,
+        node=command,
+        label=label,
+        method=method,
+        confidence=confidence,
     )
 
 
