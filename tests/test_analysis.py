@@ -294,12 +294,24 @@ LITERAL_TEXTS = [
     "-1",
     "(3)",
     "[1, 'a']",
+    "[1e-3, 3e-4,]",
+    "(0.9, 0.99)",
+    "(1,)",
+    "()",
+    "[]",
+    "[-1, 2]",
+    "[[1, 2], [3]]",
+    "[1, # a comment\n 2]",
+    "('a', \"b\", 'c' 'd')",
+    "[1, x]",
+    "[0x10, 1_0]",
 ]
 
 
 @pytest.mark.parametrize("source", LITERAL_TEXTS)
 def test_literal_values_are_the_ones_python_gives(source: str) -> None:
-    """The quick path for plain keys and numbers must agree with ast.literal_eval, or give way to it."""
+    """The quick paths for plain keys, numbers and flat lists or tuples of them must agree with
+    ast.literal_eval, or give way to it."""
     tree = parse(f"x = {source}\n".encode())
     node = tree.root_node.named_children[0].named_children[0].child_by_field_name("right")
     try:
@@ -308,3 +320,5 @@ def test_literal_values_are_the_ones_python_gives(source: str) -> None:
         expected = NOT_LITERAL
     value = literal(node)
     assert value == expected and type(value) is type(expected)
+    if isinstance(expected, (list, tuple)):
+        assert [type(item) for item in value] == [type(item) for item in expected]

@@ -39,7 +39,7 @@ def literal(node: Node | None, depth: int = 0) -> Any:
     kind = node.type
     if kind in _LITERAL_TYPES:
         source = text(node)
-        quick = _plain_literal(kind, source)
+        quick = _plain_literal(kind, source) if kind not in _SEQUENCES else _plain_sequence(node, kind)
         if quick is not NOT_LITERAL:
             return quick
         if len(source) <= _MAX_LITERAL_TEXT:
@@ -61,6 +61,23 @@ def literal(node: Node | None, depth: int = 0) -> Any:
     if kind == "binary_operator":
         return _arithmetic(node, depth)
     return NOT_LITERAL
+
+
+_SEQUENCES = {"list": list, "tuple": tuple}
+
+
+def _plain_sequence(node: Node, kind: str) -> Any:
+    """`[1e-3, 3e-4]`, `("a", "b")`: a list or tuple of plain literals, item by item (the parser
+    `ast.literal_eval` runs costs more than the items); NOT_LITERAL for anything else."""
+    items = []
+    for child in node.named_children:
+        if child.type == "comment":
+            continue
+        value = _plain_literal(child.type, text(child))
+        if value is NOT_LITERAL:
+            return NOT_LITERAL
+        items.append(value)
+    return _SEQUENCES[kind](items)
 
 
 def _plain_literal(kind: str, source: str) -> Any:
