@@ -269,6 +269,12 @@ def source_lines(text: str) -> int:
     return text.count("\n") + 1 if text else 0
 
 
+def source_order(node: Node) -> tuple[int, int]:
+    """Sort key of nodes in source order, an outer node before those inside it (tree-sitter's
+    captures come in no fixed order across patterns and nestings; reports must not vary)."""
+    return node.start_byte, -node.end_byte
+
+
 def text(node: Node | None) -> str:
     return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
 

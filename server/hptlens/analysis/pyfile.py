@@ -21,7 +21,7 @@ from hptlens.analysis.catalog.vocabulary import (
     RANDOM_METHODS,
     RANDOM_SAMPLERS,
 )
-from hptlens.analysis.neutral import child_field, enclosing, text
+from hptlens.analysis.neutral import child_field, enclosing, source_order, text
 from hptlens.analysis.spaces import literal
 
 PY_LANGUAGE = Language(tree_sitter_python.language())
@@ -155,9 +155,7 @@ class PyFile:
         captures["domain_call"] = [_call_of(n) for n in domains]
         for kind, names in _call_groups().items():
             captures[kind] = [c for n, c in zip(named, calls) if text(n) in names]
-        # tree-sitter does not promise source order across patterns (seen varying from run to
-        # run for random_call), and reports must be deterministic: sort, outer nodes first.
-        return {kind: sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte)) for kind, nodes in captures.items()}
+        return {kind: sorted(nodes, key=source_order) for kind, nodes in captures.items()}
 
     def candidates(self, kind: str) -> list[Node]:
         return self.nodes.get(kind, [])
@@ -166,23 +164,22 @@ class PyFile:
     def plain_calls(self) -> dict[str, list[Node]]:
         """Calls of a bare name, by that name: rarer questions (calls of a local function,
         of an import alias) ask this, so it is only computed when asked."""
-        table: dict[str, list[Node]] = {}
-        calls = QueryCursor(query("(call function: (identifier) @f) @call")).captures(self.root).get("call", [])
-        # In source order: captures of nested calls come in no fixed order, and callers take the first.
-        for node in sorted(calls, key=lambda n: (n.start_byte, -n.end_byte)):
-            table.setdefault(text(node.child_by_field_name("function")), []).append(node)
-        return table
+        return self._calls_by_name("(call function: (identifier) @f) @call")
 
     @cached_property
     def method_calls(self) -> dict[str, list[Node]]:
-        """Calls of the file's own methods (`self.mutate(...)`, `cls.build(...)`), by method name,
-        in source order."""
+        """Calls of the file's own methods (`self.mutate(...)`, `cls.build(...)`), by method name."""
+        return self._calls_by_name(_METHOD_CALLS)
+
+    def _calls_by_name(self, source: str) -> dict[str, list[Node]]:
+        """The `@call` captures of a query by the name they call (a bare name, or the attribute
+        of `x.name`), each list in source order: callers take the first."""
         table: dict[str, list[Node]] = {}
-        found = QueryCursor(query(_METHOD_CALLS)).captures(self.root).get("call", [])
-        for node in sorted(found, key=lambda n: (n.start_byte, -n.end_byte)):
+        for node in sorted(QueryCursor(query(source)).captures(self.root).get("call", []), key=source_order):
             function = node.child_by_field_name("function")
-            attribute = function.child_by_field_name("attribute") if function is not None else None
-            table.setdefault(text(attribute), []).append(node)
+            if function is not None and function.type == "attribute":
+                function = function.child_by_field_name("attribute")
+            table.setdefault(text(function), []).append(node)
         return table
 
     # ---- imports --------------------------------------------------------------------

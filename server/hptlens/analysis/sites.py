@@ -12,7 +12,7 @@ from collections import Counter
 
 from tree_sitter import Node, QueryCursor
 
-from hptlens.analysis.neutral import Hit, identifiers_in
+from hptlens.analysis.neutral import Hit, identifiers_in, source_order
 from hptlens.analysis.pyfile import PyFile, query
 from hptlens.report import (
     HAND_WRITTEN,
@@ -80,10 +80,10 @@ def owners_of(py: PyFile, nodes: list[Node]) -> list[Node]:
     parents costs a node's depth each time (and tree-sitter finds a parent from the root), so
     1,000 nested calls took minutes that way."""
     captures = QueryCursor(query("[(function_definition) (class_definition)] @d")).captures(py.root)
-    definitions = sorted(captures.get("d", []), key=lambda d: (d.start_byte, -d.end_byte))
+    definitions = sorted(captures.get("d", []), key=source_order)
     tops = py.root.named_children
     top_starts = [top.start_byte for top in tops]
-    order = sorted(range(len(nodes)), key=lambda i: (nodes[i].start_byte, -nodes[i].end_byte))
+    order = sorted(range(len(nodes)), key=lambda i: source_order(nodes[i]))
     owners: list[Node | None] = [None] * len(nodes)
     open_defs: list[Node] = []
     next_def = 0

@@ -17,6 +17,7 @@ from hptlens.analysis.neutral import (
     ML_HYPERPARAMETER_NAMES,
     PLURAL_SUFFIXES,
     is_hyperparameter,
+    source_order,
     text,
 )
 
@@ -189,13 +190,13 @@ class CppFile:
     def calls(self) -> list[tuple[Node, Node]]:
         """Every call and its function, in source order: one query, read by every detector."""
         found = [(m["call"][0], m["function"][0]) for _, m in QueryCursor(cpp_query(CALL_QUERY)).matches(self.root)]
-        return sorted(found, key=lambda pair: (pair[0].start_byte, -pair[0].end_byte))
+        return sorted(found, key=lambda pair: source_order(pair[0]))
 
     @cached_property
     def loops(self) -> list[Node]:
         """Every loop (for, range-for, while, do), in source order."""
         found = QueryCursor(cpp_query(_LOOP_QUERY)).captures(self.root).get("loop", [])
-        return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
+        return sorted(found, key=source_order)
 
     def calls_named(self, name: str) -> list[Node]:
         """Calls of a function or method by its name (`sample(rng)`, `this->sample(rng)`, `ns::sample()`)."""

@@ -23,7 +23,7 @@ from hptlens.analysis.cpp.file import (
 )
 from hptlens.analysis.cpp.literals import literal
 from hptlens.analysis.cpp.sampling import setter_name
-from hptlens.analysis.neutral import TRAINING_RECEIVERS, TRAINING_WORDS, child_field, text
+from hptlens.analysis.neutral import TRAINING_RECEIVERS, TRAINING_WORDS, child_field, source_order, text
 
 
 @cache
@@ -36,7 +36,7 @@ class Index:
     one walk per file, however many loops ask."""
 
     def __init__(self, items: list[tuple[Node, dict[str, list[Node]]]], ordered: bool = False) -> None:
-        self._items = items if ordered else sorted(items, key=lambda item: (item[0].start_byte, -item[0].end_byte))
+        self._items = items if ordered else sorted(items, key=lambda item: source_order(item[0]))
         self._starts = [node.start_byte for node, _ in self._items]
 
     @classmethod

@@ -13,7 +13,7 @@ from hptlens.analysis.cpp.genetic import GeneticSearches
 from hptlens.analysis.cpp.hands import HandSearches
 from hptlens.analysis.cpp.libraries import LibrarySearches
 from hptlens.analysis.cpp.selection import LibrarySelections
-from hptlens.analysis.neutral import ALGORITHMS, Hit, identifiers_in, source_lines, text
+from hptlens.analysis.neutral import ALGORITHMS, Hit, identifiers_in, source_lines, source_order, text
 from hptlens.documents import Document
 from hptlens.report import FileReport, RLContext
 from hptlens.settings import Settings
@@ -57,8 +57,8 @@ def owners_of(cpp: CppFile, nodes: list[Node]) -> list[Node]:
     parents costs a node's depth each time (tree-sitter finds a parent from the root), so 1,000
     nested loops took minutes that way."""
     captured = QueryCursor(cpp_query(_SCOPES_QUERY)).captures(cpp.root).get("d", [])
-    scopes = sorted(captured, key=lambda d: (d.start_byte, -d.end_byte))
-    order = sorted(range(len(nodes)), key=lambda i: (nodes[i].start_byte, -nodes[i].end_byte))
+    scopes = sorted(captured, key=source_order)
+    order = sorted(range(len(nodes)), key=lambda i: source_order(nodes[i]))
     owners: list[Node | None] = [None] * len(nodes)
     open_scopes: list[Node] = []
     following = 0

@@ -10,7 +10,7 @@ from tree_sitter import Node
 from hptlens.analysis.catalog.vocabulary import GENETIC_OPERATORS, RANDOM_METHODS, RANDOM_RECEIVERS, RANDOM_SAMPLERS
 from hptlens.analysis.loops.found import Found
 from hptlens.analysis.loops.syntax import enclosing_loop, outermost_loop
-from hptlens.analysis.neutral import Hit, child_field, enclosing, is_hyperparameter, statement_of, text
+from hptlens.analysis.neutral import Hit, child_field, enclosing, is_hyperparameter, source_order, statement_of, text
 from hptlens.analysis.pyfile import PyFile, target_name
 from hptlens.analysis.values import sampled_binding, sampled_space
 from hptlens.report import HAND_WRITTEN, Criterion, FindingKind, Hyperparameter
@@ -120,7 +120,7 @@ class RandomSearch:
     def _calls_named(self, name: str) -> list[Node]:
         """Calls of a function of the file, or of a method through `self`/`cls`."""
         calls = [*self.py.plain_calls.get(name, []), *self.py.method_calls.get(name, [])]
-        return sorted(calls, key=lambda n: (n.start_byte, -n.end_byte))
+        return sorted(calls, key=source_order)
 
     def genetic(self) -> None:
         sampled = any(h.method == "random search" for h in self.found.hits)
