@@ -88,8 +88,9 @@ def _through_bound_module(py: PyFile, function: Node, rows: tuple[_Row, ...] | l
     attribute = text(function.child_by_field_name("attribute"))
     for assignment in py.assignments.get(text(receiver), []):
         value = assignment.child_by_field_name("right")
-        options = value.named_children if value is not None and value.type == "conditional_expression" else [value]
-        for option in options[::2] if value is not None and value.type == "conditional_expression" else options:
+        # `a if fast else b`: its first and last children; its middle one is the condition.
+        chosen = value is not None and value.type == "conditional_expression"
+        for option in value.named_children[::2] if value is not None and chosen else [value]:
             if option is None or option.type not in ("identifier", "attribute"):
                 continue
             bound = f"{py.qualify(option)}.{attribute}"

@@ -3,9 +3,9 @@
 Home-grown HPO code often defines its own domain types and passes one per hyperparameter:
 `ConfigGenerator(lr=RangeParam(3, 5), batch_size=ChoiceParam(32, 64, 128), gamma=ConstantParam(0.99))`.
 A call given two or more hyperparameter keywords whose values are such domains (a class named as
-a range, a choice or a distribution, given bounds or choices), at least one of them with several
-values, is a hand-written search space. Library domains (skopt's `Real`, `hp.choice`) are the
-catalog's; a single domain or constants only are not a space.
+a range, a choice or a distribution, given bounds or two or more choices; constants do not count)
+is a hand-written search space. Library domains (skopt's `Real`, `hp.choice`) are the catalog's;
+a single domain is not a space.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def detect_space_classes(py: PyFile) -> list[Hit]:
     hits = []
     for owner, entries in owners.values():
         dims = [(key, space) for key, function in entries if (space := _domain_space(py, key, function)) is not None]
-        if len(dims) >= _MIN_DIMENSIONS and any(_several(space) for _, space in dims):
+        if len(dims) >= _MIN_DIMENSIONS:
             hits.append(_hit(owner, dims))
     return hits
 
@@ -59,7 +59,7 @@ def _domain_space(py: PyFile, key: str, function: Node) -> SearchSpace | None:
     positional, keywords = call_arguments(call)
     values = [literal(argument) for argument in positional]
     numbers = [number(v) for v in values]
-    if "Range" in name or "Uniform" in name or "Interval" in name:
+    if "Range" in name or "Uniform" in name:
         if len(numbers) >= 2 and numbers[0] is not None and numbers[1] is not None:
             log = name.startswith("Log") or literal(keywords.get("log")) is True
             return SearchSpace(type=SpaceType.FLOAT, low=numbers[0], high=numbers[1], log=log, distribution=name)
@@ -69,10 +69,6 @@ def _domain_space(py: PyFile, key: str, function: Node) -> SearchSpace | None:
     if len(values) >= 2 and all(isinstance(v, (int, float, str, bool)) for v in values):
         return SearchSpace(type=SpaceType.CATEGORICAL, choices=list(values), distribution=name)
     return None
-
-
-def _several(space: SearchSpace) -> bool:
-    return space.low is not None or len(space.choices or []) >= 2
 
 
 def _hit(owner: Node, dims: list[tuple[str, SearchSpace]]) -> Hit:

@@ -54,12 +54,12 @@ def _hand_loop(loop: Node, label: str, confidence: float) -> Hit:
     )
 
 
-def _tries_values(body: Node, values: str) -> bool:
-    """Whether a loop body goes through an entry's values one by one: loops over them, draws from
-    them or combines them (reading `values["steps"]` of a results table is none of these)."""
+def _tries_values(body: str, values: str) -> bool:
+    """Whether a loop body (its text) goes through an entry's values one by one: loops over them,
+    draws from them or combines them (reading `values["steps"]` of a results table is none of these)."""
     name = re.escape(values)
     pattern = rf"\bin\s+{name}\b|(?:choice|sample|product|shuffle)\s*\(\s*\*?\s*{name}\b|[(,]\s*\*\s*{name}\b"
-    return bool(re.search(pattern, text(body)))
+    return bool(re.search(pattern, body))
 
 
 def _shown(keyword: Node) -> bool:
@@ -78,14 +78,8 @@ def _takes_from_values(body: Node, names: list[str]) -> bool:
     loops over it, draws from it, or unpacks it into a product or bounds."""
     if len(names) < 2:
         return True
-    values = re.escape(names[-1])
-    return bool(
-        re.search(
-            rf"\bin\s+{values}\b|(?:choice|sample|product|shuffle)\s*\(\s*\*?\s*{values}\b"
-            rf"|\*\s*{values}\b|\b{values}\s*\[",
-            text(body),
-        )
-    )
+    written, values = text(body), re.escape(names[-1])
+    return _tries_values(written, names[-1]) or bool(re.search(rf"\*\s*{values}\b|\b{values}\s*\[", written))
 
 
 def _named_hyperparameter(name: str) -> str | None:
@@ -181,7 +175,7 @@ class GridLoops:
         table = function.child_by_field_name("object") if function is not None and _walks_items(iterable) else None
         if table is None or body is None or len(names) != 2 or not _GRID_TABLE.search(text(table)):
             return False
-        if self.py.resolve(table).type == "dictionary" or not _tries_values(body, names[1]):
+        if self.py.resolve(table).type == "dictionary" or not _tries_values(text(body), names[1]):
             return False
         self.found.add_loop(loop, _hand_loop(loop, f"hand-written grid over the entries of {text(table)}", 0.7))
         return True
