@@ -11,7 +11,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-from hptlens.cli.options import add_settings_flags, settings_of
+from hptlens.cli.options import add_settings_flags, ray_executor, settings_of
 from hptlens.cli.output import to_stdout
 from hptlens.cli.usage import UsageError, non_negative
 from hptlens.safetext import printable
@@ -119,15 +119,10 @@ def run_scan(args: argparse.Namespace) -> int:
             print(f"[{done}/{total}] {printable(project.name)}: {printable(what)}", file=sys.stderr, flush=True)
 
     if args.ray:
-        from hptlens.workspace.onray import RayExecutor, RayUnavailable, cluster_cpus, cluster_summary
+        from hptlens.workspace.onray import cluster_cpus
 
-        try:
-            executor: Executor = RayExecutor(args.ray)
-        except RayUnavailable as exc:
-            raise UsageError(str(exc)) from exc
+        executor: Executor = ray_executor(args.ray, not args.no_progress)
         in_flight = 2 * cluster_cpus()
-        if not args.no_progress:
-            print(f"hptlens: {cluster_summary()}", file=sys.stderr)
     else:
         executor = local_executor(args.jobs)
         in_flight = 1 if args.jobs == 1 else 2 * (args.jobs or os.cpu_count() or 1)

@@ -6,12 +6,12 @@ import argparse
 import sys
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hptlens.cli.llm import llm_updates
 from hptlens.cli.logs import install_log_handler
 from hptlens.cli.output import is_tty
-from hptlens.cli.usage import positive
+from hptlens.cli.usage import UsageError, positive
 from hptlens.safetext import printable
 from hptlens.settings import Settings, load_settings, user_llm_settings
 
@@ -54,6 +54,24 @@ def settings_of(args: argparse.Namespace, start: Path) -> Settings:
 def workers_log(args: argparse.Namespace) -> partial[None]:
     """Worker processes of a scan show their warnings as this process does."""
     return partial(install_log_handler, verbose=bool(getattr(args, "verbose", False)))
+
+
+if TYPE_CHECKING:
+    from hptlens.workspace.onray import RayExecutor
+
+
+def ray_executor(address: str, announce: bool) -> RayExecutor:
+    """`--ray ADDRESS` of scan and inventory scan: the cluster joined (or started), printed on
+    stderr when `announce`; a usage error when Ray is missing or the cluster cannot be reached."""
+    from hptlens.workspace.onray import RayExecutor, RayUnavailable, cluster_summary
+
+    try:
+        executor = RayExecutor(address)
+    except RayUnavailable as exc:
+        raise UsageError(str(exc)) from exc
+    if announce:
+        print(f"hptlens: {cluster_summary()}", file=sys.stderr)
+    return executor
 
 
 def progress_wanted(args: argparse.Namespace) -> bool:

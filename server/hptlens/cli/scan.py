@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hptlens.cli.llm import add_llm_flags, llm_results
-from hptlens.cli.options import add_settings_flags, progress_wanted, settings_of, workers_log
+from hptlens.cli.options import add_settings_flags, progress_wanted, ray_executor, settings_of, workers_log
 from hptlens.cli.output import console, dumps, to_stdout
 from hptlens.cli.usage import UsageError, non_negative, require_existing
 from hptlens.report import Report, build_report, report_json
@@ -91,14 +91,9 @@ def run(args: argparse.Namespace) -> int:
 def _ray_runner(address: str | None, announce: bool) -> tuple[Executor | None, BatchRunner | None]:
     if address is None:
         return None, None
-    from hptlens.workspace.onray import RayExecutor, RayUnavailable, batch_runner, cluster_summary
+    from hptlens.workspace.onray import batch_runner
 
-    try:
-        executor = RayExecutor(address)
-    except RayUnavailable as exc:
-        raise UsageError(str(exc)) from exc
-    if announce:
-        print(f"hptlens: {cluster_summary()}", file=sys.stderr)
+    executor = ray_executor(address, announce)
     return executor, batch_runner(executor)
 
 
